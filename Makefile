@@ -1,0 +1,39 @@
+# Two commands for a new machine: `make run` and `make test`.
+# Both create the virtual environment from the lock file first.
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck unit bench sync clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv>=0.5"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-groups --quiet
+	touch $@
+
+sync: $(VENV)/.synced
+
+run: sync
+	$(BIN)/hosentinel demo
+
+test: sync lint typecheck unit
+
+lint: sync
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: sync
+	$(BIN)/mypy src
+
+unit: sync
+	$(BIN)/pytest -q
+
+bench: sync
+	$(BIN)/python bench/bench_evaluate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
