@@ -297,7 +297,14 @@ def _citation_ids(value: Any) -> Iterator[str]:
 def _clause_refs(when: s.When) -> Iterator[tuple[str, str]]:
     """(kind, id) pairs a rule condition refers to: concepts and settings."""
     for clause in when.clauses():
-        for name in ("concept", "active_medication", "lab_flag_low", "prior_to_index"):
+        for name in (
+            "concept",
+            "active_concept",
+            "active_medication",
+            "allergy",
+            "lab_flag_low",
+            "prior_to_index",
+        ):
             value = getattr(clause, name)
             if value is not None:
                 yield "concept", value

@@ -64,6 +64,7 @@ CAUTION_REASONS = (
     "cannot-sit-upright",
     "hypocalcaemia",
     "allergy",
+    "osteomalacia",
 )
 
 
@@ -184,10 +185,13 @@ class SourceAttributes(Strict):
 class Clause(Strict):
     """One test against the patient's record. Exactly one field is set.
 
-    - concept: a coded entry (condition, procedure, medication, allergy, or an observation with a
-      positive value) in that value-set concept, dated on or before the as-of date.
+    - concept: an entry in that value-set concept, on or before the as-of date: any condition ever
+      recorded (history counts), a procedure, an active medication or allergy, or a finding whose
+      latest value is positive.
+    - active_concept: as `concept`, but a condition must still be active on the as-of date.
     - finding: the latest project finding with that code is true.
     - active_medication: an active medication in that concept.
+    - allergy: an active allergy or intolerance recorded to something in that concept.
     - sex: the administrative sex.
     - coma_min_days: a coma (R40.2) lasting at least this many days (onset to abatement).
     - burn_tbsa_min: a burn TBSA band (T31) whose lower bound is at least this percentage.
@@ -202,8 +206,10 @@ class Clause(Strict):
     """
 
     concept: str | None = None
+    active_concept: str | None = None
     finding: str | None = None
     active_medication: str | None = None
+    allergy: str | None = None
     sex: Literal["male", "female"] | None = None
     coma_min_days: int | None = None
     burn_tbsa_min: int | None = None
@@ -266,6 +272,11 @@ class ExampleRecord(Strict):
     condition_spans: list[str] = Field(
         default=[], description='"system|code:days" for a condition lasting that many days'
     )
+    history: list[str] = Field(
+        default=[], description="conditions that began a year before the case (before its index)"
+    )
+    resolved: list[str] = Field(default=[], description="conditions recorded but no longer active")
+    pregnancy_weeks: int | None = None
     days_before: int = 30
 
 
