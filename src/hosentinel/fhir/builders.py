@@ -99,7 +99,6 @@ def _condition(res: JSONObject, ref: str, _: Context) -> list[Record]:
         raise Skip
     code = child(res, "code")
     found = codings(code)
-    inactive = status_codes(child(res, "clinicalStatus")) & {"inactive", "remission", "resolved"}
     onset = _first(
         date_field(ref, res, "onsetDateTime"), _period(ref, res, "onsetPeriod", "start")
     ) or _loose_date(res, "onsetString")
@@ -108,8 +107,11 @@ def _condition(res: JSONObject, ref: str, _: Context) -> list[Record]:
         _period(ref, res, "abatementPeriod", "end"),
         _period(ref, res, "abatementPeriod", "start"),
     )
-    site = merge_sites(site_from_codings(found), site_from_concepts(children(res, "bodySite")))
+    site = site_from_concepts(children(res, "bodySite"))
     recorded = date_field(ref, res, "recordedDate")
+    clinical = status_codes(child(res, "clinicalStatus"))
+    # Without a clinicalStatus, an abatement date means it has ended (FHIR invariant con-4).
+    active = not (clinical & {"inactive", "remission", "resolved"} or (not clinical and abatement))
     return [
         Condition(
             ref=ref,
@@ -118,7 +120,7 @@ def _condition(res: JSONObject, ref: str, _: Context) -> list[Record]:
             onset=onset,
             abatement=abatement,
             recorded=recorded,
-            active=not inactive,
+            active=active,
             site=site,
         )
     ]
@@ -133,7 +135,7 @@ def _procedure(res: JSONObject, ref: str, _: Context) -> list[Record]:
     performed = _first(
         date_field(ref, res, "performedDateTime"), _period(ref, res, "performedPeriod", "start")
     ) or _loose_date(res, "performedString")
-    site = merge_sites(site_from_codings(found), site_from_concepts(children(res, "bodySite")))
+    site = site_from_concepts(children(res, "bodySite"))
     return [Procedure(ref, found, concept_text(code), performed, status in {"", "completed"}, site)]
 
 
@@ -224,9 +226,10 @@ def _medication(res: JSONObject, ref: str, ctx: Context) -> list[Record]:
         reference = child(res, "medicationReference")
         target = text_of(reference, "reference") or ""
         fallback = text_of(reference, "display")
-        concept = _resolve_medication(res, target, ctx)
-        if not concept and target:
+        resolved = _resolve_medication(res, target, ctx)
+        if resolved is None and target:
             ctx.warnings.append(one_line(f"{ref}: medication {target} is not in the Bundle"))
+        concept = resolved or EMPTY
     dosage = (children(res, "dosageInstruction") or children(res, "dosage") or [EMPTY])[0]
     bounds = child(child(child(dosage, "timing"), "repeat"), "boundsPeriod")
     where = "dosageInstruction" if "dosageInstruction" in res else "dosage"
@@ -247,17 +250,18 @@ def _medication(res: JSONObject, ref: str, ctx: Context) -> list[Record]:
     ]
 
 
-def _resolve_medication(res: JSONObject, target: str, ctx: Context) -> JSONObject:
-    """The `code` of the Medication a medicationReference points to (contained or in the Bundle)."""
+def _resolve_medication(res: JSONObject, target: str, ctx: Context) -> JSONObject | None:
+    """The `code` of the Medication a medicationReference points to (contained or in the Bundle),
+    or None when it is not there."""
     if target.startswith("#"):
         for item in children(res, "contained"):
             if item.get("resourceType") == "Medication" and text_of(item, "id") == target[1:]:
                 return child(item, "code")
-        return EMPTY
+        return None
     for key in ref_keys(target):
         if key in ctx.medications:
             return child(ctx.medications[key], "code")
-    return EMPTY
+    return None
 
 
 def _allergy(res: JSONObject, ref: str, _: Context) -> list[Record]:

@@ -111,11 +111,6 @@ JOINT_CODES: dict[str, str] = {
 }
 _SIDE_WORDS = {"left": "left", "lt": "left", "right": "right", "rt": "right"}
 _WORD = re.compile(r"[a-z]+")
-# ICD-10-CM M25.4 (effusion), M25.5 (pain), M25.6 (stiffness): 5th character the joint, 6th the
-# side (1 right, 2 left).
-_ICD_JOINT_SIGN = re.compile(r"M25\.[456]([1256])([12])?")
-_ICD_JOINT = {"1": "shoulder", "2": "elbow", "5": "hip", "6": "knee"}
-_ICD_SIDE = {"1": "right", "2": "left"}
 
 
 def _only(values: set[str]) -> str | None:
@@ -154,18 +149,12 @@ def site_from_concepts(concepts: list[JSONObject]) -> BodySite:
 
 
 def site_from_codings(found: tuple[Coding, ...]) -> BodySite:
-    """A joint named by the project's finding codes (`hip-flexion-rom`, `knee-pain`), or joint
-    and side from ICD-10-CM M25.4/M25.5/M25.6 codes (M25.551: pain in right hip)."""
-    joints: set[str] = set()
-    sides: set[str] = set()
-    for coding in found:
-        if coding.system == "finding":
-            joints.update(j for j in JOINTS if coding.code.startswith(f"{j}-"))
-        elif coding.system == "icd10cm" and (match := _ICD_JOINT_SIGN.match(coding.code)):
-            joints.add(_ICD_JOINT[match.group(1)])
-            if match.group(2):
-                sides.add(_ICD_SIDE[match.group(2)])
-    return _site(joints, sides)
+    """The joint a finding code names (`hip-flexion-rom`, `knee-pain`). Sites inside ICD-10-CM
+    codes (M25.551: pain in right hip) are read by the engine (`hosentinel.core.sites`)."""
+    joints: set[str] = {
+        j for c in found if c.system == "finding" for j in JOINTS if c.code.startswith(f"{j}-")
+    }
+    return _site(joints, set())
 
 
 def merge_sites(from_code: BodySite, from_body_site: BodySite) -> BodySite:

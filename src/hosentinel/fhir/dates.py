@@ -23,7 +23,7 @@ _FHIR_DATE = re.compile(
 
 def parse_date(text: str) -> date | None:
     """The date a FHIR date/dateTime/instant names, or None when `text` is not one."""
-    match = _FHIR_DATE.fullmatch(text.strip())
+    match = _FHIR_DATE.fullmatch(text)
     if match is None:
         return None
     parts = match.groupdict()

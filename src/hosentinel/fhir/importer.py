@@ -52,7 +52,7 @@ from hosentinel.core.record import (
     Procedure,
     Sex,
 )
-from hosentinel.fhir.access import EMPTY, JSONObject, as_object, child, one_line, shown
+from hosentinel.fhir.access import JSONObject, as_object, child, one_line, shown
 from hosentinel.fhir.access import string as text_of
 from hosentinel.fhir.builders import BUILDERS, BadDate, Context, Record, Skip, date_field, ref_keys
 from hosentinel.fhir.codes import KNOWN_SYSTEMS
@@ -85,6 +85,13 @@ _MODELS: dict[str, Any] = {
     "DiagnosticReport": FhirDiagnosticReport,
 }
 _SUBJECT_KEY = {"AllergyIntolerance": "patient", "Patient": "", "Medication": ""}
+_FILLERS: dict[str, dict[str, object]] = {
+    "Procedure": {"status": "unknown"},
+    "Observation": {"status": "unknown"},
+    "DiagnosticReport": {"status": "unknown"},
+    "MedicationRequest": {"status": "unknown", "intent": "order"},
+    "MedicationStatement": {"status": "unknown"},
+}
 _SEXES: dict[str, Sex] = {"male": "male", "female": "female", "other": "other"}
 
 
@@ -118,13 +125,13 @@ def read_bundle(
     keys = {f"Patient/{patient.id}", f"urn:uuid:{patient.id}"}
     keys |= {e.full_url for e in entries if e.rtype == "Patient" and e.full_url}
     ctx = Context(f"Patient/{patient.id}", keys, {}, tally.warnings)
+    for entry in entries:
+        if entry.rtype == "Medication":
+            _index_medication(entry, ctx, tally)
     records: list[Record] = []
     seen: set[str] = set()
     for entry in entries:
-        if entry.rtype == "Patient":
-            continue
-        if entry.rtype == "Medication":
-            _index_medication(entry, ctx, tally)
+        if entry.rtype in {"Patient", "Medication"}:
             continue
         if entry.rtype not in BUILDERS:
             tally.ignored += 1
@@ -202,7 +209,10 @@ def _entries(bundle: JSONObject, tally: _Tally) -> list[_Entry]:
         raise BundleError("not a FHIR Bundle (entry is not a list)")
     entries: list[_Entry] = []
     for index, item in enumerate(items):
-        entry = as_object(item) or EMPTY
+        entry = as_object(item)
+        if entry is None:
+            tally.warnings.append(f"entry {index} skipped: it is not a JSON object")
+            continue
         if entry.get("resource") is None:
             continue  # e.g. a transaction's DELETE: a request without a resource
         tally.resources += 1
@@ -267,8 +277,11 @@ def _import(entry: _Entry, ctx: Context) -> list[Record]:
     if about is not None and not ref_keys(about) & ctx.patient_keys:
         raise Skip(f"{ref} skipped: it is about {about}, not {ctx.patient_ref}")
     built: list[Record] = BUILDERS[entry.rtype](res, ref, ctx)
-    if subject_key and res.get(subject_key) is None:
-        res = {**res, subject_key: {"reference": ctx.patient_ref}}  # required in R4; one patient
+    # Required elements that exports omit and the engine does not need: the subject (the Bundle
+    # holds one patient), a status (missing reads as the default), a MedicationRequest's intent.
+    filled: dict[str, object] = {subject_key: {"reference": ctx.patient_ref}} if subject_key else {}
+    filled |= _FILLERS.get(entry.rtype, {})
+    res = {**res, **{k: v for k, v in filled.items() if res.get(k) is None}}
     problem, unknown = _validate(entry.rtype, res)
     if problem:
         raise Skip(f"{ref} skipped: {problem}")

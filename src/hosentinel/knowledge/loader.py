@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hosentinel.knowledge import schema as s
 
@@ -127,9 +127,7 @@ def _parse(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _validation_problems(path: str, exc: ValidationError) -> list[str]:
-    return [
-        f"{path}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-    ]
+    return [f"{path}: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
 
 
 def load_knowledge(root: Traversable | Path | None = None) -> Knowledge:
@@ -158,7 +156,9 @@ def load_knowledge(root: Traversable | Path | None = None) -> Knowledge:
             if citation.id in citations:
                 problems.append(f"citations.yaml: duplicate citation id {citation.id}")
             citations[citation.id] = citation
-        unconfirmed = [s.Unconfirmed.model_validate(r) for r in parsed.get("unconfirmed.yaml") or []]
+        unconfirmed = [
+            s.Unconfirmed.model_validate(r) for r in parsed.get("unconfirmed.yaml") or []
+        ]
         for raw in parsed.get("settings.yaml") or []:
             setting = s.LocalSetting.model_validate(raw)
             if setting.id in settings:
@@ -286,7 +286,7 @@ def _citation_ids(value: Any) -> Iterator[str]:
         yield value.citation
     elif isinstance(value, s.SourceAttributes):
         yield from value.bibliographic_citation
-    if isinstance(value, s.BaseModel):
+    if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             yield from _citation_ids(getattr(value, name))
     elif isinstance(value, list | tuple):

@@ -1,0 +1,129 @@
+"""`evaluate(record, knowledge, as_of) -> Assessment`: the whole pathway for one patient.
+
+Pure: the clock is an argument, nothing is read from or written to the outside world.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hosentinel.core.assessment import Assessment, IndexEvent, MissingInput, Surveillance
+from hosentinel.core.clauses import Context, present
+from hosentinel.core.education import education_for
+from hosentinel.core.facts import Facts, build_facts
+from hosentinel.core.index_events import find_index_events
+from hosentinel.core.lesions import assess_lesion
+from hosentinel.core.plan import Planner, assess_cautions
+from hosentinel.core.record import PatientRecord
+from hosentinel.core.risk import assess_risk
+from hosentinel.core.surveillance import assess_surveillance
+from hosentinel.core.suspicion import assess_suspicion
+from hosentinel.knowledge.loader import Knowledge
+
+# Why each missing input matters: shown to the clinician next to the assessment.
+WHY_MISSING: dict[str, str] = {
+    "rom-baseline": "No range-of-motion measurement yet for a joint under surveillance: new loss "
+    "of motion, the earliest sign, cannot be measured without a baseline.",
+    "index-event-date": "An injury or operation has no date: the surveillance window cannot be "
+    "placed.",
+    "coma-duration": "Coma without an end date or start date: coma over 2 weeks is a risk factor.",
+    "burn-tbsa": "Burn without a TBSA band (T31): a burn over 30% of body surface is a strong "
+    "risk factor.",
+    "egfr": "No eGFR or CKD stage: renal cautions for NSAIDs and bisphosphonates cannot be "
+    "checked.",
+    "sex": "Administrative sex unknown: some risk factors depend on it.",
+    "gestational-age": "Pregnant, but the weeks of gestation are unknown: NSAIDs are avoided from "
+    "20 weeks.",
+    "serial-radiographs": "No serial radiograph reading (growing/stable, immature/mature): "
+    "maturity cannot be judged.",
+    "serum-alp": "No ALP result with a flag or reference range: maturity needs ALP back to normal.",
+    "bone-scan-activity": "No bone-scan activity reading (increasing/decreasing/quiescent): "
+    "maturity needs the scan to have settled.",
+    "function-status": "Not recorded whether the HO limits mobility or self-care: referral to a "
+    "surgeon depends on it.",
+}
+
+
+def _populations(events: tuple[IndexEvent, ...]) -> set[str]:
+    return {e.kind for e in events}
+
+
+def _joints_with_rom(facts: Facts) -> set[tuple[str, str]]:
+    """(joint, side) pairs with at least one range-of-motion measurement."""
+    measured: set[tuple[str, str]] = set()
+    for code, series in facts.findings.items():
+        if code.endswith("-rom"):
+            joint = code.split("-", 1)[0]
+            measured.update((joint, o.site.side) for o in series if o.site.side)
+    return measured
+
+
+def _rom_baseline_missing(surveillance: Surveillance, facts: Facts) -> bool:
+    measured = _joints_with_rom(facts)
+    return any((d.joint, d.side) not in measured for d in surveillance.due)
+
+
+def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assessment:
+    facts = build_facts(record, knowledge, as_of)
+    found = find_index_events(knowledge, facts, as_of)
+    events = found.events
+    ctx = Context(
+        knowledge=knowledge,
+        facts=facts,
+        sex=record.patient.sex,
+        as_of=as_of,
+        index_date=events[-1].date if events else None,
+    )
+    populations = _populations(events)
+    missing: list[str] = []
+    if found.undated:
+        missing.append("index-event-date")
+
+    risk, risk_missing = assess_risk(ctx, populations)
+    missing.extend(risk_missing)
+    if "burn" in populations and not any(
+        f.code and f.code.upper().startswith("T31") for f in facts.of("burn")
+    ):
+        missing.append("burn-tbsa")
+
+    surveillance = assess_surveillance(knowledge, facts, events, found.upcoming, as_of)
+    if surveillance.phase == "in-window" and _rom_baseline_missing(surveillance, facts):
+        missing.append("rom-baseline")
+
+    suspicion = assess_suspicion(ctx)
+    lesions = []
+    for site in suspicion.suspicion.sites:
+        if site.level == "confirmed":
+            lesion, lesion_missing = assess_lesion(ctx, site)
+            lesions.append(lesion)
+            missing.extend(lesion_missing)
+
+    planner = Planner(ctx, events, risk, surveillance, suspicion, tuple(lesions), populations)
+    recommendations = planner.plan()
+    recommended = {r.id for r in recommendations}
+    cautions, caution_missing = assess_cautions(ctx, recommended)
+    if recommended.intersection({"nsaid-indomethacin", "etidronate", "alendronate"}):
+        missing.extend(m for m in caution_missing if m in ("egfr", "gestational-age"))
+    elif present(ctx, "pregnancy", must_be_active=True):
+        missing.extend(m for m in caution_missing if m == "gestational-age")
+
+    education = education_for(ctx, surveillance, suspicion.suspicion, tuple(lesions), risk.level)
+    return Assessment(
+        patient=f"Patient/{record.patient.id}",
+        as_of=as_of,
+        knowledge_release=knowledge.release,
+        knowledge_digest=knowledge.digest,
+        index_events=events,
+        risk=risk,
+        surveillance=surveillance,
+        suspicion=suspicion.suspicion,
+        recommendations=recommendations,
+        cautions=cautions,
+        lesions=tuple(lesions),
+        education=education,
+        missing_inputs=tuple(
+            MissingInput(m, WHY_MISSING[m]) for m in dict.fromkeys(missing) if m in WHY_MISSING
+        ),
+        import_warnings=record.stats.warnings,
+        unknown_codes=record.stats.unknown_codes,
+    )
