@@ -398,7 +398,7 @@ def test_condition_onset_string_and_abatement_period() -> None:
     ],
 )
 def test_condition_clinical_status(status: str | None, active: bool) -> None:
-    fields = {"clinicalStatus": concept("http://x", status)} if status else {}
+    fields: dict[str, Any] = {"clinicalStatus": concept("http://x", status)} if status else {}
     assert read(condition(**fields)).conditions[0].active is active
 
 

@@ -74,7 +74,7 @@ def texts(node: Any) -> Iterator[str]:
             if _scalar(value):
                 fields.append(f"{key}: {value}")
             elif isinstance(value, list) and value and all(_scalar(v) for v in value):
-                fields.append(f"{key}: {', '.join(str(v) for v in value)}")
+                fields.append(f"{key}: {' | '.join(str(v) for v in value)}")
         if fields:
             yield " | ".join(fields)
         for value in node.values():
@@ -186,7 +186,40 @@ CLAIMS = [
     ("u-snomed-128491006", "snomed|128491006"),
     ("u-etidronate-stover-prophylactic-dose", "Stover: 20 mg/kg/day for 2 weeks."),
     ("u-citak-2012-odds-ratios", "measure: OR | value: 2.3 | citation: cit-citak-2012"),
+    ("u-combat-model-performance", "The Alfieri random forest model reached an AUC of 0.85."),
+    ("u-wang-2022-nomogram-performance", "The Wang 2022 BMP nomogram had a C-index of 0.9."),
+    ("u-acetabular-unread-results", "Archdeacon 2014 found pre-op RT as effective as post-op RT."),
+    ("u-tha-special-populations", "Paget disease: odds ratio 3.1 for HO after THA."),
+    ("u-prior-ho-80-100-percent", "Prior HO carries an 80-100% risk of HO after THA."),
+    ("u-peak-onset-outside-sci", "After TBI, HO onset peaks at 2 months."),
+    ("u-cochrane-nsaid-pooled-effect", "The Cochrane review found a relative risk of 0.41."),
+    ("u-etidronate-renal-threshold", "Reduce etidronate if creatinine clearance < 50 mL/min."),
+    ("u-radiation-pregnancy", "Radiation prophylaxis is contraindicated in pregnancy."),
+    ("u-etidronate-hypocalcaemia", "Correct hypocalcaemia before starting etidronate."),
+    ("u-amstutz-indomethacin-dose", "Amstutz gave indomethacin 75 mg a day for 10 days."),
+    ("u-etidronate-rebound", "Stopping etidronate early causes rebound ossification."),
+    ("u-missing-guidelines", "NICE NG157 recommends NSAID prophylaxis after hip replacement."),
+    ("u-yolcu-2020-journal", "Yolcu YU et al., Clin Neurol Neurosurg 2020."),
+    ("u-rom-loss-threshold", "A loss of more than 10° should trigger an HO work-up."),
+    ("u-native-joint-aspiration", "Aspirate the knee to exclude septic arthritis."),
+    ("u-other-differential-tests", "Check serum uric acid to rule out gout."),
+    ("u-alp-sensitivity-specificity", "Serum ALP has a sensitivity of 85% for early HO."),
+    ("u-tpbs-sensitivity", "The triple-phase bone scan has a sensitivity of 95%."),
+    ("u-bone-scan-ratio-maturity", "HO is mature when the uptake ratio falls below 2.0."),
+    ("u-other-classification-definitions", "Hamada grade 2 means a narrowed interval."),
+    ("u-other-classification-definitions", "grade: 1a | definition: ossification below the neck"),
+    ("u-nerve-compression-urgent", "Nerve compression is an urgent indication for excision."),
+    ("u-manipulation-spasticity-drugs", "Treat spasticity with baclofen."),
+    ("u-analgesic-protocol", "Give paracetamol for HO pain."),
+    ("u-icd10cm-alphabetic-index", "The Alphabetic Index points to M61.5 for HO."),
+    ("u-urine-marker-loinc", "Urinary hydroxyproline, LOINC 1234-5."),
 ]
+
+
+def test_every_patterned_item_has_an_example_claim() -> None:
+    patterned = {item.id for item in ITEMS if item.patterns}
+    missing = patterned - {item_id for item_id, _ in CLAIMS}
+    assert not missing, f"add an example claim for: {sorted(missing)}"
 
 
 @pytest.mark.parametrize(("item_id", "claim"), CLAIMS)

@@ -11,7 +11,7 @@ from hosentinel.core.assessment import Assessment, IndexEvent, MissingInput, Sur
 from hosentinel.core.clauses import Context, present
 from hosentinel.core.education import education_for
 from hosentinel.core.facts import Facts, build_facts
-from hosentinel.core.index_events import find_index_events
+from hosentinel.core.index_events import FoundEvents, find_index_events
 from hosentinel.core.lesions import assess_lesion
 from hosentinel.core.plan import Planner, assess_cautions
 from hosentinel.core.record import PatientRecord
@@ -63,17 +63,26 @@ def _rom_baseline_missing(surveillance: Surveillance, facts: Facts) -> bool:
     return any((d.joint, d.side) not in measured for d in surveillance.due)
 
 
-def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assessment:
+def context_for(
+    record: PatientRecord, knowledge: Knowledge, as_of: date
+) -> tuple[Context, FoundEvents]:
+    """The rule-evaluation context for a record, and its index events."""
     facts = build_facts(record, knowledge, as_of)
     found = find_index_events(knowledge, facts, as_of)
-    events = found.events
     ctx = Context(
         knowledge=knowledge,
         facts=facts,
         sex=record.patient.sex,
         as_of=as_of,
-        index_date=events[-1].date if events else None,
+        index_date=found.events[-1].date if found.events else None,
     )
+    return ctx, found
+
+
+def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assessment:
+    ctx, found = context_for(record, knowledge, as_of)
+    facts = ctx.facts
+    events = found.events
     populations = _populations(events)
     missing: list[str] = []
     if found.undated:

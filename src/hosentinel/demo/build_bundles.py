@@ -567,17 +567,19 @@ NSAID_INDO = "nsaid-indomethacin"
 def case_01() -> Case:
     injury = date(2025, 6, 2)
     return Case(
-        1,
-        "sci-complete-day-5",
-        "Complete cervical SCI, day 5, before the window",
-        "sci",
-        "before-window",
-        after(injury, 5),
-        "A 27-year-old man broke his neck diving into a shallow lake five days ago and has a "
-        "complete C5 spinal cord injury. Surveillance for HO has not started yet: the window "
-        "opens two weeks after the injury. He is on enoxaparin to prevent clots.",
-        patient("Daniel", "Okafor-Reyes", "male", date(1998, 4, 12), "DEMO-0001"),
-        [
+        number=1,
+        slug="sci-complete-day-5",
+        title="Complete cervical SCI, day 5, before the window",
+        population="sci",
+        stage="before-window",
+        as_of=after(injury, 5),
+        story=(
+            "A 27-year-old man broke his neck diving into a shallow lake five days ago and has a "
+            "complete C5 spinal cord injury. Surveillance for HO has not started yet: the window "
+            "opens two weeks after the injury. He is on enoxaparin to prevent clots."
+        ),
+        patient=patient("Daniel", "Okafor-Reyes", "male", date(1998, 4, 12), "DEMO-0001"),
+        resources=[
             condition(
                 "Complete lesion at C5 level of cervical spinal cord, initial encounter",
                 injury,
@@ -586,7 +588,7 @@ def case_01() -> Case:
             procedure("Anterior cervical decompression and fusion C4-C6", after(injury, 1)),
             med(ENOXAPARIN[0], ENOXAPARIN[1], after(injury, 1), text=ENOXAPARIN[2]),
         ],
-        expect(
+        expect=expect(
             "before-window",
             risk="high",
             suspicion="none",
@@ -599,17 +601,20 @@ def case_01() -> Case:
 def case_02() -> Case:
     injury = date(2025, 2, 10)
     return Case(
-        2,
-        "sci-complete-day-40-exams-due",
-        "Complete thoracic SCI, day 40, high risk, exams due",
-        "sci",
-        "at-risk",
-        after(injury, 40),
-        "A 41-year-old man fell from a roof 40 days ago; his T4 spinal cord injury is complete. "
-        "Since then he has had a urinary tract infection and a stage 3 sacral pressure injury. "
-        "Nobody has measured his hip or knee range of motion yet, so there is no baseline.",
-        patient("Ruben", "Halvorsen", "male", date(1983, 9, 30), "DEMO-0002"),
-        [
+        number=2,
+        slug="sci-complete-day-40-exams-due",
+        title="Complete thoracic SCI, day 40, high risk, exams due",
+        population="sci",
+        stage="at-risk",
+        as_of=after(injury, 40),
+        story=(
+            "A 41-year-old man fell from a roof 40 days ago; his T4 spinal cord injury is "
+            "complete. Since then he has had a urinary tract infection and a stage 3 sacral "
+            "pressure injury. Nobody has measured his hip or knee range of motion yet, so there "
+            "is no baseline."
+        ),
+        patient=patient("Ruben", "Halvorsen", "male", date(1983, 9, 30), "DEMO-0002"),
+        resources=[
             condition(
                 "Complete lesion at T2-T6 level of thoracic spinal cord, initial encounter",
                 injury,
@@ -627,7 +632,7 @@ def case_02() -> Case:
             ),
             med(ENOXAPARIN[0], ENOXAPARIN[1], after(injury, 1), text=ENOXAPARIN[2]),
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="high",
             suspicion="none",
@@ -645,17 +650,20 @@ def case_03() -> Case:
         exams.append(rom("hip", "flexion", "right", right, after(injury, day)))
         exams.append(rom("hip", "flexion", "left", left, after(injury, day)))
     return Case(
-        3,
-        "sci-hip-rom-loss-probable",
-        "Complete SCI, day 61, right hip stiff, swollen and warm",
-        "sci",
-        "suspected",
-        after(injury, 61),
-        "A 35-year-old woman with a complete T8 spinal cord injury from a car crash two months "
-        "ago. Her right hip has lost 30 degrees of flexion since her best measurement, and today "
-        "it is swollen and warm; she cannot feel pain there. She has a low-grade fever.",
-        patient("Amara", "Lindqvist", "female", date(1990, 1, 18), "DEMO-0003"),
-        [
+        number=3,
+        slug="sci-hip-rom-loss-probable",
+        title="Complete SCI, day 61, right hip stiff, swollen and warm",
+        population="sci",
+        stage="suspected",
+        as_of=after(injury, 61),
+        story=(
+            "A 35-year-old woman with a complete T8 spinal cord injury from a car crash two "
+            "months ago. Her right hip has lost 30 degrees of flexion since her best measurement, "
+            "and today it is swollen and warm; she cannot feel pain there. She has a low-grade "
+            "fever."
+        ),
+        patient=patient("Amara", "Lindqvist", "female", date(1990, 1, 18), "DEMO-0003"),
+        resources=[
             condition(
                 "Complete lesion at T7-T10 level of thoracic spinal cord, initial encounter",
                 injury,
@@ -675,7 +683,7 @@ def case_03() -> Case:
             sign("hip", "warmth", "right", after(injury, 60)),
             temperature(38.0, after(injury, 60), "H"),
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="high",
             suspicion="probable",
@@ -688,17 +696,19 @@ def case_03() -> Case:
 def case_04() -> Case:
     injury = date(2025, 4, 14)
     return Case(
-        4,
-        "sci-day-18-swollen-thigh",
-        "Incomplete SCI, day 18, swollen painful right hip",
-        "sci",
-        "suspected",
-        after(injury, 18),
-        "A 48-year-old man with an incomplete T9 spinal cord injury from a fall 18 days ago. "
-        "Yesterday his right thigh and hip became swollen, warm and painful. A blood clot must "
-        "be ruled out first; an X-ray this early can show a fracture but not new bone.",
-        patient("Felix", "Amadi-Brandt", "male", date(1976, 7, 5), "DEMO-0004"),
-        [
+        number=4,
+        slug="sci-day-18-swollen-thigh",
+        title="Incomplete SCI, day 18, swollen painful right hip",
+        population="sci",
+        stage="suspected",
+        as_of=after(injury, 18),
+        story=(
+            "A 48-year-old man with an incomplete T9 spinal cord injury from a fall 18 days ago. "
+            "Yesterday his right thigh and hip became swollen, warm and painful. A blood clot "
+            "must be ruled out first; an X-ray this early can show a fracture but not new bone."
+        ),
+        patient=patient("Felix", "Amadi-Brandt", "male", date(1976, 7, 5), "DEMO-0004"),
+        resources=[
             condition(
                 "Other incomplete lesion at T7-T10 level of thoracic spinal cord, initial "
                 "encounter",
@@ -715,7 +725,7 @@ def case_04() -> Case:
                 side="right",
             ),
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="probable",
             include=["rule-out-dvt", "triple-phase-bone-scan", "rule-out-fracture"],
@@ -730,17 +740,20 @@ def case_05() -> Case:
     activity = finding("ho-activity", "increasing", after(injury, 48), side="right", joint="hip")
     xray = finding("radiograph-ho", "absent", after(injury, 49), side="right", joint="hip")
     return Case(
-        5,
-        "sci-confirmed-active-warfarin",
-        "SCI, right hip HO confirmed by bone scan, on warfarin",
-        "sci",
-        "active",
-        after(injury, 52),
-        "A 37-year-old man with a complete L1 spinal cord injury. A bone scan on day 48 showed "
-        "active new bone at the right hip; the X-ray is still clear, as expected this early. He "
-        "takes warfarin for a leg clot and once bled from the gut, which matters for NSAIDs.",
-        patient("Hugo", "Castellanos", "male", date(1987, 11, 23), "DEMO-0005"),
-        [
+        number=5,
+        slug="sci-confirmed-active-warfarin",
+        title="SCI, right hip HO confirmed by bone scan, on warfarin",
+        population="sci",
+        stage="active",
+        as_of=after(injury, 52),
+        story=(
+            "A 37-year-old man with a complete L1 spinal cord injury. A bone scan on day 48 "
+            "showed active new bone at the right hip; the X-ray is still clear, as expected this "
+            "early. He takes warfarin for a leg clot and once bled from the gut, which matters "
+            "for NSAIDs."
+        ),
+        patient=patient("Hugo", "Castellanos", "male", date(1987, 11, 23), "DEMO-0005"),
+        resources=[
             condition(
                 "Complete lesion of L1 level of lumbar spinal cord, initial encounter",
                 injury,
@@ -790,7 +803,7 @@ def case_05() -> Case:
             ),
             xray,
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="confirmed",
             include=["etidronate", "alendronate"],
@@ -807,17 +820,20 @@ def case_05() -> Case:
 def case_06() -> Case:
     injury = date(2025, 5, 5)
     return Case(
-        6,
-        "sci-negative-scan-signs-persist",
-        "Incomplete SCI, negative bone scan, left knee signs persist",
-        "sci",
-        "suspected",
-        after(injury, 45),
-        "A 30-year-old man with an incomplete C5 spinal cord injury. His left knee became stiff, "
-        "swollen and warm a month after the injury, but a bone scan ten days ago was negative. "
-        "The knee is still swollen, warm and now painful, so the scan should be repeated.",
-        patient("Owen", "Mbeki-Hart", "male", date(1995, 2, 14), "DEMO-0006"),
-        [
+        number=6,
+        slug="sci-negative-scan-signs-persist",
+        title="Incomplete SCI, negative bone scan, left knee signs persist",
+        population="sci",
+        stage="suspected",
+        as_of=after(injury, 45),
+        story=(
+            "A 30-year-old man with an incomplete C5 spinal cord injury. His left knee became "
+            "stiff, swollen and warm a month after the injury, but a bone scan ten days ago was "
+            "negative. The knee is still swollen, warm and now painful, so the scan should be "
+            "repeated."
+        ),
+        patient=patient("Owen", "Mbeki-Hart", "male", date(1995, 2, 14), "DEMO-0006"),
+        resources=[
             condition(
                 "Other incomplete lesion at C5 level of cervical spinal cord, initial encounter",
                 injury,
@@ -836,7 +852,7 @@ def case_06() -> Case:
             sign("knee", "warmth", "left", after(injury, 44)),
             sign("knee", "pain", "left", after(injury, 44)),
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="probable",
             include=["repeat-bone-scan", "rule-out-dvt", "plain-radiograph"],
@@ -858,18 +874,20 @@ def case_07() -> Case:
     exams.append(rom("knee", "flexion", "left", 135, after(injury, 34)))
     exams.append(rom("knee", "flexion", "right", 135, after(injury, 34)))
     return Case(
-        7,
-        "tbi-coma-autonomic-high-risk",
-        "Severe TBI, 21-day coma, autonomic storms, day 35",
-        "tbi",
-        "at-risk",
-        after(injury, 35),
-        "A 31-year-old man with a severe diffuse brain injury from a motorbike crash was in a "
-        "coma for 21 days and had episodes of autonomic dysregulation. His joints are normal "
-        "so far (the right elbow is 5 degrees stiffer, within measurement noise), but his risk "
-        "is high and hips, elbows, shoulders and knees need regular checks.",
-        patient("Sebastian", "Achterberg", "male", date(1993, 6, 1), "DEMO-0007"),
-        [
+        number=7,
+        slug="tbi-coma-autonomic-high-risk",
+        title="Severe TBI, 21-day coma, autonomic storms, day 35",
+        population="tbi",
+        stage="at-risk",
+        as_of=after(injury, 35),
+        story=(
+            "A 31-year-old man with a severe diffuse brain injury from a motorbike crash was in a "
+            "coma for 21 days and had episodes of autonomic dysregulation. His joints are normal "
+            "so far (the right elbow is 5 degrees stiffer, within measurement noise), but his "
+            "risk is high and hips, elbows, shoulders and knees need regular checks."
+        ),
+        patient=patient("Sebastian", "Achterberg", "male", date(1993, 6, 1), "DEMO-0007"),
+        resources=[
             condition(
                 "Diffuse traumatic brain injury with loss of consciousness greater than 24 hours "
                 "without return to pre-existing conscious level with patient surviving, initial "
@@ -887,7 +905,7 @@ def case_07() -> Case:
             finding("autonomic-dysregulation", True, after(injury, 6)),
             *exams,
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="high",
             suspicion="none",
@@ -901,17 +919,20 @@ def case_08() -> Case:
     injury = date(2024, 9, 2)
     stay = encounter(injury, after(injury, 62))
     return Case(
-        8,
-        "tbi-elbow-ho-active-growing",
-        "TBI, left elbow HO still growing, function limited",
-        "tbi",
-        "active",
-        after(injury, 200),
-        "A 45-year-old woman, seven months after a traumatic brain injury, with spasticity. New "
-        "bone around her left elbow was seen on X-ray at three months and is still growing; the "
-        "elbow now limits dressing and eating. Surgery can be considered once the bone matures.",
-        patient("Noor", "Whitacre", "female", date(1979, 10, 9), "DEMO-0008"),
-        [
+        number=8,
+        slug="tbi-elbow-ho-active-growing",
+        title="TBI, left elbow HO still growing, function limited",
+        population="tbi",
+        stage="active",
+        as_of=after(injury, 200),
+        story=(
+            "A 45-year-old woman, seven months after a traumatic brain injury, with spasticity. "
+            "New bone around her left elbow was seen on X-ray at three months and is still "
+            "growing; the elbow now limits dressing and eating. Surgery can be considered once "
+            "the bone matures."
+        ),
+        patient=patient("Noor", "Whitacre", "female", date(1979, 10, 9), "DEMO-0008"),
+        resources=[
             stay,
             condition(
                 "Traumatic brain injury (disorder)",
@@ -938,7 +959,7 @@ def case_08() -> Case:
             finding("ho-growth", "growing", after(injury, 198), side="left", joint="elbow"),
             finding("function-limited", True, after(injury, 198), side="left", joint="elbow"),
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="confirmed",
             exclude=["repeat-bone-scan", "rule-out-dvt"],
@@ -951,18 +972,20 @@ def case_09() -> Case:
     injury = date(2023, 8, 14)
     final_scan = finding("ho-activity", "quiescent", date(2025, 2, 10), side="right", joint="hip")
     return Case(
-        9,
-        "tbi-hip-ho-mature-refer",
-        "TBI, mature right hip HO limiting sitting: refer now",
-        "tbi",
-        "before-surgery",
-        date(2025, 3, 3),
-        "A 55-year-old man, 18 months after a brain injury with a 25-day coma, has a large bony "
-        "mass at his right hip that makes sitting and transfers hard. Serial X-rays are now "
-        "stable and mature, alkaline phosphatase is back to normal and the bone scan has gone "
-        "quiet: it is time to see a surgeon.",
-        patient("Walter", "Nkemelu", "male", date(1969, 3, 27), "DEMO-0009"),
-        [
+        number=9,
+        slug="tbi-hip-ho-mature-refer",
+        title="TBI, mature right hip HO limiting sitting: refer now",
+        population="tbi",
+        stage="before-surgery",
+        as_of=date(2025, 3, 3),
+        story=(
+            "A 55-year-old man, 18 months after a brain injury with a 25-day coma, has a large "
+            "bony mass at his right hip that makes sitting and transfers hard. Serial X-rays are "
+            "now stable and mature, alkaline phosphatase is back to normal and the bone scan has "
+            "gone quiet: it is time to see a surgeon."
+        ),
+        patient=patient("Walter", "Nkemelu", "male", date(1969, 3, 27), "DEMO-0009"),
+        resources=[
             condition(
                 "Traumatic subdural hemorrhage with loss of consciousness greater than 24 hours "
                 "without return to pre-existing conscious level with patient surviving, initial "
@@ -1012,7 +1035,7 @@ def case_09() -> Case:
             rom("hip", "flexion", "right", 45, date(2025, 2, 10)),
             finding("function-limited", True, date(2025, 2, 10), side="right", joint="hip"),
         ],
-        expect(
+        expect=expect(
             "after-window",
             suspicion="confirmed",
             include=["surgical-referral"],
@@ -1029,17 +1052,20 @@ def case_10() -> Case:
         exams.append(rom("elbow", "flexion", "left", 140, after(stroke, day)))
         exams.append(rom("shoulder", "abduction", "left", 150, after(stroke, day)))
     return Case(
-        10,
-        "stroke-haemorrhagic-spasticity",
-        "Haemorrhagic stroke with spasticity, day 45, elbow checks",
-        "stroke",
-        "at-risk",
-        after(stroke, 45),
-        "A 52-year-old woman had a bleed in the right side of her brain six weeks ago and now "
-        "has a spastic left arm and leg. Her left elbow and shoulder move normally so far. A "
-        "bleeding stroke and spasticity both raise the chance of new bone, mostly at the elbow.",
-        patient("Grace", "Thorvaldsen", "female", date(1972, 12, 3), "DEMO-0010"),
-        [
+        number=10,
+        slug="stroke-haemorrhagic-spasticity",
+        title="Haemorrhagic stroke with spasticity, day 45, elbow checks",
+        population="stroke",
+        stage="at-risk",
+        as_of=after(stroke, 45),
+        story=(
+            "A 52-year-old woman had a bleed in the right side of her brain six weeks ago and now "
+            "has a spastic left arm and leg. Her left elbow and shoulder move normally so far. A "
+            "bleeding stroke and spasticity both raise the chance of new bone, mostly at the "
+            "elbow."
+        ),
+        patient=patient("Grace", "Thorvaldsen", "female", date(1972, 12, 3), "DEMO-0010"),
+        resources=[
             condition(
                 "Nontraumatic intracerebral hemorrhage in hemisphere, subcortical",
                 stroke,
@@ -1053,7 +1079,7 @@ def case_10() -> Case:
             finding("spasticity", True, after(stroke, 30)),
             *exams,
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="high",
             suspicion="none",
@@ -1066,17 +1092,19 @@ def case_10() -> Case:
 def case_11() -> Case:
     stroke = date(2025, 1, 20)
     return Case(
-        11,
-        "stroke-ischaemic-low-risk",
-        "Ischaemic stroke, no spasticity, day 100, low risk",
-        "stroke",
-        "at-risk",
-        after(stroke, 100),
-        "A 74-year-old woman had a clot-type stroke in the left side of her brain 100 days ago, "
-        "from atrial fibrillation; she now takes apixaban at home. She has no spasticity and her "
-        "right arm moves fully, so her chance of new bone is low.",
-        patient("Margarethe", "Osei", "female", date(1950, 5, 19), "DEMO-0011"),
-        [
+        number=11,
+        slug="stroke-ischaemic-low-risk",
+        title="Ischaemic stroke, no spasticity, day 100, low risk",
+        population="stroke",
+        stage="at-risk",
+        as_of=after(stroke, 100),
+        story=(
+            "A 74-year-old woman had a clot-type stroke in the left side of her brain 100 days "
+            "ago, from atrial fibrillation; she now takes apixaban at home. She has no spasticity "
+            "and her right arm moves fully, so her chance of new bone is low."
+        ),
+        patient=patient("Margarethe", "Osei", "female", date(1950, 5, 19), "DEMO-0011"),
+        resources=[
             condition("Essential (primary) hypertension", date(2012, 3, 1), icd10="I10"),
             condition(
                 "Cerebral infarction due to unspecified occlusion or stenosis of left middle "
@@ -1095,7 +1123,7 @@ def case_11() -> Case:
             rom("elbow", "flexion", "right", 145, after(stroke, 95)),
             rom("shoulder", "abduction", "right", 160, after(stroke, 95)),
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="low",
             suspicion="none",
@@ -1108,17 +1136,19 @@ def case_11() -> Case:
 def case_12() -> Case:
     burn = date(2025, 7, 1)
     return Case(
-        12,
-        "burn-40pct-arm-graft",
-        "Burns 40-49% TBSA, grafted right arm, day 30",
-        "burn",
-        "at-risk",
-        after(burn, 30),
-        "A 38-year-old man was burned over about 45% of his body in a house fire 30 days ago, "
-        "including deep burns of the right elbow and forearm that needed skin grafts. Large "
-        "burns and grafted arm burns are the strongest known risks for new bone at the elbow.",
-        patient("Kwame", "Rasmussen", "male", date(1986, 8, 8), "DEMO-0012"),
-        [
+        number=12,
+        slug="burn-40pct-arm-graft",
+        title="Burns 40-49% TBSA, grafted right arm, day 30",
+        population="burn",
+        stage="at-risk",
+        as_of=after(burn, 30),
+        story=(
+            "A 38-year-old man was burned over about 45% of his body in a house fire 30 days ago, "
+            "including deep burns of the right elbow and forearm that needed skin grafts. Large "
+            "burns and grafted arm burns are the strongest known risks for new bone at the elbow."
+        ),
+        patient=patient("Kwame", "Rasmussen", "male", date(1986, 8, 8), "DEMO-0012"),
+        resources=[
             condition(
                 "Burns involving 40-49% of body surface with 20-29% third degree burns",
                 burn,
@@ -1148,7 +1178,7 @@ def case_12() -> Case:
             rom("elbow", "flexion", "right", 130, after(burn, 20)),
             rom("elbow", "flexion", "left", 145, after(burn, 20)),
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="high",
             suspicion="none",
@@ -1162,17 +1192,19 @@ def case_13() -> Case:
     burn = date(2025, 9, 8)
     visit = encounter(burn, burn, "EMER")
     return Case(
-        13,
-        "burn-small-low-risk",
-        "Small hand burn under 10% TBSA, day 20, low risk",
-        "burn",
-        "at-risk",
-        after(burn, 20),
-        "A 29-year-old woman scalded the back of her right hand while cooking 20 days ago; the "
-        "burn covers well under 10% of her body and healed without grafting. Her chance of new "
-        "bone is low. The record is coded the way Synthea writes it.",
-        patient("Sofia", "Brennan-Achebe", "female", date(1996, 3, 11), "DEMO-0013"),
-        [
+        number=13,
+        slug="burn-small-low-risk",
+        title="Small hand burn under 10% TBSA, day 20, low risk",
+        population="burn",
+        stage="at-risk",
+        as_of=after(burn, 20),
+        story=(
+            "A 29-year-old woman scalded the back of her right hand while cooking 20 days ago; "
+            "the burn covers well under 10% of her body and healed without grafting. Her chance "
+            "of new bone is low. The record is coded the way Synthea writes it."
+        ),
+        patient=patient("Sofia", "Brennan-Achebe", "female", date(1996, 3, 11), "DEMO-0013"),
+        resources=[
             visit,
             condition(
                 "Second degree burn",
@@ -1199,7 +1231,7 @@ def case_13() -> Case:
                 side="right",
             ),
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="low",
             suspicion="none",
@@ -1211,17 +1243,19 @@ def case_13() -> Case:
 def case_14() -> Case:
     injury = date(2025, 8, 18)
     return Case(
-        14,
-        "acetabular-orif-day-3",
-        "Right acetabular fracture fixed, day 3: NSAID healing caution",
-        "fracture",
-        "before-window",
-        after(injury, 3),
-        "A 34-year-old man broke the back wall of his right hip socket in a car crash and had it "
-        "fixed through a posterior approach two days ago. The surveillance window has not opened. "
-        "Indomethacin may delay healing of this kind of fracture.",
-        patient("Jonas", "Whitfield", "male", date(1990, 10, 30), "DEMO-0014"),
-        [
+        number=14,
+        slug="acetabular-orif-day-3",
+        title="Right acetabular fracture fixed, day 3: NSAID healing caution",
+        population="fracture",
+        stage="before-window",
+        as_of=after(injury, 3),
+        story=(
+            "A 34-year-old man broke the back wall of his right hip socket in a car crash and had "
+            "it fixed through a posterior approach two days ago. The surveillance window has not "
+            "opened. Indomethacin may delay healing of this kind of fracture."
+        ),
+        patient=patient("Jonas", "Whitfield", "male", date(1990, 10, 30), "DEMO-0014"),
+        resources=[
             condition(
                 "Displaced fracture of posterior wall of right acetabulum, initial encounter for "
                 "closed fracture",
@@ -1238,7 +1272,7 @@ def case_14() -> Case:
             ),
             med(ENOXAPARIN[0], ENOXAPARIN[1], after(injury, 1), text=ENOXAPARIN[2]),
         ],
-        expect(
+        expect=expect(
             "before-window",
             suspicion="none",
             exclude=["triple-phase-bone-scan"],
@@ -1253,18 +1287,20 @@ def case_14() -> Case:
 def case_15() -> Case:
     injury = date(2025, 10, 5)
     return Case(
-        15,
-        "elbow-fracture-dislocation-day-2",
-        "Right elbow fracture-dislocation fixed, day 2: radiation caution",
-        "fracture",
-        "before-window",
-        after(injury, 2),
-        "A 42-year-old man fell off a ladder and dislocated his right elbow, breaking the radial "
-        "head and the coronoid (a 'terrible triad'); it was fixed the same day. This injury "
-        "pattern carries a high risk of new bone, but radiation right after fixing an elbow "
-        "fracture can stop the fracture from healing.",
-        patient("Mateo", "Lindgren", "male", date(1983, 4, 4), "DEMO-0015"),
-        [
+        number=15,
+        slug="elbow-fracture-dislocation-day-2",
+        title="Right elbow fracture-dislocation fixed, day 2: radiation caution",
+        population="fracture",
+        stage="before-window",
+        as_of=after(injury, 2),
+        story=(
+            "A 42-year-old man fell off a ladder and dislocated his right elbow, breaking the "
+            "radial head and the coronoid (a 'terrible triad'); it was fixed the same day. This "
+            "injury pattern carries a high risk of new bone, but radiation right after fixing an "
+            "elbow fracture can stop the fracture from healing."
+        ),
+        patient=patient("Mateo", "Lindgren", "male", date(1983, 4, 4), "DEMO-0015"),
+        resources=[
             condition(
                 "Posterior dislocation of right ulnohumeral joint, initial encounter",
                 injury,
@@ -1293,7 +1329,7 @@ def case_15() -> Case:
                 joint="elbow",
             ),
         ],
-        expect(
+        expect=expect(
             "before-window",
             risk="high",
             suspicion="none",
@@ -1308,17 +1344,19 @@ def case_15() -> Case:
 def case_16() -> Case:
     injury = date(2025, 4, 7)
     return Case(
-        16,
-        "femur-shaft-hip-rom-drop",
-        "Femur shaft fracture, day 25, right hip flexion dropping",
-        "fracture",
-        "suspected",
-        after(injury, 25),
-        "A 23-year-old man broke his right thigh bone in a motorbike crash and had it nailed. "
-        "He spent weeks mostly in bed. His right hip bent to 110 degrees a week ago but only to "
-        "98 today, while his knee keeps improving: possible early new bone, no swelling.",
-        patient("Elias", "Mwangi", "male", date(2002, 1, 15), "DEMO-0016"),
-        [
+        number=16,
+        slug="femur-shaft-hip-rom-drop",
+        title="Femur shaft fracture, day 25, right hip flexion dropping",
+        population="fracture",
+        stage="suspected",
+        as_of=after(injury, 25),
+        story=(
+            "A 23-year-old man broke his right thigh bone in a motorbike crash and had it nailed. "
+            "He spent weeks mostly in bed. His right hip bent to 110 degrees a week ago but only "
+            "to 98 today, while his knee keeps improving: possible early new bone, no swelling."
+        ),
+        patient=patient("Elias", "Mwangi", "male", date(2002, 1, 15), "DEMO-0016"),
+        resources=[
             condition(
                 "Displaced transverse fracture of shaft of right femur, initial encounter for "
                 "closed fracture",
@@ -1338,7 +1376,7 @@ def case_16() -> Case:
             rom("hip", "flexion", "right", 98, after(injury, 24)),
             rom("knee", "flexion", "right", 120, after(injury, 24)),
         ],
-        expect(
+        expect=expect(
             "in-window",
             risk="high",
             suspicion="possible",
@@ -1352,17 +1390,20 @@ def case_17() -> Case:
     surgery = date(2025, 11, 3)
     left_tha = date(2019, 4, 15)
     return Case(
-        17,
-        "tha-ankylosing-spondylitis-prior-ho",
-        "Right hip replacement, AS and prior HO: prophylaxis options",
-        "arthroplasty",
-        "at-risk",
-        after(surgery, 1),
-        "A 62-year-old man with ankylosing spondylitis had his right hip replaced yesterday. "
-        "After his left hip replacement in 2019 he grew enough new bone to need it removed. "
-        "His risk is high, so radiation or an NSAID to prevent new bone should be offered now.",
-        patient("Bernard", "Okonkwo-Lee", "male", date(1963, 2, 2), "DEMO-0017"),
-        [
+        number=17,
+        slug="tha-ankylosing-spondylitis-prior-ho",
+        title="Right hip replacement, AS and prior HO: prophylaxis options",
+        population="arthroplasty",
+        stage="at-risk",
+        as_of=after(surgery, 1),
+        story=(
+            "A 62-year-old man with ankylosing spondylitis had his right hip replaced yesterday. "
+            "After his left hip replacement in 2019 he grew enough new bone to need it removed. "
+            "His risk is high, so radiation or an NSAID to prevent new bone should be offered "
+            "now."
+        ),
+        patient=patient("Bernard", "Okonkwo-Lee", "male", date(1963, 2, 2), "DEMO-0017"),
+        resources=[
             condition(
                 "Ankylosing spondylitis of unspecified sites in spine",
                 date(2001, 6, 1),
@@ -1382,7 +1423,7 @@ def case_17() -> Case:
             ),
             procedure("Total replacement of hip", surgery, snomed="52734007", side="right"),
         ],
-        expect(
+        expect=expect(
             "before-window",
             risk="high",
             suspicion="none",
@@ -1394,17 +1435,19 @@ def case_17() -> Case:
 def case_18() -> Case:
     surgery = date(2025, 10, 20)
     return Case(
-        18,
-        "tha-ckd-egfr-28",
-        "Right hip replacement, CKD stage 4 (eGFR 28): renal cautions",
-        "arthroplasty",
-        "at-risk",
-        after(surgery, 2),
-        "A 71-year-old woman had her right hip replaced for arthritis two days ago. Her kidneys "
-        "work at about a quarter of normal (eGFR 28). Alendronate should not be used at this "
-        "level, and NSAIDs need care.",
-        patient("Helena", "Vasquez-Orr", "female", date(1954, 7, 21), "DEMO-0018"),
-        [
+        number=18,
+        slug="tha-ckd-egfr-28",
+        title="Right hip replacement, CKD stage 4 (eGFR 28): renal cautions",
+        population="arthroplasty",
+        stage="at-risk",
+        as_of=after(surgery, 2),
+        story=(
+            "A 71-year-old woman had her right hip replaced for arthritis two days ago. Her "
+            "kidneys work at about a quarter of normal (eGFR 28). Alendronate should not be used "
+            "at this level, and NSAIDs need care."
+        ),
+        patient=patient("Helena", "Vasquez-Orr", "female", date(1954, 7, 21), "DEMO-0018"),
+        resources=[
             condition("Chronic kidney disease, stage 4 (severe)", date(2021, 3, 1), icd10="N18.4"),
             condition(
                 "Unilateral primary osteoarthritis, right hip", date(2020, 9, 14), icd10="M16.11"
@@ -1413,7 +1456,7 @@ def case_18() -> Case:
             egfr(28, after(surgery, -1), "L"),
             procedure("Total replacement of hip", surgery, snomed="52734007", side="right"),
         ],
-        expect(
+        expect=expect(
             "before-window",
             cautions=[
                 caution("alendronate", "renal-impairment", "contraindicated"),
@@ -1426,17 +1469,19 @@ def case_18() -> Case:
 def case_19() -> Case:
     injury = date(2025, 6, 10)
     return Case(
-        19,
-        "pregnant-24-weeks-tibia-fracture",
-        "Pregnant (24 weeks) with a tibial shaft fracture: no NSAIDs",
-        "fracture",
-        "at-risk",
-        after(injury, 16),
-        "A 30-year-old woman, 24 weeks pregnant when she slipped on ice, broke her right shin "
-        "bone and had it nailed. NSAIDs such as indomethacin must be avoided from 20 weeks of "
-        "pregnancy, and they may also slow fracture healing.",
-        patient("Camille", "Adeyemi", "female", date(1994, 9, 9), "DEMO-0019"),
-        [
+        number=19,
+        slug="pregnant-24-weeks-tibia-fracture",
+        title="Pregnant (24 weeks) with a tibial shaft fracture: no NSAIDs",
+        population="fracture",
+        stage="at-risk",
+        as_of=after(injury, 16),
+        story=(
+            "A 30-year-old woman, 24 weeks pregnant when she slipped on ice, broke her right shin "
+            "bone and had it nailed. NSAIDs such as indomethacin must be avoided from 20 weeks of "
+            "pregnancy, and they may also slow fracture healing."
+        ),
+        patient=patient("Camille", "Adeyemi", "female", date(1994, 9, 9), "DEMO-0019"),
+        resources=[
             condition("Pregnant state, incidental", injury, icd10="Z33.1"),
             condition("24 weeks gestation of pregnancy", injury, icd10="Z3A.24"),
             condition(
@@ -1451,7 +1496,7 @@ def case_19() -> Case:
             ),
             rom("knee", "flexion", "right", 100, after(injury, 14)),
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="none",
             cautions=[
@@ -1465,17 +1510,19 @@ def case_19() -> Case:
 def case_20() -> Case:
     cabg = date(2025, 9, 15)
     return Case(
-        20,
-        "stroke-after-cabg-heart-failure",
-        "Stroke the day after CABG, heart failure: NSAID cautions",
-        "stroke",
-        "before-window",
-        after(cabg, 8),
-        "A 67-year-old man with heart failure had coronary bypass surgery eight days ago and a "
-        "clot-type stroke the next day. NSAIDs are contraindicated around bypass surgery and "
-        "can worsen heart failure.",
-        patient("Desmond", "Farrow", "male", date(1957, 12, 12), "DEMO-0020"),
-        [
+        number=20,
+        slug="stroke-after-cabg-heart-failure",
+        title="Stroke the day after CABG, heart failure: NSAID cautions",
+        population="stroke",
+        stage="before-window",
+        as_of=after(cabg, 8),
+        story=(
+            "A 67-year-old man with heart failure had coronary bypass surgery eight days ago and "
+            "a clot-type stroke the next day. NSAIDs are contraindicated around bypass surgery "
+            "and can worsen heart failure."
+        ),
+        patient=patient("Desmond", "Farrow", "male", date(1957, 12, 12), "DEMO-0020"),
+        resources=[
             condition(
                 "Chronic systolic (congestive) heart failure", date(2023, 2, 1), icd10="I50.22"
             ),
@@ -1487,7 +1534,7 @@ def case_20() -> Case:
             ),
             med("1191", "aspirin", after(cabg, 1), text="aspirin 81 MG Oral Tablet"),
         ],
-        expect(
+        expect=expect(
             "before-window",
             risk="moderate",
             suspicion="none",
@@ -1502,17 +1549,19 @@ def case_20() -> Case:
 def case_21() -> Case:
     injury = date(2025, 3, 17)
     return Case(
-        21,
-        "sci-oesophageal-stricture-hypocalcaemia",
-        "Central cord SCI with oesophageal stricture and low calcium",
-        "sci",
-        "at-risk",
-        after(injury, 30),
-        "A 70-year-old man fell at home and has a central cord syndrome at C5. He has a known "
-        "narrowing of the oesophagus and his blood calcium is low. Alendronate and etidronate "
-        "are unsafe with a stricture, and alendronate also needs calcium corrected first.",
-        patient("Arthur", "Penhaligon", "male", date(1954, 4, 17), "DEMO-0021"),
-        [
+        number=21,
+        slug="sci-oesophageal-stricture-hypocalcaemia",
+        title="Central cord SCI with oesophageal stricture and low calcium",
+        population="sci",
+        stage="at-risk",
+        as_of=after(injury, 30),
+        story=(
+            "A 70-year-old man fell at home and has a central cord syndrome at C5. He has a known "
+            "narrowing of the oesophagus and his blood calcium is low. Alendronate and etidronate "
+            "are unsafe with a stricture, and alendronate also needs calcium corrected first."
+        ),
+        patient=patient("Arthur", "Penhaligon", "male", date(1954, 4, 17), "DEMO-0021"),
+        resources=[
             condition("Obstruction of esophagus", date(2019, 5, 10), icd10="K22.2"),
             condition(
                 "Central cord syndrome at C5 level of cervical spinal cord, initial encounter",
@@ -1531,7 +1580,7 @@ def case_21() -> Case:
                 10.3,
             ),
         ],
-        expect(
+        expect=expect(
             "in-window",
             cautions=[
                 caution("alendronate", "oesophageal-disorder", "contraindicated"),
@@ -1546,17 +1595,20 @@ def case_22() -> Case:
     injury = date(2025, 5, 3)
     visit = encounter(injury, injury, "EMER")
     return Case(
-        22,
-        "concussion-forearm-fracture-nsaid-allergy",
-        "Concussion and forearm fracture, NSAID allergy and peptic ulcer",
-        "tbi",
-        "at-risk",
-        after(injury, 28),
-        "A 45-year-old man knocked himself out and broke his forearm falling from a bike four "
-        "weeks ago; the record is coded the way Synthea writes it. He gets hives and lip "
-        "swelling from ibuprofen and has a stomach ulcer, so NSAIDs are not an option for him.",
-        patient("Luca", "Ferreira-Haldane", "male", date(1980, 5, 25), "DEMO-0022"),
-        [
+        number=22,
+        slug="concussion-forearm-fracture-nsaid-allergy",
+        title="Concussion and forearm fracture, NSAID allergy and peptic ulcer",
+        population="tbi",
+        stage="at-risk",
+        as_of=after(injury, 28),
+        story=(
+            "A 45-year-old man knocked himself out and broke his forearm falling from a bike four "
+            "weeks ago; the record is coded the way Synthea writes it. He gets hives and lip "
+            "swelling from ibuprofen and has a stomach ulcer, so NSAIDs are not an option for "
+            "him."
+        ),
+        patient=patient("Luca", "Ferreira-Haldane", "male", date(1980, 5, 25), "DEMO-0022"),
+        resources=[
             visit,
             condition(
                 "Concussion with loss of consciousness",
@@ -1582,7 +1634,7 @@ def case_22() -> Case:
                 icd10="K25.7",
             ),
         ],
-        expect(
+        expect=expect(
             "in-window",
             cautions=[
                 caution(NSAID_INDO, "allergy", "contraindicated"),
@@ -1597,18 +1649,20 @@ def case_23() -> Case:
     injury = date(2023, 3, 14)
     excision = date(2025, 3, 10)
     return Case(
-        23,
-        "sci-after-hip-ho-excision",
-        "SCI, 10 days after excision of right hip HO",
-        "sci",
-        "after-surgery",
-        after(excision, 10),
-        "A 40-year-old man with a complete T9 spinal cord injury two years ago had new bone "
-        "removed from his right hip ten days ago so that he can sit properly again. His hip now "
-        "bends to 95 degrees, up from 35 before surgery. He takes indomethacin to help stop "
-        "the bone coming back.",
-        patient("Viktor", "Ansah-Kowalski", "male", date(1985, 1, 8), "DEMO-0023"),
-        [
+        number=23,
+        slug="sci-after-hip-ho-excision",
+        title="SCI, 10 days after excision of right hip HO",
+        population="sci",
+        stage="after-surgery",
+        as_of=after(excision, 10),
+        story=(
+            "A 40-year-old man with a complete T9 spinal cord injury two years ago had new bone "
+            "removed from his right hip ten days ago so that he can sit properly again. His hip "
+            "now bends to 95 degrees, up from 35 before surgery. He takes indomethacin to help "
+            "stop the bone coming back."
+        ),
+        patient=patient("Viktor", "Ansah-Kowalski", "male", date(1985, 1, 8), "DEMO-0023"),
+        resources=[
             condition(
                 "Complete lesion at T7-T10 level of thoracic spinal cord, initial encounter",
                 injury,
@@ -1640,7 +1694,7 @@ def case_23() -> Case:
             rom("hip", "flexion", "right", 90, after(excision, 3)),
             rom("hip", "flexion", "right", 95, after(excision, 9)),
         ],
-        expect(
+        expect=expect(
             "after-window",
             suspicion="none",
             exclude=["surgical-referral", "triple-phase-bone-scan"],
@@ -1651,17 +1705,19 @@ def case_23() -> Case:
 def case_24() -> Case:
     injury = date(2025, 2, 3)
     return Case(
-        24,
-        "blast-transfemoral-amputation",
-        "Combat blast, left transfemoral amputation, day 40",
-        "blast",
-        "at-risk",
-        after(injury, 40),
-        "A 25-year-old soldier stepped on an improvised explosive device on foot patrol 40 days "
-        "ago and lost his left leg above the knee. New bone forms in most residual limbs after "
-        "blast amputations at this level, so his risk is high.",
-        patient("Marcus", "Oyelaran-Steele", "male", date(1999, 7, 30), "DEMO-0024"),
-        [
+        number=24,
+        slug="blast-transfemoral-amputation",
+        title="Combat blast, left transfemoral amputation, day 40",
+        population="blast",
+        stage="at-risk",
+        as_of=after(injury, 40),
+        story=(
+            "A 25-year-old soldier stepped on an improvised explosive device on foot patrol 40 "
+            "days ago and lost his left leg above the knee. New bone forms in most residual limbs "
+            "after blast amputations at this level, so his risk is high."
+        ),
+        patient=patient("Marcus", "Oyelaran-Steele", "male", date(1999, 7, 30), "DEMO-0024"),
+        resources=[
             condition("Blast injury, left lower limb (dismounted IED)", injury),
             condition(
                 "Complete traumatic amputation at level between left hip and knee, initial "
@@ -1678,7 +1734,7 @@ def case_24() -> Case:
             ),
             procedure("Revision of transfemoral amputation, left", after(injury, 6), side="left"),
         ],
-        expect("in-window", risk="high", suspicion="none"),
+        expect=expect("in-window", risk="high", suspicion="none"),
     )
 
 
@@ -1700,19 +1756,22 @@ def case_25() -> Case:
     )
     misfiled["subject"] = {"reference": f"Patient/{other_patient}"}
     return Case(
-        25,
-        "messy-real-world-export",
-        "Messy export: text-only codes, stray and invalid resources",
-        "sci",
-        "suspected",
-        after(injury, 38),
-        "A 36-year-old man with complete paraplegia after a motorcycle crash; his right hip has "
-        "stiffened and swollen. The export is messy, as real ones are: the injury is in free text "
-        "only, warfarin is coded at product level, and the file also holds another patient's "
-        "diagnosis, a resource type nobody knows, an observation with an invalid status and an "
-        "entry with no resource. He must still be assessed, from his own valid data only.",
-        patient("Rafael", "Quintero-Baptiste", "male", date(1988, 12, 1), "DEMO-0025"),
-        [
+        number=25,
+        slug="messy-real-world-export",
+        title="Messy export: text-only codes, stray and invalid resources",
+        population="sci",
+        stage="suspected",
+        as_of=after(injury, 38),
+        story=(
+            "A 36-year-old man with complete paraplegia after a motorcycle crash; his right hip "
+            "has stiffened and swollen. The export is messy, as real ones are: the injury is in "
+            "free text only, warfarin is coded at product level, and the file also holds another "
+            "patient's diagnosis, a resource type nobody knows, an observation with an invalid "
+            "status and an entry with no resource. He must still be assessed, from his own valid "
+            "data only."
+        ),
+        patient=patient("Rafael", "Quintero-Baptiste", "male", date(1988, 12, 1), "DEMO-0025"),
+        resources=[
             condition("Complete paraplegia after T6 spinal cord injury (motorcycle crash)", injury),
             baseline,
             left_baseline,
@@ -1733,7 +1792,7 @@ def case_25() -> Case:
             sign("hip", "swelling", "right", after(injury, 37)),
             bogus,
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="probable",
             include=["rule-out-dvt", "triple-phase-bone-scan", "plain-radiograph"],
@@ -1747,18 +1806,20 @@ def case_25() -> Case:
 def case_26() -> Case:
     injury = date(2024, 7, 1)
     return Case(
-        26,
-        "sci-hip-ho-maturing",
-        "SCI, right hip HO stable on X-ray but not yet mature",
-        "sci",
-        "maturing",
-        after(injury, 301),
-        "A 43-year-old woman with a complete T4 spinal cord injury ten months ago has new bone at "
-        "her right hip that makes sitting hard. It has stopped growing on X-ray and the bone scan "
-        "is less active, but alkaline phosphatase is still high and the bone looks immature. "
-        "Surgery should wait until it matures.",
-        patient("Yara", "Dominguez-Falk", "female", date(1981, 6, 16), "DEMO-0026"),
-        [
+        number=26,
+        slug="sci-hip-ho-maturing",
+        title="SCI, right hip HO stable on X-ray but not yet mature",
+        population="sci",
+        stage="maturing",
+        as_of=after(injury, 301),
+        story=(
+            "A 43-year-old woman with a complete T4 spinal cord injury ten months ago has new "
+            "bone at her right hip that makes sitting hard. It has stopped growing on X-ray and "
+            "the bone scan is less active, but alkaline phosphatase is still high and the bone "
+            "looks immature. Surgery should wait until it matures."
+        ),
+        patient=patient("Yara", "Dominguez-Falk", "female", date(1981, 6, 16), "DEMO-0026"),
+        resources=[
             condition(
                 "Complete lesion at T2-T6 level of thoracic spinal cord, initial encounter",
                 injury,
@@ -1790,7 +1851,7 @@ def case_26() -> Case:
             alp(170, after(injury, 283), "H"),
             finding("function-limited", True, after(injury, 283), side="right", joint="hip"),
         ],
-        expect(
+        expect=expect(
             "in-window",
             suspicion="confirmed",
             exclude=["triple-phase-bone-scan", "repeat-bone-scan"],
@@ -1803,17 +1864,19 @@ def case_27() -> Case:
     visit_day = date(2025, 8, 12)
     visit = encounter(visit_day, visit_day, "AMB")
     return Case(
-        27,
-        "no-index-event-knee-arthritis",
-        "Clinic patient with knee arthritis, no index event",
-        "general",
-        "not-applicable",
-        visit_day,
-        "A 58-year-old woman seen in clinic for knee osteoarthritis and high blood pressure, "
-        "coded the way Synthea writes it. She has had no injury, stroke, burn or joint "
-        "replacement, so HO surveillance does not apply.",
-        patient("Ilse", "Marchetti-Obi", "female", date(1967, 2, 27), "DEMO-0027"),
-        [
+        number=27,
+        slug="no-index-event-knee-arthritis",
+        title="Clinic patient with knee arthritis, no index event",
+        population="general",
+        stage="not-applicable",
+        as_of=visit_day,
+        story=(
+            "A 58-year-old woman seen in clinic for knee osteoarthritis and high blood pressure, "
+            "coded the way Synthea writes it. She has had no injury, stroke, burn or joint "
+            "replacement, so HO surveillance does not apply."
+        ),
+        patient=patient("Ilse", "Marchetti-Obi", "female", date(1967, 2, 27), "DEMO-0027"),
+        resources=[
             visit,
             condition(
                 "Essential hypertension (disorder)",
@@ -1831,7 +1894,7 @@ def case_27() -> Case:
             rom("knee", "flexion", "right", 120, visit_day),
             rom("knee", "flexion", "left", 125, visit_day),
         ],
-        expect(
+        expect=expect(
             "not-applicable",
             suspicion="none",
             exclude=["serial-joint-exam", "triple-phase-bone-scan", "rule-out-dvt"],

@@ -1,0 +1,103 @@
+"""The `hosentinel` command line.
+
+`hosentinel assess BUNDLE --as-of DATE [--format json|text]` assesses one patient's FHIR Bundle.
+`hosentinel demo` assesses the bundled synthetic demo patients (what `make run` shows until the
+web app exists). Bad input exits with status 2 and one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import orjson
+import typer
+
+from hosentinel.core.engine import evaluate
+from hosentinel.fhir.importer import BundleError, read_bundle
+from hosentinel.knowledge.loader import KnowledgeError, default_knowledge
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="HO Sentinel: clinical decision support for heterotopic ossification.",
+)
+
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr naming the problem, then exit non-zero."""
+    first_line = " ".join(message.split())
+    sys.stderr.write(f"hosentinel: error: {first_line}\n")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def parse_as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of {value!r} is not a date; use YYYY-MM-DD")
+
+
+@app.command()
+def assess(
+    bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) for one patient.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD).")],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="json for machines, text for people.")
+    ] = OutputFormat.json,
+) -> None:
+    """Assess one patient's Bundle and print the assessment."""
+    day = parse_as_of(as_of)
+    try:
+        raw = bundle.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {bundle}: {exc.strerror or exc}")
+    try:
+        knowledge = default_knowledge()
+        record = read_bundle(raw, knowledge)
+    except BundleError as exc:
+        fail(f"{bundle}: {exc}")
+    except KnowledgeError as exc:
+        fail(f"the knowledge base is invalid: {exc}")
+    assessment = evaluate(record, knowledge, day)
+    if output is OutputFormat.json:
+        sys.stdout.buffer.write(orjson.dumps(assessment.to_json(), option=orjson.OPT_INDENT_2))
+        sys.stdout.write("\n")
+    else:
+        from hosentinel.report import print_assessment
+
+        print_assessment(assessment)
+
+
+@app.command()
+def demo(
+    full: Annotated[bool, typer.Option("--full", help="Print every patient's assessment.")] = False,
+) -> None:
+    """Assess the bundled synthetic demo patients and print the results."""
+    from hosentinel.demo.catalog import load_catalog
+    from hosentinel.report import print_assessment, print_demo_summary
+
+    knowledge = default_knowledge()
+    rows = []
+    for entry in load_catalog():
+        record = read_bundle(entry.path.read_bytes(), knowledge)
+        assessment = evaluate(record, knowledge, entry.as_of)
+        rows.append((entry, assessment))
+        if full:
+            print_assessment(assessment, title=entry.title)
+    print_demo_summary(rows, knowledge.release, knowledge.digest)
+
+
+def main() -> None:
+    app()
