@@ -35,11 +35,16 @@ LEVEL_STYLE = {
 }
 
 
+def _plain(value: str) -> Text:
+    """Text shown as is: rule ids like [risk-level] must not be read as Rich markup."""
+    return Text(value)
+
+
 def _styled(value: str) -> Text:
     return Text(value, style=LEVEL_STYLE.get(value, ""))
 
 
-def why(basis: Basis, limit: int = 3) -> str:
+def why(basis: Basis, limit: int = 3) -> Text:
     """The rule and up to `limit` patient inputs, in one short line."""
     parts = [
         f"{i.what}"
@@ -50,7 +55,11 @@ def why(basis: Basis, limit: int = 3) -> str:
     more = f" +{len(basis.inputs) - limit} more" if len(basis.inputs) > limit else ""
     inputs = "; ".join(parts) + more
     cites = ", ".join(basis.citations[:2])
-    return f"[{basis.rule}] {inputs}" + (f" — {cites}" if cites else "")
+    return _plain(f"[{basis.rule}] {inputs}" + (f" — {cites}" if cites else ""))
+
+
+def _row(table: Table, *cells: str | Text) -> None:
+    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
 
 
 def _table(title: str, columns: Sequence[str]) -> Table:
@@ -84,30 +93,28 @@ def print_assessment(
     if a.index_events:
         t = _table("Index events", ["kind", "date", "day", "joints", "why"])
         for e in a.index_events:
-            t.add_row(
-                e.kind, e.date.isoformat(), str(e.days_since), ", ".join(e.joints), why(e.basis)
+            _row(
+                t, e.kind, e.date.isoformat(), str(e.days_since), ", ".join(e.joints), why(e.basis)
             )
         out.print(t)
     t = _table(f"Risk: {a.risk.level}", ["factor", "effect", "why"])
     for f in a.risk.factors:
-        t.add_row(
-            f.title + (" (strong)" if f.strong else ""), "; ".join(f.effects[:1]), why(f.basis)
-        )
+        _row(t, f.title + (" (strong)" if f.strong else ""), "; ".join(f.effects[:1]), why(f.basis))
     for m in a.risk.models:
-        t.add_row(f"{m.title} [{m.status}]", m.reason, why(m.basis, 0))
+        _row(t, f"{m.title} [{m.status}]", m.reason, why(m.basis, 0))
     out.print(t)
     sv = a.surveillance
     window = f"{sv.window_start} to {sv.window_end}" if sv.window_start else "no window"
     t = _table(f"Surveillance: {sv.phase} ({window})", ["joint", "side", "due", "last examined"])
     for d in sv.due:
         due = Text(d.due.isoformat(), style="bold red" if d.overdue else "")
-        t.add_row(d.joint, d.side, due, d.last_examined.isoformat() if d.last_examined else "never")
+        _row(t, d.joint, d.side, due, d.last_examined.isoformat() if d.last_examined else "never")
     out.print(t)
     if a.suspicion.sites:
         t = _table(f"Suspicion: {a.suspicion.level}", ["site", "level", "findings"])
         for s in a.suspicion.sites:
             site = " ".join(x for x in (s.side, s.joint or "limb") if x)
-            t.add_row(site, _styled(s.level), "; ".join(f.summary for f in s.findings))
+            _row(t, site, _styled(s.level), "; ".join(f.summary for f in s.findings))
         out.print(t)
     _recommendations(out, a)
     if a.cautions:
@@ -117,7 +124,7 @@ def print_assessment(
         )
         for c in a.cautions:
             about = c.about + ("" if c.recommended else " (not recommended)")
-            t.add_row(_styled(c.level), about, c.reason, c.summary, why(c.basis, 2))
+            _row(t, _styled(c.level), about, c.reason, c.summary, why(c.basis, 2))
         out.print(t)
     if a.lesions:
         t = _table("Lesions", ["site", "maturity", "referral", "criteria"])
@@ -126,7 +133,7 @@ def print_assessment(
             crit = ", ".join(
                 f"{k}: {'?' if v is None else ('yes' if v else 'no')}" for k, v in lesion.criteria
             )
-            t.add_row(site, lesion.maturity, lesion.surgical_referral, crit)
+            _row(t, site, lesion.maturity, lesion.surgical_referral, crit)
         out.print(t)
         out.print(Text(f"Classic rule: {a.lesions[0].classic_rule}", style="dim"))
         for evidence in a.lesions[0].newer_evidence:
@@ -134,7 +141,7 @@ def print_assessment(
                 Text(f"Newer evidence: {evidence['text']} [{evidence['citation']}]", style="dim")
             )
     if a.education:
-        out.print("Education: " + "; ".join(f"{e.title} ({e.level})" for e in a.education))
+        out.print(Text("Education: " + "; ".join(f"{e.title} ({e.level})" for e in a.education)))
     for gap in a.missing_inputs:
         out.print(Text(f"Missing: {gap.id} — {gap.why_it_matters}", style="magenta"))
     if a.import_warnings:
@@ -153,7 +160,7 @@ def _recommendations(out: Console, a: Assessment) -> None:
     t = _table("Recommendations", ["priority", "id", "summary", "sites", "why"])
     for r in a.recommendations:
         summary = r.summary + (" ⚠ conflicting evidence" if r.conflicting_evidence else "")
-        t.add_row(_styled(r.priority), r.id, summary, ", ".join(r.sites), why(r.basis, 2))
+        _row(t, _styled(r.priority), r.id, summary, ", ".join(r.sites), why(r.basis, 2))
     out.print(t)
 
 
@@ -173,7 +180,8 @@ def print_demo_summary(
         cautions = ", ".join(
             f"{c.about}:{c.reason}" for c in a.cautions if c.level == "contraindicated"
         )
-        t.add_row(
+        _row(
+            t,
             entry.title,
             a.as_of.isoformat(),
             a.surveillance.phase,

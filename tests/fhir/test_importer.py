@@ -838,3 +838,19 @@ def test_unknown_codes_are_counted_in_known_systems_only() -> None:
     assert record.stats.unknown_codes == 2
     assert ("http://example.org/local", "Z") not in stub.asked
     assert read(*resources).stats.unknown_codes == 0
+
+
+def test_interpretation_is_a_code_never_free_text() -> None:
+    record = read(observation(interpretation=[{"text": "High"}]))
+    assert record.observations[0].interpretation is None
+
+
+def test_missing_required_status_and_intent_are_tolerated() -> None:
+    request = med_request("m", status=None)
+    del request["intent"]
+    no_status = observation("o")
+    del no_status["status"]
+    record = read(request, no_status)
+    assert [m.active for m in record.medications] == [True]
+    assert [o.ref for o in record.observations] == ["Observation/o"]
+    assert record.stats.warnings == ()

@@ -30,7 +30,7 @@ NOTES = Path(__file__).parents[3] / "shared" / "clinical"
 REGISTRY = DATA / "unconfirmed.yaml"
 NO_PATTERN = "no pattern:"
 
-SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\s\|\s")
+SENTENCE_END = re.compile(r"\s\|\s|(?<=[.;!?])\s+")
 DISCLAIMER = re.compile(
     r"\b(not|never|nor)\s+(been\s+)?(confirmed|verified|checked|read|used|found|sourced|encoded)\b"
     r"|\bunconfirmed\b|\bunverified\b|\bno source\b|\bnone (was|were) found\b",

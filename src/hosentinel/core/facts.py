@@ -126,7 +126,8 @@ def _match(
     for coding in codings:
         for concept in knowledge.concepts_for_code(coding.system, coding.code):
             found.setdefault(concept, coding)
-    if not found:
+    # The project's own finding codes are structured: their display text is never re-read.
+    if not found and not any(c.system == FINDING for c in codings):
         for text in texts:
             for concept in knowledge.concepts_for_text(text):
                 found.setdefault(concept, None)

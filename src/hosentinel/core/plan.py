@@ -73,6 +73,7 @@ class Planner:
             sites = tuple(dict.fromkeys(existing.sites + sites))
             inputs = tuple(dict.fromkeys(existing.basis.inputs + inputs))
         citations = tuple(dict.fromkeys([c.id for c in spec.citations] + list(extra_citations)))
+        inputs = tuple(dict.fromkeys(inputs))
         self.out[rec_id] = Recommendation(
             id=rec_id,
             category=spec.category,
@@ -123,22 +124,25 @@ class Planner:
         return tuple(sorted(self.out.values(), key=_rec_order))
 
     def _surveillance(self) -> None:
+        # Serial examination is a standing recommendation through the window; it is `soon`
+        # when a joint is overdue, and the note gives the next due date.
         sv = self.surveillance
         if sv.phase != "in-window" or not sv.due:
             return
-        now = [d for d in sv.due if d.due <= self.ctx.as_of]
-        if not now:
-            return
-        overdue = any(d.overdue for d in now)
-        inputs = tuple(i for d in now for i in d.basis.inputs)
+        overdue = [d for d in sv.due if d.overdue]
+        next_due = min(d.due for d in sv.due)
+        inputs = tuple(i for d in sv.due for i in d.basis.inputs)
         self.add(
             "serial-joint-exam",
             "soon" if overdue else "routine",
             "joints-due",
             inputs,
-            sites=tuple(site_label(d.joint, d.side) for d in now),
+            sites=tuple(site_label(d.joint, d.side) for d in (overdue or sv.due)),
             settings=("exam_interval_days",),
             entries=("index-events",),
+            note=f"{len(overdue)} joint(s) overdue"
+            if overdue
+            else f"Next due {next_due.isoformat()}.",
         )
 
     def _dvt(self, sites: list[SiteSuspicion]) -> None:

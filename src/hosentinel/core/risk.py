@@ -2,8 +2,8 @@
 
 The level counts distinct cited factors: none is `low`, one is `moderate`, and `high` needs either
 `risk_high_min_factors` factors or one factor whose published effect is strong (the lower
-confidence bound of its OR/RR/PR at least `risk_strong_effect`). Both numbers are named local
-settings. Protective factors are never counted, so adding a factor can only raise the level.
+confidence bound of its OR/RR/PR at least `risk_strong_effect`, or an HO incidence among patients
+with the factor of at least `risk_strong_incidence`). These numbers are named local settings. Protective factors are never counted, so adding a factor can only raise the level.
 Published scores whose item weights are unconfirmed are listed as `not-computable`.
 """
 
@@ -16,7 +16,6 @@ from hosentinel.knowledge import schema as s
 LEVEL_RULE = "risk-level"
 FACTOR_RULE = "risk-factor"
 MODEL_RULE = "risk-model"
-RATIO_MEASURES = frozenset({"OR", "RR", "PR", "HR"})
 
 
 def applies(factor: s.RiskFactor, populations: set[str]) -> bool:
@@ -30,12 +29,16 @@ def evaluate_factor(factor: s.RiskFactor, ctx: Context, populations: set[str]) -
     return evaluate_when(factor.when, ctx)
 
 
-def strong_effect(factor: s.RiskFactor, threshold: float) -> bool:
+def strong_effect(factor: s.RiskFactor, ratio_threshold: float, incidence_threshold: float) -> bool:
+    """A relative effect whose lower bound reaches the ratio threshold, or an absolute incidence
+    among patients with the factor that reaches the incidence threshold."""
     for effect in factor.effects:
-        if effect.measure not in RATIO_MEASURES:
+        if effect.measure == "incidence":
+            if effect.value >= incidence_threshold:
+                return True
             continue
         lower = effect.ci[0] if effect.ci else effect.value
-        if lower >= threshold:
+        if lower >= ratio_threshold:
             return True
     return False
 
@@ -49,6 +52,7 @@ def assess_risk(ctx: Context, populations: set[str]) -> tuple[Risk, tuple[str, .
     """The risk and the ids of inputs that were missing for some factor (e.g. sex)."""
     knowledge = ctx.knowledge
     threshold = knowledge.setting("risk_strong_effect")
+    incidence_threshold = knowledge.setting("risk_strong_incidence")
     hits: list[RiskFactorHit] = []
     seen_conditions: set[str] = set()
     missing: list[str] = []
@@ -65,7 +69,7 @@ def assess_risk(ctx: Context, populations: set[str]) -> tuple[Risk, tuple[str, .
         if condition_key in seen_conditions:
             continue
         seen_conditions.add(condition_key)
-        strong = strong_effect(factor, threshold)
+        strong = strong_effect(factor, threshold, incidence_threshold)
         hits.append(
             RiskFactorHit(
                 id=factor.id,
@@ -90,7 +94,7 @@ def assess_risk(ctx: Context, populations: set[str]) -> tuple[Risk, tuple[str, .
         entries=tuple(dict.fromkeys(knowledge.risk_factor_entry[h.id] for h in hits)),
         citations=tuple(dict.fromkeys(c for h in hits for c in h.basis.citations)),
         inputs=tuple(i for h in hits for i in h.basis.inputs),
-        settings=("risk_high_min_factors", "risk_strong_effect"),
+        settings=("risk_high_min_factors", "risk_strong_effect", "risk_strong_incidence"),
         note=f"{len(hits)} cited factor(s); high at {min_factors} or one strong factor.",
     )
     models = tuple(

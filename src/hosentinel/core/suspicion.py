@@ -188,7 +188,7 @@ def assess_suspicion(ctx: Context) -> SuspicionResult:
             sites[key].add(_finding(sign, f"{fact.label}", (fact_input(fact),)), fact.start)
     lower_limb_refs = {f.ref for f in present(ctx, "lower-limb-swelling", must_be_active=True)}
     for fact in present(ctx, "extremity-swelling", must_be_active=True):
-        if fact.start is not None and fact.start < since:
+        if fact.kind != "condition" or (fact.start is not None and fact.start < since):
             continue
         limb = "leg" if fact.ref in lower_limb_refs else "limb"
         sites[(None, fact.site.side)].add(

@@ -863,20 +863,21 @@ def case_06() -> Case:
 def case_07() -> Case:
     injury = date(2025, 2, 20)
     exams = []
-    for day in (20, 34):
+    # Two rounds of exams, the last 8 days ago: the next round is due again.
+    for day in (18, 27):
         for side in ("left", "right"):
             exams.append(rom("hip", "flexion", side, 110, after(injury, day)))
             exams.append(rom("shoulder", "abduction", side, 160, after(injury, day)))
         exams.append(rom("elbow", "flexion", "left", 140, after(injury, day)))
-    exams.append(rom("elbow", "flexion", "right", 140, after(injury, 20)))
+    exams.append(rom("elbow", "flexion", "right", 140, after(injury, 18)))
     # 5 degrees less: below the local ROM-loss setting, so not a finding.
-    exams.append(rom("elbow", "flexion", "right", 135, after(injury, 34)))
-    exams.append(rom("knee", "flexion", "left", 135, after(injury, 34)))
-    exams.append(rom("knee", "flexion", "right", 135, after(injury, 34)))
+    exams.append(rom("elbow", "flexion", "right", 135, after(injury, 27)))
+    exams.append(rom("knee", "flexion", "left", 135, after(injury, 27)))
+    exams.append(rom("knee", "flexion", "right", 135, after(injury, 27)))
     return Case(
         number=7,
         slug="tbi-coma-autonomic-high-risk",
-        title="Severe TBI, 21-day coma, autonomic storms, day 35",
+        title="Severe TBI, 21-day coma, autonomic storms, day 35, exams due",
         population="tbi",
         stage="at-risk",
         as_of=after(injury, 35),
@@ -884,7 +885,7 @@ def case_07() -> Case:
             "A 31-year-old man with a severe diffuse brain injury from a motorbike crash was in a "
             "coma for 21 days and had episodes of autonomic dysregulation. His joints are normal "
             "so far (the right elbow is 5 degrees stiffer, within measurement noise), but his "
-            "risk is high and hips, elbows, shoulders and knees need regular checks."
+            "risk is high and his hips, elbows, shoulders and knees are due for their weekly check."
         ),
         patient=patient("Sebastian", "Achterberg", "male", date(1993, 6, 1), "DEMO-0007"),
         resources=[

@@ -168,7 +168,7 @@ def _observation(res: JSONObject, ref: str, _: Context) -> list[Record]:
             else None,
             value_bool=boolean(res, "valueBoolean"),
             value_code=first_code([answer]) if answer else None,
-            interpretation=first_code(children(res, "interpretation"), text_fallback=True),
+            interpretation=first_code(children(res, "interpretation"), text_fallback=False),
             reference_low=number(child(ranges[0], "low"), "value"),
             reference_high=number(child(ranges[0], "high"), "value"),
             site=merge_sites(

@@ -15,11 +15,16 @@ entered-in-error, refuted, cancelled, not-done and not-taken entries are skipped
 unsupported resource types are only counted. All of these count in `ignored_resources`.
 
 Values are read from the JSON itself through `hosentinel.fhir.access` (typed, never raising); the
-R4B models are used as the structure check. `subject` may be missing (the Bundle holds one patient).
-DiagnosticReport: a report with `conclusionCode` becomes one Observation (codings = the report's
-code, value_code = the first conclusion code, ref "DiagnosticReport/<id>"); its `result`
-Observations in the Bundle are imported in their own right (once), and results contained in the
-report are imported as "DiagnosticReport/<id>#<contained id>".
+R4B models are used as the structure check only. Required elements that exports often omit and
+the engine does not need are tolerated: `subject`/`patient` (the Bundle holds one patient),
+`status` (missing reads as the default: active, completed) and a MedicationRequest's `intent`.
+Dates keep their date part as written; partial dates are the period's first day (`dates.py`).
+Medication resources in the Bundle (by fullUrl or "Medication/<id>") or contained in the resource
+resolve `medicationReference`. DiagnosticReport: a report with `conclusionCode` becomes one
+Observation (codings = the report's code, value_code = the first conclusion code, ref
+"DiagnosticReport/<id>"); its `result` Observations in the Bundle are imported in their own right
+(once), and results contained in the report as "DiagnosticReport/<id>#<contained id>". A report
+that adds nothing of its own counts as ignored.
 """
 
 from __future__ import annotations
