@@ -75,8 +75,14 @@ def test_acceptance_check_can_fail() -> None:
     entry = CATALOG[0]
     a = assess(entry)
     altered = DemoPatient(
-        file=entry.file, path=entry.path, patient=entry.patient, title=entry.title,
-        population=entry.population, stage=entry.stage, as_of=entry.as_of, story=entry.story,
+        file=entry.file,
+        path=entry.path,
+        patient=entry.patient,
+        title=entry.title,
+        population=entry.population,
+        stage=entry.stage,
+        as_of=entry.as_of,
+        story=entry.story,
         expect={"phase": "after-window", "recommendations_include": ["surgical-referral"]},
     )
     assert len(mismatches(altered, a)) == 2

@@ -3,7 +3,8 @@
 The level counts distinct cited factors: none is `low`, one is `moderate`, and `high` needs either
 `risk_high_min_factors` factors or one factor whose published effect is strong (the lower
 confidence bound of its OR/RR/PR at least `risk_strong_effect`, or an HO incidence among patients
-with the factor of at least `risk_strong_incidence`). These numbers are named local settings. Protective factors are never counted, so adding a factor can only raise the level.
+with the factor of at least `risk_strong_incidence`). These numbers are named local settings.
+Protective factors are never counted, so adding a factor can only raise the level.
 Published scores whose item weights are unconfirmed are listed as `not-computable`.
 """
 
