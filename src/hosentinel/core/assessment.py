@@ -363,3 +363,19 @@ class Assessment:
             "missing_inputs": [m.to_json() for m in self.missing_inputs],
             "import": {"warnings": list(self.import_warnings), "unknown_codes": self.unknown_codes},
         }
+
+
+def rules_fired(value: object) -> set[str]:
+    """Every `basis.rule` anywhere inside an assessment (or any part of one)."""
+    found: set[str] = set()
+    if isinstance(value, Basis):
+        found.add(value.rule)
+        return found
+    if isinstance(value, tuple | list):
+        for item in value:
+            found |= rules_fired(item)
+        return found
+    slots = getattr(type(value), "__slots__", ())
+    for name in slots:
+        found |= rules_fired(getattr(value, name))
+    return found

@@ -1,0 +1,58 @@
+"""The engine's own rules (the knowledge base's rules are its risk factors and drug cautions).
+
+Every `basis.rule` the engine writes is either a knowledge rule (`risk-factor:<id>`,
+`caution:<id>`, `finding:<sign>`) or one of these. The test suite holds a must-fire and a
+must-not-fire case for each, and checks that the engine writes no rule missing from this list.
+"""
+
+from __future__ import annotations
+
+ENGINE_RULES: dict[str, str] = {
+    "index-event": "An injury or operation that starts HO surveillance.",
+    "joint-due": "A joint of the population is due for examination in the window.",
+    "suspicion-site": "A joint (or limb) shows findings of HO.",
+    "finding:rom-loss": "Range of motion fell by the local threshold from the joint's best value.",
+    "finding:pain": "Joint pain recorded within the look-back.",
+    "finding:swelling": "Joint swelling (bedside finding or coded effusion) within the look-back.",
+    "finding:warmth": "Warmth over the joint within the look-back.",
+    "finding:redness": "Redness over the joint within the look-back.",
+    "finding:stiffness": "Joint stiffness coded on the problem list within the look-back.",
+    "finding:leg-swelling": "Localised swelling of a leg coded within the look-back.",
+    "finding:limb-swelling": "Localised swelling of a limb (not a leg) coded within the look-back.",
+    "finding:fever": "Fever, adding to a site that has another finding.",
+    "finding:coded-ho": "HO coded on the problem list.",
+    "finding:bone-scan-ho": "Bone scan positive for HO.",
+    "finding:radiograph-ho": "Radiograph shows HO.",
+    "risk-model": "A published model for the population, listed with its status.",
+    "lesion-maturity": "Maturity and referral of a confirmed lesion.",
+    "education-stage": "Education modules for the patient's stage.",
+    "recommend:joints-due": "Serial joint examination through the window.",
+    "recommend:swollen-lower-limb": "A swollen leg: rule out DVT first.",
+    "recommend:fever-or-inflamed-joint": "Fever, warmth or redness: consider infection.",
+    "recommend:suspected-no-scan": "Suspected HO without a bone scan: order one.",
+    "recommend:negative-scan-signs-persist": "Negative scan, signs since: repeat the scan.",
+    "recommend:radiograph-too-early-for-ho": "Before day 21 a radiograph only rules out fracture.",
+    "recommend:radiograph-informative": "From day 21 a radiograph can show HO.",
+    "recommend:suspected-hip": "Suspected hip HO: ultrasound can support it.",
+    "recommend:baseline-radiograph-for-maturity": "Confirmed HO without a radiograph: baseline.",
+    "recommend:supportive-lab": "ALP, CRP (and CK when suspected) not measured recently.",
+    "recommend:suspected-or-confirmed": "Probable or confirmed HO: gentle ROM therapy.",
+    "recommend:joint-pain": "Joint pain: pain management.",
+    "recommend:spasticity": "Spasticity during the window or with HO: manage it.",
+    "recommend:early-or-active-ho": "Probable or immature confirmed HO: NSAID option.",
+    "recommend:neurogenic-early-ho": "After SCI or TBI: etidronate option.",
+    "recommend:bisphosphonate-alternative": "Alendronate shown with its conflicting evidence.",
+    "recommend:prophylaxis-high-risk-hip": "High-risk hip surgery or acetabular fixation: NSAID.",
+    "recommend:prophylaxis-high-risk-arthroplasty": "High-risk hip arthroplasty: radiation.",
+    "recommend:function-limited-mature": "Mature HO that limits function: refer now.",
+    "recommend:referral-now": "Referral now: CT to plan surgery.",
+    "recommend:function-limited-not-mature": "HO limits function but is not mature: plan referral.",
+}
+
+# Rules that describe the whole patient and are written on every assessment.
+STRUCTURAL_RULES: dict[str, str] = {
+    "risk-level": "The risk level from the counted factors.",
+    "surveillance-window": "The surveillance phase and window.",
+}
+
+KNOWLEDGE_RULE_PREFIXES = ("risk-factor:", "caution:")
