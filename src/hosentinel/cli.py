@@ -7,6 +7,7 @@ web app exists). Bad input exits with status 2 and one line on stderr, never a t
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 from enum import StrEnum
@@ -28,6 +29,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+# The contract's form, and only it: date.fromisoformat would also take 20250101 and 2025-W01-1.
+_AS_OF = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class OutputFormat(StrEnum):
@@ -44,9 +47,11 @@ def fail(message: str) -> NoReturn:
 
 def parse_as_of(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        if _AS_OF.fullmatch(value):
+            return date.fromisoformat(value)
     except ValueError:
-        fail(f"--as-of {value!r} is not a date; use YYYY-MM-DD")
+        pass
+    fail(f"--as-of {value!r} is not a date; use YYYY-MM-DD")
 
 
 @app.command()
@@ -70,7 +75,12 @@ def assess(
         fail(f"{bundle}: {exc}")
     except KnowledgeError as exc:
         fail(f"the knowledge base is invalid: {exc}")
-    assessment = evaluate(record, knowledge, day)
+    try:
+        assessment = evaluate(record, knowledge, day)
+    except (OverflowError, ValueError) as exc:
+        # Date arithmetic beyond datetime's years 1-9999 (e.g. --as-of 0001-01-01, or an injury
+        # dated 9999-12-31 whose window ends a year later).
+        fail(f"{bundle}: cannot assess as of {day.isoformat()}: a date is out of range ({exc})")
     if output is OutputFormat.json:
         sys.stdout.buffer.write(orjson.dumps(assessment.to_json(), option=orjson.OPT_INDENT_2))
         sys.stdout.write("\n")
@@ -101,3 +111,7 @@ def demo(
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

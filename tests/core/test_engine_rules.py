@@ -15,6 +15,7 @@ from recordkit import (
     proc,
     record,
     rom,
+    text_proc,
 )
 
 from hosentinel.core.assessment import Assessment, rules_fired
@@ -137,6 +138,10 @@ CASES = [
     Case("recommend:function-limited-mature", False, ACTIVE_LIMITED_HIP),
     Case("recommend:referral-now", True, MATURE_HIP),
     Case("recommend:referral-now", False, ACTIVE_LIMITED_HIP),
+    Case("recommend:after-excision", True, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 30))),
+    Case("recommend:after-excision", False, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 500))),
+    Case("recommend:post-excision-prophylaxis", True, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 2))),
+    Case("recommend:post-excision-prophylaxis", False, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 30))),
     Case("recommend:function-limited-not-mature", True, ACTIVE_LIMITED_HIP),
     Case("recommend:function-limited-not-mature", False, (*ACTIVE_LIMITED_HIP[:3], finding("function-limited", False, 5, "hip"))),
 ]  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from hosentinel.core.assessment import Basis, IndexEvent
@@ -80,8 +80,26 @@ def _events_from(
                     concepts=tuple(sorted(concepts)),
                 )
             )
-    events.sort(key=lambda e: (e.date, e.kind))
-    return events, undated
+    return _merge_same_event(events), undated
+
+
+def _merge_same_event(events: list[IndexEvent]) -> list[IndexEvent]:
+    """One event per (kind, date, side): a hip replacement is often both a Procedure and a
+    Z96.64 Condition on the same day."""
+    merged: dict[tuple[str, date, str | None], IndexEvent] = {}
+    for event in events:
+        key = (event.kind, event.date, event.side)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = event
+            continue
+        merged[key] = replace(
+            first,
+            joints=tuple(dict.fromkeys(first.joints + event.joints)),
+            concepts=tuple(sorted(set(first.concepts) | set(event.concepts))),
+            basis=replace(first.basis, inputs=first.basis.inputs + event.basis.inputs),
+        )
+    return sorted(merged.values(), key=lambda e: (e.date, e.kind))
 
 
 def find_index_events(knowledge: Knowledge, facts: Facts, as_of: date) -> FoundEvents:

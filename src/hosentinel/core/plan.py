@@ -27,7 +27,7 @@ from hosentinel.core.assessment import (
     SiteSuspicion,
     Surveillance,
 )
-from hosentinel.core.clauses import Context, evaluate_when, obs_input, present
+from hosentinel.core.clauses import Context, evaluate_when, fact_input, obs_input, present
 from hosentinel.core.suspicion import SiteKey, SuspicionResult
 from hosentinel.knowledge import schema as s
 
@@ -121,6 +121,7 @@ class Planner:
         self._therapy(suspected, confirmed)
         self._medications(suspected, confirmed)
         self._surgery()
+        self._after_excision()
         return tuple(sorted(self.out.values(), key=_rec_order))
 
     def _surveillance(self) -> None:
@@ -405,6 +406,61 @@ class Planner:
                     entries=("maturity",),
                     note="Refer to plan surgery once the bone is mature; newer evidence on "
                     "earlier excision is shown with the lesion.",
+                )
+
+    def _after_excision(self) -> None:
+        """After HO excision: watch the joint for recurrence, keep it moving, and offer
+        prophylaxis early (radiation shown with the evidence against it in neurogenic HO)."""
+        knowledge = self.ctx.knowledge
+        follow_up = int(knowledge.setting("post_excision_followup_days"))
+        nsaid_days = int(knowledge.setting("nsaid_prophylaxis_window_days"))
+        radiation_days = int(knowledge.setting("radiation_window_days"))
+        for fact in present(self.ctx, "ho-excision"):
+            if fact.start is None:
+                continue
+            days = (self.ctx.as_of - fact.start).days
+            if days > follow_up:
+                continue
+            label = site_label(fact.site.joint, fact.site.side)
+            inputs = (fact_input(fact),)
+            settings = ("post_excision_followup_days",)
+            self.add(
+                "serial-joint-exam",
+                "routine",
+                "after-excision",
+                inputs,
+                sites=(label,),
+                settings=settings,
+            )
+            self.add(
+                "rom-therapy",
+                "routine",
+                "after-excision",
+                inputs,
+                sites=(label,),
+                settings=settings,
+            )
+            if days <= nsaid_days:
+                self.add(
+                    "nsaid-indomethacin",
+                    "soon",
+                    "post-excision-prophylaxis",
+                    inputs,
+                    sites=(label,),
+                    settings=("nsaid_prophylaxis_window_days",),
+                    entries=("drugs",),
+                )
+            if days <= radiation_days:
+                self.add(
+                    "radiation-prophylaxis",
+                    "soon",
+                    "post-excision-prophylaxis",
+                    inputs,
+                    sites=(label,),
+                    settings=("radiation_window_days",),
+                    entries=("drugs",),
+                    note="After neurogenic hip HO excision, radiation did not reduce "
+                    "recurrence (see evidence).",
                 )
 
 
