@@ -47,7 +47,7 @@ ENGINE_RULES: dict[str, str] = {
     "recommend:function-limited-mature": "Mature HO that limits function: refer now.",
     "recommend:referral-now": "Referral now: CT to plan surgery.",
     "recommend:function-limited-not-mature": "HO limits function but is not mature: plan referral.",
-    "recommend:after-excision": "After HO excision: examine the joint for recurrence, keep it moving.",
+    "recommend:after-excision": "After excision: examine for recurrence, keep the joint moving.",
     "recommend:post-excision-prophylaxis": "Soon after HO excision: prophylaxis options.",
 }
 
