@@ -109,6 +109,18 @@ def demo(
     print_demo_summary(rows, knowledge.release, knowledge.digest)
 
 
+@app.command()
+def knowledge() -> None:
+    """Show the knowledge release, its digest, what it holds and the local settings."""
+    from hosentinel.report import print_knowledge
+
+    try:
+        loaded = default_knowledge()
+    except KnowledgeError as exc:
+        fail(f"the knowledge base is invalid: {exc}")
+    print_knowledge(loaded)
+
+
 def main() -> None:
     app()
 

@@ -18,6 +18,7 @@ from hosentinel.core.assessment import Assessment, Basis
 
 if TYPE_CHECKING:
     from hosentinel.demo.catalog import DemoPatient
+    from hosentinel.knowledge.loader import Knowledge
 
 LEVEL_STYLE = {
     "high": "bold red",
@@ -198,3 +199,30 @@ def print_demo_summary(
             style="dim",
         )
     )
+
+
+def print_knowledge(k: Knowledge, console: Console | None = None) -> None:
+    out = console or Console()
+    out.print(Text(f"HO Sentinel knowledge release {k.release}", style="bold"))
+    out.print(Text(f"digest {k.digest}"))
+    counts = (
+        f"{len(k.citations)} sources, {len(k.concepts)} coded concepts, "
+        f"{len(k.risk_factors)} risk factors, {len(k.risk_models)} published models, "
+        f"{sum(len(d.cautions) for d in k.drugs)} drug cautions on {len(k.drugs)} drug options, "
+        f"{len(k.recommendations)} recommendations, {len(k.education)} education modules, "
+        f"{len(k.unconfirmed)} unconfirmed statements kept out"
+    )
+    out.print(Text(counts))
+    table = _table(
+        "Local settings (no source gives these numbers; set your own)",
+        ["setting", "value", "meaning", "why local"],
+    )
+    for setting in k.settings.values():
+        _row(
+            table,
+            setting.id,
+            f"{setting.value:g} {setting.unit}",
+            setting.description,
+            setting.why_local,
+        )
+    out.print(table)

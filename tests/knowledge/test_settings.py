@@ -1,0 +1,28 @@
+"""Local settings: each is documented as local, and each is used by a rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hosentinel.knowledge.loader import default_knowledge
+
+SRC = Path(__file__).parents[2] / "src" / "hosentinel"
+KNOWLEDGE = default_knowledge()
+
+
+@pytest.mark.parametrize("setting_id", sorted(KNOWLEDGE.settings))
+def test_setting_is_documented_and_used(setting_id: str) -> None:
+    setting = KNOWLEDGE.settings[setting_id]
+    assert setting.why_local.strip() and setting.description.strip() and setting.unit
+    users = [
+        path
+        for path in [*SRC.glob("core/*.py"), *SRC.glob("knowledge/data/**/*.yaml")]
+        if path.name != "settings.yaml"
+        and f'"{setting_id}"' in path.read_text()
+        or path.suffix == ".yaml"
+        and path.name != "settings.yaml"
+        and setting_id in path.read_text()
+    ]
+    assert users, f"{setting_id} is defined but no rule uses it"
