@@ -209,7 +209,7 @@ def walk(node: Any, path: str = "$") -> Iterator[tuple[str, str | None, Any]]:
 
 def check_basis(basis: Any, where: str) -> None:
     assert isinstance(basis, dict), f"{where}: basis is not an object"
-    assert BASIS_KEYS <= set(basis), f"{where}: basis lacks {sorted(BASIS_KEYS - set(basis))}"
+    assert set(basis) >= BASIS_KEYS, f"{where}: basis lacks {sorted(BASIS_KEYS - set(basis))}"
     assert isinstance(basis["rule"], str), where
     assert basis["rule"], where
     for key in ("entries", "citations", "inputs"):
@@ -410,10 +410,13 @@ def _demo_with(mutate: str) -> dict[str, Any]:
     bundle: dict[str, Any] = json.loads(WITH_INJURY.path.read_text(encoding="utf-8"))
     for item in bundle["entry"]:
         res = item.get("resource", {})
-        if mutate == "condition-onset" and res.get("resourceType") == "Condition":
-            if "onsetDateTime" in res:
-                res["onsetDateTime"] = "2025-02-30"
-                return bundle
+        if (
+            mutate == "condition-onset"
+            and res.get("resourceType") == "Condition"
+            and "onsetDateTime" in res
+        ):
+            res["onsetDateTime"] = "2025-02-30"
+            return bundle
         if mutate == "birth-date" and res.get("resourceType") == "Patient":
             res["birthDate"] = "last spring"
             return bundle
