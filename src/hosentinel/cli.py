@@ -17,10 +17,6 @@ from typing import Annotated, NoReturn
 import orjson
 import typer
 
-from hosentinel.core.engine import evaluate
-from hosentinel.fhir.importer import BundleError, read_bundle
-from hosentinel.knowledge.loader import KnowledgeError, default_knowledge
-
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -46,12 +42,14 @@ def fail(message: str) -> NoReturn:
 
 
 def parse_as_of(value: str) -> date:
+    from hosentinel.fhir.dates import MAX_YEAR, MIN_YEAR
+
     try:
-        if _AS_OF.fullmatch(value):
+        if _AS_OF.fullmatch(value) and MIN_YEAR <= int(value[:4]) <= MAX_YEAR:
             return date.fromisoformat(value)
     except ValueError:
         pass
-    fail(f"--as-of {value!r} is not a date; use YYYY-MM-DD")
+    fail(f"--as-of {value!r} is not a date; use YYYY-MM-DD (years {MIN_YEAR}-{MAX_YEAR})")
 
 
 @app.command()
@@ -63,6 +61,11 @@ def assess(
     ] = OutputFormat.json,
 ) -> None:
     """Assess one patient's Bundle and print the assessment."""
+    # Imported here so `hosentinel --help` starts without loading the engine and its models.
+    from hosentinel.core.engine import evaluate
+    from hosentinel.fhir.importer import BundleError, read_bundle
+    from hosentinel.knowledge.loader import KnowledgeError, default_knowledge
+
     day = parse_as_of(as_of)
     try:
         raw = bundle.read_bytes()
@@ -75,12 +78,8 @@ def assess(
         fail(f"{bundle}: {exc}")
     except KnowledgeError as exc:
         fail(f"the knowledge base is invalid: {exc}")
-    try:
-        assessment = evaluate(record, knowledge, day)
-    except (OverflowError, ValueError) as exc:
-        # Date arithmetic beyond datetime's years 1-9999 (e.g. --as-of 0001-01-01, or an injury
-        # dated 9999-12-31 whose window ends a year later).
-        fail(f"{bundle}: cannot assess as of {day.isoformat()}: a date is out of range ({exc})")
+    # Dates are bounded (years 1800-2199) on the way in, so the engine's arithmetic stays in range.
+    assessment = evaluate(record, knowledge, day)
     if output is OutputFormat.json:
         sys.stdout.buffer.write(orjson.dumps(assessment.to_json(), option=orjson.OPT_INDENT_2))
         sys.stdout.write("\n")
@@ -95,7 +94,10 @@ def demo(
     full: Annotated[bool, typer.Option("--full", help="Print every patient's assessment.")] = False,
 ) -> None:
     """Assess the bundled synthetic demo patients and print the results."""
+    from hosentinel.core.engine import evaluate
     from hosentinel.demo.catalog import load_catalog
+    from hosentinel.fhir.importer import read_bundle
+    from hosentinel.knowledge.loader import default_knowledge
     from hosentinel.report import print_assessment, print_demo_summary
 
     knowledge = default_knowledge()
@@ -112,6 +114,7 @@ def demo(
 @app.command()
 def knowledge() -> None:
     """Show the knowledge release, its digest, what it holds and the local settings."""
+    from hosentinel.knowledge.loader import KnowledgeError, default_knowledge
     from hosentinel.report import print_knowledge
 
     try:

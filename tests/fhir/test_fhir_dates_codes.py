@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hosentinel.core.record import Coding
 from hosentinel.fhir.codes import codings, concept_text, normalise_code, system_alias
-from hosentinel.fhir.dates import parse_date
+from hosentinel.fhir.dates import MAX_YEAR, MIN_YEAR, parse_date
 
 
 @pytest.mark.parametrize(
@@ -54,10 +54,19 @@ def test_invalid_fhir_dates(text: str) -> None:
     assert parse_date(text) is None
 
 
-@given(st.dates(min_value=date(1, 1, 1)))
+@given(st.dates(min_value=date(MIN_YEAR, 1, 1), max_value=date(MAX_YEAR, 12, 31)))
 def test_every_date_round_trips(day: date) -> None:
     assert parse_date(day.isoformat()) == day
     assert parse_date(f"{day.isoformat()}T12:30:00+02:00") == day
+
+
+@given(
+    st.one_of(
+        st.dates(max_value=date(MIN_YEAR - 1, 12, 31)), st.dates(min_value=date(MAX_YEAR + 1, 1, 1))
+    )
+)
+def test_years_outside_the_clinical_range_are_not_dates(day: date) -> None:
+    assert parse_date(day.isoformat()) is None
 
 
 def test_system_alias_keeps_unknown_uris() -> None:

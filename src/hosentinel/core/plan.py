@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from hosentinel.core.assessment import (
     PRIORITY_ORDER,
@@ -30,6 +31,7 @@ from hosentinel.core.assessment import (
 from hosentinel.core.clauses import Context, evaluate_when, fact_input, obs_input, present
 from hosentinel.core.suspicion import SiteKey, SuspicionResult
 from hosentinel.knowledge import schema as s
+from hosentinel.knowledge.loader import Knowledge
 
 LOWER_LIMB_JOINTS = ("hip", "knee")
 NEUROGENIC = frozenset({"sci", "tbi"})
@@ -37,6 +39,37 @@ NEUROGENIC = frozenset({"sci", "tbi"})
 
 def site_label(joint: str | None, side: str | None) -> str:
     return " ".join(p for p in (side, joint or "limb") if p)
+
+
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """The parts of a recommendation that come from the knowledge base alone."""
+
+    category: str
+    summary: str
+    rationale: str
+    citations: tuple[str, ...]
+    evidence: tuple[dict[str, str], ...]
+    conflicting_evidence: bool
+    availability: str | None
+
+
+@cache
+def _static_part(knowledge: Knowledge, rec_id: str) -> _Static:
+    spec = knowledge.recommendations[rec_id]
+    drug = next((d for d in knowledge.drugs if d.recommendation == rec_id), None)
+    return _Static(
+        category=spec.category,
+        summary=spec.summary,
+        rationale=spec.rationale,
+        citations=tuple(dict.fromkeys(c.id for c in spec.citations)),
+        evidence=tuple(
+            {"stance": e.stance, "text": e.text, "citation": e.citation}
+            for e in (drug.evidence if drug else [])
+        ),
+        conflicting_evidence=drug.conflicting_evidence if drug else False,
+        availability=drug.availability if drug else None,
+    )
 
 
 @dataclass
@@ -65,36 +98,37 @@ class Planner:
         entries: tuple[str, ...] = (),
         note: str | None = None,
     ) -> None:
-        spec = self.ctx.knowledge.recommendations[rec_id]
-        drug = next((d for d in self.ctx.knowledge.drugs if d.recommendation == rec_id), None)
+        static = _static_part(self.ctx.knowledge, rec_id)
+        rule_id = f"recommend:{rule}"
         existing = self.out.get(rec_id)
         if existing is not None:
-            priority = max(priority, existing.priority, key=PRIORITY_ORDER.__getitem__)
+            # Merge: one recommendation per id, its basis led by the higher-priority reason.
+            old = existing.basis
+            if PRIORITY_ORDER[existing.priority] >= PRIORITY_ORDER[priority]:
+                priority, rule_id, note = existing.priority, old.rule, old.note or note
             sites = tuple(dict.fromkeys(existing.sites + sites))
-            inputs = tuple(dict.fromkeys(existing.basis.inputs + inputs))
-        citations = tuple(dict.fromkeys([c.id for c in spec.citations] + list(extra_citations)))
-        inputs = tuple(dict.fromkeys(inputs))
+            inputs = old.inputs + inputs
+            settings = old.settings + settings
+            entries = old.entries[1:] + entries
+            extra_citations = old.citations + extra_citations
         self.out[rec_id] = Recommendation(
             id=rec_id,
-            category=spec.category,
+            category=static.category,
             priority=priority,
-            summary=spec.summary,
-            rationale=spec.rationale,
+            summary=static.summary,
+            rationale=static.rationale,
             sites=sites,
             basis=Basis(
-                rule=f"recommend:{rule}",
-                entries=("recommendations", *entries),
-                citations=citations,
-                inputs=inputs,
-                settings=settings,
+                rule=rule_id,
+                entries=tuple(dict.fromkeys(("recommendations", *entries))),
+                citations=tuple(dict.fromkeys(static.citations + extra_citations)),
+                inputs=tuple(dict.fromkeys(inputs)),
+                settings=tuple(dict.fromkeys(settings)),
                 note=note,
             ),
-            evidence=tuple(
-                {"stance": e.stance, "text": e.text, "citation": e.citation}
-                for e in (drug.evidence if drug else [])
-            ),
-            conflicting_evidence=drug.conflicting_evidence if drug else False,
-            availability=drug.availability if drug else None,
+            evidence=static.evidence,
+            conflicting_evidence=static.conflicting_evidence,
+            availability=static.availability,
         )
 
     def days_since_index(self) -> int | None:
@@ -464,10 +498,11 @@ class Planner:
                 )
 
 
-def _rec_order(rec: Recommendation) -> tuple[int, int]:
-    from hosentinel.knowledge.schema import RECOMMENDATION_IDS
+_VOCABULARY_ORDER = {rec_id: n for n, rec_id in enumerate(s.RECOMMENDATION_IDS)}
 
-    return -PRIORITY_ORDER[rec.priority], RECOMMENDATION_IDS.index(rec.id)
+
+def _rec_order(rec: Recommendation) -> tuple[int, int]:
+    return -PRIORITY_ORDER[rec.priority], _VOCABULARY_ORDER[rec.id]
 
 
 def assess_cautions(ctx: Context, recommended: set[str]) -> tuple[tuple[Caution, ...], list[str]]:

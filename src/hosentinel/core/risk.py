@@ -10,9 +10,12 @@ Published scores whose item weights are unconfirmed are listed as `not-computabl
 
 from __future__ import annotations
 
+from functools import cache
+
 from hosentinel.core.assessment import Basis, ModelResult, Risk, RiskFactorHit, RiskLevel
 from hosentinel.core.clauses import Context, Outcome, evaluate_when
 from hosentinel.knowledge import schema as s
+from hosentinel.knowledge.loader import Knowledge
 
 LEVEL_RULE = "risk-level"
 FACTOR_RULE = "risk-factor"
@@ -28,6 +31,14 @@ def evaluate_factor(factor: s.RiskFactor, ctx: Context, populations: set[str]) -
     if not applies(factor, populations):
         return Outcome(False)
     return evaluate_when(factor.when, ctx)
+
+
+@cache
+def _ordered_factors(knowledge: Knowledge) -> tuple[tuple[s.RiskFactor, str], ...]:
+    """Factors with the key of their condition, population-specific ones first, so a general
+    factor with the same condition (e.g. pressure ulcer) is not counted twice."""
+    ordered = sorted(knowledge.risk_factors, key=lambda f: "general" in f.populations)
+    return tuple((f, f.when.model_dump_json()) for f in ordered)
 
 
 def strong_effect(factor: s.RiskFactor, ratio_threshold: float, incidence_threshold: float) -> bool:
@@ -57,16 +68,13 @@ def assess_risk(ctx: Context, populations: set[str]) -> tuple[Risk, tuple[str, .
     hits: list[RiskFactorHit] = []
     seen_conditions: set[str] = set()
     missing: list[str] = []
-    # Population-specific factors first, so a general duplicate (same condition) is dropped.
-    ordered = sorted(knowledge.risk_factors, key=lambda f: "general" in f.populations)
-    for factor in ordered:
-        outcome = evaluate_factor(factor, ctx, populations)
+    for factor, condition_key in _ordered_factors(knowledge):
         if not applies(factor, populations):
             continue
+        outcome = evaluate_when(factor.when, ctx)
         missing.extend(outcome.missing)
         if not outcome.holds:
             continue
-        condition_key = factor.when.model_dump_json()
         if condition_key in seen_conditions:
             continue
         seen_conditions.add(condition_key)

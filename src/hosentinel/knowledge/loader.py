@@ -23,6 +23,10 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hosentinel.knowledge import schema as s
 
+# libyaml's C parser when present (about 6x faster); both are safe loaders.
+_CACHE_LIMIT = 50_000
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class KnowledgeError(Exception):
     """The knowledge base is invalid. The message lists every problem found."""
@@ -31,7 +35,7 @@ class KnowledgeError(Exception):
 _FILE_ADAPTER: TypeAdapter[s.KnowledgeFile] = TypeAdapter(s.KnowledgeFile)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Knowledge:
     release: str
     digest: str
@@ -57,12 +61,26 @@ class Knowledge:
     excluded_codes: dict[tuple[str, str], frozenset[str]] = field(repr=False)
     text_patterns: tuple[tuple[re.Pattern[str], str], ...] = field(repr=False)
     max_prefix: int = 8
+    # Lookups are pure functions of the code or text; remembered per knowledge release.
+    _code_cache: dict[tuple[str, str], frozenset[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _text_cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def setting(self, setting_id: str) -> float:
         return self.settings[setting_id].value
 
     def concepts_for_code(self, system: str, code: str) -> frozenset[str]:
-        """Concept ids a code belongs to: exact matches plus the longest prefix matches."""
+        """Concept ids a code belongs to: exact matches plus the prefix matches."""
+        key = (system, code)
+        cached = self._code_cache.get(key)
+        if cached is None:
+            if len(self._code_cache) >= _CACHE_LIMIT:
+                self._code_cache.clear()
+            cached = self._code_cache[key] = self._concepts_for_code(system, code)
+        return cached
+
+    def _concepts_for_code(self, system: str, code: str) -> frozenset[str]:
         found: set[str] = set(self.exact_codes.get((system, code), ()))
         key = code.upper() if system == "icd10cm" else code
         for length in range(min(len(key), self.max_prefix), 0, -1):
@@ -80,7 +98,13 @@ class Knowledge:
         return frozenset(found)
 
     def concepts_for_text(self, text: str) -> frozenset[str]:
-        return frozenset(cid for pattern, cid in self.text_patterns if pattern.search(text))
+        cached = self._text_cache.get(text)
+        if cached is None:
+            if len(self._text_cache) >= _CACHE_LIMIT:
+                self._text_cache.clear()  # free text is unbounded across a population
+            found = frozenset(cid for pattern, cid in self.text_patterns if pattern.search(text))
+            cached = self._text_cache[text] = found
+        return cached
 
     def is_known_code(self, system: str, code: str) -> bool:
         return bool(self.concepts_for_code(system, code))
@@ -120,7 +144,7 @@ def _parse(files: list[tuple[str, bytes]]) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
     for path, content in files:
         try:
-            parsed[path] = yaml.safe_load(content)
+            parsed[path] = yaml.load(content, Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             problems.append(f"{path}: not valid YAML ({exc})")
     return parsed, problems
