@@ -12,7 +12,7 @@ $(UV):
 	$(BIN)/pip install --quiet --disable-pip-version-check "uv>=0.5"
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-groups --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-groups --all-extras --quiet
 	touch $@
 
 sync: $(VENV)/.synced
