@@ -112,6 +112,38 @@ def demo(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL (default: an SQLite file in the working directory)."),
+    ] = None,
+    demo_data: Annotated[
+        bool, typer.Option("--demo", help="Load the synthetic demo patients and demo users.")
+    ] = False,
+) -> None:
+    """Run the web app and all services."""
+    import uvicorn
+
+    from hosentinel.app.config import AppConfig
+    from hosentinel.app.main import create_app
+    from hosentinel.store.db import default_url
+
+    config = AppConfig.from_env(
+        database or default_url(), demo=demo_data, base_url=f"http://{host}:{port}"
+    )
+    application = create_app(config)
+    if demo_data:
+        sys.stdout.write("Demo users (synthetic, local use only):\n")
+        for username, password, role in application.state.demo_users:
+            sys.stdout.write(f"  {username:<12} {password:<16} {role}\n")
+    sys.stdout.write(f"HO Sentinel on http://{host}:{port}/\n")
+    sys.stdout.flush()
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
 def knowledge() -> None:
     """Show the knowledge release, its digest, what it holds and the local settings."""
     from hosentinel.knowledge.loader import KnowledgeError, default_knowledge

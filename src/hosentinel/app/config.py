@@ -1,0 +1,34 @@
+"""App settings: one object, from the command line or environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    database_url: str
+    demo: bool = False
+    # Cookies are Secure unless served on plain http to localhost (development, tests).
+    secure_cookies: bool = False
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    # Fixed "today" for tests and demos; None means the real date.
+    today: date | None = None
+    base_url: str = "http://127.0.0.1:8000"
+
+    @classmethod
+    def from_env(cls, database_url: str, **overrides: object) -> AppConfig:
+        today = os.environ.get("HOSENTINEL_TODAY")
+        values: dict[str, object] = {
+            "database_url": database_url,
+            "today": date.fromisoformat(today) if today else None,
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def current_date(self) -> date:
+        return self.today or date.today()

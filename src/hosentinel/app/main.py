@@ -1,0 +1,46 @@
+"""The FastAPI application: storage, templates, routers and error mapping wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from hosentinel.app.config import AppConfig
+from hosentinel.app.errors import install_handlers
+from hosentinel.app.services import AssessmentCache
+from hosentinel.knowledge.loader import default_knowledge
+from hosentinel.store.db import make_engine, make_sessionmaker
+from hosentinel.store.migrate import upgrade
+
+HERE = Path(__file__).parent
+
+
+def create_app(config: AppConfig) -> FastAPI:
+    engine = make_engine(config.database_url)
+    upgrade(engine)
+    app = FastAPI(
+        title="HO Sentinel", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
+    )
+    app.state.config = config
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.knowledge = default_knowledge()
+    app.state.assessments = AssessmentCache()
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["release"] = app.state.knowledge.release
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_handlers(app)
+
+    from hosentinel.app.routes import register
+
+    register(app)
+    if config.demo:
+        from hosentinel.app.demo import load_demo
+
+        with app.state.sessionmaker.begin() as session:
+            app.state.demo_users = load_demo(session, config)
+    return app

@@ -1,0 +1,109 @@
+"""The unit worklist: patients ordered by what needs attention, with filters and the unit's mix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from hosentinel.app.audit import audit
+from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, require
+from hosentinel.app.services import WorklistRow, worklist
+from hosentinel.app.templating import render
+
+router = APIRouter()
+
+FILTERS: dict[str, Callable[[WorklistRow], bool]] = {
+    "all": lambda _row: True,
+    "suspected": lambda row: row.assessment.suspicion.level != "none",
+    "overdue": lambda row: row.overdue > 0,
+    "high-risk": lambda row: row.assessment.risk.level == "high",
+    "unsafe-drugs": lambda row: row.contraindicated_orders > 0,
+}
+
+
+class WorklistItem(BaseModel):
+    patient: str
+    name: str
+    unit: str
+    risk_level: str
+    phase: str
+    suspicion: str
+    overdue_exams: int
+    due_exams: int
+    attention: list[str]
+    recommendations: list[str]
+
+
+def _rows(request: Request, db: Db, config: Config, unit: str | None) -> list[WorklistRow]:
+    return worklist(
+        db, request.app.state.knowledge, config.current_date(), unit, request.app.state.assessments
+    )
+
+
+def _mix(rows: list[WorklistRow]) -> dict[str, Any]:
+    return {
+        "risk": Counter(r.assessment.risk.level for r in rows),
+        "phase": Counter(r.assessment.surveillance.phase for r in rows),
+        "total": len(rows),
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def worklist_page(
+    request: Request,
+    db: Db,
+    config: Config,
+    viewer: CurrentViewer,
+    show: str = "all",
+    unit: str | None = None,
+) -> Response:
+    require(viewer, *CLINICAL_ROLES)
+    rows = _rows(request, db, config, unit)
+    selected = FILTERS.get(show, FILTERS["all"])
+    shown = [r for r in rows if selected(r)]
+    audit(db, viewer.user, "read", f"worklist ({len(rows)} patients)")
+    context = {
+        "user": viewer.user,
+        "csrf": viewer.csrf_token,
+        "rows": shown,
+        "show": show,
+        "filters": list(FILTERS),
+        "mix": _mix(rows),
+        "today": config.current_date(),
+    }
+    template = "_worklist_rows.html" if request.headers.get("hx-request") else "worklist.html"
+    return render(request, template, context)
+
+
+@router.get("/api/worklist", response_model=list[WorklistItem])
+def worklist_api(
+    request: Request,
+    db: Db,
+    config: Config,
+    viewer: CurrentViewer,
+    show: str = "all",
+    unit: str | None = None,
+) -> list[WorklistItem]:
+    require(viewer, *CLINICAL_ROLES)
+    rows = [r for r in _rows(request, db, config, unit) if FILTERS.get(show, FILTERS["all"])(r)]
+    audit(db, viewer.user, "read", f"worklist api ({len(rows)} patients)")
+    return [
+        WorklistItem(
+            patient=r.patient.id,
+            name=r.patient.display_name,
+            unit=r.patient.unit,
+            risk_level=r.assessment.risk.level,
+            phase=r.assessment.surveillance.phase,
+            suspicion=r.assessment.suspicion.level,
+            overdue_exams=r.overdue,
+            due_exams=r.due_now,
+            attention=r.attention,
+            recommendations=r.assessment.recommendation_ids(),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,176 @@
+"""Tables. Clinical rows mirror the core's record value objects one to one, so the app and
+`hosentinel assess` feed the engine the same record (see `records.py`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin", "family")
+ALERT_STATUSES = ("acknowledged", "overridden")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # A family member is linked to exactly one patient and sees only that patient.
+    patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """Server-side session: the cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    client: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(10), default="unknown")
+    birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    unit: Mapped[str] = mapped_column(String(80), default="Rehab unit")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Bumped on every change to the patient's clinical rows: assessments are cached per version.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class _Clinical:
+    """Columns every clinical row has: its patient, its source reference, codes and text."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(200))
+    # [{"system": "icd10cm", "code": "S14.111A", "display": "..."}]
+    codings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    site_joint: Mapped[str | None] = mapped_column(String(10), default=None)
+    site_side: Mapped[str | None] = mapped_column(String(5), default=None)
+
+
+class Condition(_Clinical, Base):
+    __tablename__ = "conditions"
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    onset: Mapped[date | None] = mapped_column(Date, default=None)
+    abatement: Mapped[date | None] = mapped_column(Date, default=None)
+    recorded: Mapped[date | None] = mapped_column(Date, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Procedure(_Clinical, Base):
+    __tablename__ = "procedures"
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    performed: Mapped[date | None] = mapped_column(Date, default=None)
+    completed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Observation(_Clinical, Base):
+    """Bedside findings (the project's finding codes), labs and imaging conclusions."""
+
+    __tablename__ = "observations"
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    effective: Mapped[date | None] = mapped_column(Date, default=None)
+    value_quantity: Mapped[float | None] = mapped_column(Float, default=None)
+    unit: Mapped[str | None] = mapped_column(String(40), default=None)
+    value_bool: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    value_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    interpretation: Mapped[str | None] = mapped_column(String(10), default=None)
+    reference_low: Mapped[float | None] = mapped_column(Float, default=None)
+    reference_high: Mapped[float | None] = mapped_column(Float, default=None)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    __table_args__ = (Index("ix_observations_patient_effective", "patient_id", "effective"),)
+
+
+class Medication(_Clinical, Base):
+    __tablename__ = "medications"
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[date | None] = mapped_column(Date, default=None)
+    end: Mapped[date | None] = mapped_column(Date, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Allergy(_Clinical, Base):
+    __tablename__ = "allergies"
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    recorded: Mapped[date | None] = mapped_column(Date, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AlertState(Base):
+    """What a clinician did with an alert (a recommendation or caution) for a patient."""
+
+    __tablename__ = "alert_states"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    alert_key: Mapped[str] = mapped_column(
+        String(120)
+    )  # e.g. "caution:nsaid-indomethacin:pregnancy"
+    status: Mapped[str] = mapped_column(String(20))
+    reason_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    source: Mapped[str] = mapped_column(String(20), default="app")  # app | cds-hooks
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which patient, when. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    username: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))  # read | write | login | ...
+    patient_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    what: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,51 @@
+"""The app starts on a fresh database, signs people in and shows the worklist by attention."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import SignedIn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+
+def test_health(app: FastAPI) -> None:
+    assert TestClient(app).get("/healthz").json() == {"status": "ok"}
+
+
+def test_pages_need_sign_in(app: FastAPI) -> None:
+    response = TestClient(app).get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+    assert TestClient(app).get("/api/worklist").status_code == 401
+
+
+def test_wrong_password_is_refused(app: FastAPI) -> None:
+    response = TestClient(app).post("/login", data={"username": "nurse", "password": "nope"})
+    assert response.status_code == 401 and "Wrong username or password" in response.text
+
+
+def test_repeated_failures_are_rate_limited(app: FastAPI) -> None:
+    client = TestClient(app)
+    codes = [
+        client.post("/login", data={"username": "nurse", "password": "x"}).status_code
+        for _ in range(6)
+    ]
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+    # Even the right password waits once the limit is reached.
+    right = client.post("/login", data={"username": "nurse", "password": "demo-password"})
+    assert right.status_code == 429
+
+
+def test_worklist_orders_by_attention(signed_in: Callable[[str], SignedIn]) -> None:
+    rows = signed_in("physiatrist").client.get("/api/worklist").json()
+    assert len(rows) >= 20
+    first = rows[0]
+    assert first["suspicion"] in ("probable", "confirmed") or first["attention"]
+    quiet = [r for r in rows if not r["attention"]]
+    assert all(rows.index(r) > rows.index(first) for r in quiet)
+
+
+def test_state_change_without_csrf_is_refused(signed_in: Callable[[str], SignedIn]) -> None:
+    user = signed_in("nurse")
+    assert user.client.post("/logout").status_code == 403
+    assert user.post("/logout", follow_redirects=False).status_code == 303  # type: ignore[attr-defined]
