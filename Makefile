@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit bench sync clean
+.PHONY: run test lint typecheck unit system-deps bench sync clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,16 @@ lint: sync
 typecheck: sync
 	$(BIN)/mypy src
 
-unit: sync
+# Debian packages the tests need (PostgreSQL server, Chromium, fonts and Pango), when missing.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+unit: sync system-deps
 	$(BIN)/pytest -q
 
 bench: sync
 	$(BIN)/python bench/bench_evaluate.py
+	$(BIN)/python bench/bench_app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -143,6 +143,83 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
 
 
+@app.command("import")
+def import_(
+    bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) for one patient.")],
+    database: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
+    ] = None,
+) -> None:
+    """Store a patient's Bundle in the app's database (idempotent on resource ids)."""
+    from hosentinel.fhir.importer import BundleError, read_bundle
+    from hosentinel.knowledge.loader import default_knowledge
+    from hosentinel.store.db import default_url, make_engine, make_sessionmaker
+    from hosentinel.store.merge import merge_record
+    from hosentinel.store.migrate import upgrade
+
+    try:
+        record = read_bundle(bundle.read_bytes(), default_knowledge(), strict_dates=False)
+    except OSError as exc:
+        fail(f"cannot read {bundle}: {exc.strerror or exc}")
+    except BundleError as exc:
+        fail(f"{bundle}: {exc}")
+    engine = make_engine(database or default_url())
+    upgrade(engine)
+    with make_sessionmaker(engine).begin() as session:
+        written = merge_record(session, record)
+    for warning in record.stats.warnings:
+        sys.stderr.write(f"hosentinel: warning: {warning}\n")
+    sys.stdout.write(f"stored {written} resources for Patient/{record.patient.id}\n")
+
+
+@app.command()
+def export(
+    bundle: Annotated[
+        Path | None, typer.Argument(help="Assess this Bundle (or use --patient and --database).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today).")
+    ] = None,
+    patient: Annotated[str | None, typer.Option(help="A patient id in the database.")] = None,
+    database: Annotated[str | None, typer.Option(help="SQLAlchemy URL.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Write the assessment as FHIR R4 resources in a Bundle."""
+    from hosentinel.core.engine import evaluate
+    from hosentinel.fhir.export import assessment_bundle
+    from hosentinel.fhir.importer import BundleError, read_bundle
+    from hosentinel.knowledge.loader import default_knowledge
+
+    day = parse_as_of(as_of) if as_of else date.today()
+    knowledge = default_knowledge()
+    if bundle is not None:
+        try:
+            record = read_bundle(bundle.read_bytes(), knowledge)
+        except OSError as exc:
+            fail(f"cannot read {bundle}: {exc.strerror or exc}")
+        except BundleError as exc:
+            fail(f"{bundle}: {exc}")
+    elif patient is not None:
+        from hosentinel.store.db import default_url, make_engine, make_sessionmaker
+        from hosentinel.store.records import load_record
+
+        engine = make_engine(database or default_url())
+        with make_sessionmaker(engine)() as session:
+            found = load_record(session, patient)
+        if found is None:
+            fail(f"no patient {patient!r} in the database")
+        record = found
+    else:
+        fail("give a BUNDLE file, or --patient ID (with --database)")
+    payload = orjson.dumps(
+        assessment_bundle(evaluate(record, knowledge, day), knowledge), option=orjson.OPT_INDENT_2
+    )
+    if out is not None:
+        out.write_bytes(payload + b"\n")
+    else:
+        sys.stdout.buffer.write(payload + b"\n")
+
+
 @app.command()
 def knowledge() -> None:
     """Show the knowledge release, its digest, what it holds and the local settings."""

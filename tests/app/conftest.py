@@ -1,11 +1,13 @@
 """Fixtures for the web app: an app on a fresh database with the demo data, and signed-in clients.
 
-`app_db_url` yields the database URL; the PostgreSQL variant is added by the PostgreSQL fixture
-(see `pg.py`). Tests use `signed_in(role)` to get a client with its CSRF token.
+`app_db_url` yields the database URL, once per backend: every test that uses it (through `app`)
+runs on SQLite and on a real PostgreSQL server that the test run starts itself (see `pg.py`).
+Tests use `signed_in(role)` to get a client with its CSRF token.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pg import PostgresServer
 
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
@@ -33,11 +36,46 @@ def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def app_db_url(tmp_path: Path, demo_sqlite_template: Path) -> str:
-    target = tmp_path / "app.db"
-    shutil.copyfile(demo_sqlite_template, target)
-    return f"sqlite:///{target}"
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the whole run (initdb + pg_ctl on a temporary directory
+    and a free port), started only when a PostgreSQL test runs, stopped at the end."""
+    server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+PG_TEMPLATE = "demo_template"
+
+
+@pytest.fixture(scope="session")
+def demo_pg_template(postgres_server: PostgresServer) -> str:
+    """The PostgreSQL twin of `demo_sqlite_template`: migrated and loaded once; each test gets a
+    copy with CREATE DATABASE ... TEMPLATE (no connection may stay open on the template)."""
+    url = postgres_server.create_database(PG_TEMPLATE)
+    create_app(AppConfig(database_url=url, demo=True, today=TODAY)).state.engine.dispose()
+    return PG_TEMPLATE
+
+
+_pg_databases = itertools.count(1)
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh copy of the demo database on each backend in turn."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("demo_sqlite_template")
+        target = tmp_path / "app.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    pg_template: str = request.getfixturevalue("demo_pg_template")
+    name = f"t_{next(_pg_databases)}"
+    url = server.create_database(name, template=pg_template)
+    yield url
+    server.drop_database(name)
 
 
 @pytest.fixture

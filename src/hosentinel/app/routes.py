@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from hosentinel.app.pages import auth, health, worklist
+    from hosentinel.app.pages import auth, fhir_api, health, worklist
 
-    for module in (health, auth, worklist):
+    for module in (health, auth, worklist, fhir_api):
         app.include_router(module.router)

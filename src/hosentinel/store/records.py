@@ -151,6 +151,57 @@ def observation_row(
     )
 
 
+def condition_row(patient_id: str, c: r.Condition) -> m.Condition:
+    return m.Condition(
+        patient_id=patient_id,
+        ref=c.ref,
+        codings=_raw_codings(c.codings),
+        text=c.text,
+        site_joint=c.site.joint,
+        site_side=c.site.side,
+        onset=c.onset,
+        abatement=c.abatement,
+        recorded=c.recorded,
+        active=c.active,
+    )
+
+
+def procedure_row(patient_id: str, p: r.Procedure) -> m.Procedure:
+    return m.Procedure(
+        patient_id=patient_id,
+        ref=p.ref,
+        codings=_raw_codings(p.codings),
+        text=p.text,
+        site_joint=p.site.joint,
+        site_side=p.site.side,
+        performed=p.performed,
+        completed=p.completed,
+    )
+
+
+def medication_row(patient_id: str, x: r.Medication) -> m.Medication:
+    return m.Medication(
+        patient_id=patient_id,
+        ref=x.ref,
+        codings=_raw_codings(x.codings),
+        text=x.text,
+        start=x.start,
+        end=x.end,
+        active=x.active,
+    )
+
+
+def allergy_row(patient_id: str, a: r.Allergy) -> m.Allergy:
+    return m.Allergy(
+        patient_id=patient_id,
+        ref=a.ref,
+        codings=_raw_codings(a.codings),
+        text=a.text,
+        recorded=a.recorded,
+        active=a.active,
+    )
+
+
 def store_record(
     session: Session,
     record: r.PatientRecord,
@@ -177,57 +228,32 @@ def store_record(
     for table in CLINICAL_TABLES:
         session.execute(delete(table).where(table.patient_id == pid))
     for c in record.conditions:
-        session.add(
-            m.Condition(
-                patient_id=pid,
-                ref=c.ref,
-                codings=_raw_codings(c.codings),
-                text=c.text,
-                site_joint=c.site.joint,
-                site_side=c.site.side,
-                onset=c.onset,
-                abatement=c.abatement,
-                recorded=c.recorded,
-                active=c.active,
-            )
-        )
+        session.add(condition_row(pid, c))
     for p in record.procedures:
-        session.add(
-            m.Procedure(
-                patient_id=pid,
-                ref=p.ref,
-                codings=_raw_codings(p.codings),
-                text=p.text,
-                site_joint=p.site.joint,
-                site_side=p.site.side,
-                performed=p.performed,
-                completed=p.completed,
-            )
-        )
+        session.add(procedure_row(pid, p))
     for o in record.observations:
         session.add(observation_row(pid, o))
     for x in record.medications:
-        session.add(
-            m.Medication(
-                patient_id=pid,
-                ref=x.ref,
-                codings=_raw_codings(x.codings),
-                text=x.text,
-                start=x.start,
-                end=x.end,
-                active=x.active,
-            )
-        )
+        session.add(medication_row(pid, x))
     for a in record.allergies:
-        session.add(
-            m.Allergy(
-                patient_id=pid,
-                ref=a.ref,
-                codings=_raw_codings(a.codings),
-                text=a.text,
-                recorded=a.recorded,
-                active=a.active,
-            )
-        )
+        session.add(allergy_row(pid, a))
     session.flush()
     return patient
+
+
+def add_observations(
+    session: Session,
+    patient_id: str,
+    observations: list[r.Observation] | tuple[r.Observation, ...],
+    entered_by: int | None,
+) -> list[m.Observation]:
+    """Append observations to a patient's record (nothing is replaced) and bump the patient's
+    version, so cached assessments and the worklist see the change."""
+    patient = session.get(m.Patient, patient_id)
+    if patient is None:
+        raise LookupError(f"no patient {patient_id}")
+    rows = [observation_row(patient_id, obs, entered_by) for obs in observations]
+    session.add_all(rows)
+    patient.version = (patient.version or 0) + 1
+    session.flush()
+    return rows

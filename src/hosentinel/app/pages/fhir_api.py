@@ -1,0 +1,71 @@
+"""FHIR in and out: `POST /fhir` stores a Bundle; `$ho-assessment` returns the assessment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from hosentinel.app.audit import audit
+from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
+from hosentinel.app.services import assess
+from hosentinel.fhir.export import assessment_bundle
+from hosentinel.fhir.importer import BundleError, read_bundle
+from hosentinel.store.merge import merge_record
+
+router = APIRouter(tags=["fhir"])
+FHIR_JSON = "application/fhir+json"
+IMPORT_ROLES = ("physiatrist", "nurse", "admin")
+
+
+def outcome(issues: list[dict[str, Any]], status: int) -> JSONResponse:
+    body = {"resourceType": "OperationOutcome", "issue": issues}
+    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
+
+
+def issue(severity: str, code: str, diagnostics: str) -> dict[str, Any]:
+    return {"severity": severity, "code": code, "diagnostics": diagnostics}
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post("/fhir")
+def import_bundle(
+    request: Request,
+    db: Db,
+    viewer: CurrentViewer,
+    body: Annotated[bytes, Depends(raw_body)],
+) -> JSONResponse:
+    """Store a transaction or collection Bundle for one patient. Idempotent on resource ids; a
+    resource that fails validation is named in the OperationOutcome and the rest are kept."""
+    require(viewer, *IMPORT_ROLES)
+    try:
+        record = read_bundle(body, request.app.state.knowledge, strict_dates=False)
+    except BundleError as exc:
+        return outcome([issue("error", "invalid", str(exc))], 400)
+    written = merge_record(db, record)
+    pid = record.patient.id
+    audit(db, viewer.user, "write", f"FHIR import: {written} resources", pid)
+    issues = [issue("warning", "processing", w) for w in record.stats.warnings]
+    issues.append(
+        issue("information", "informational", f"stored {written} resources for Patient/{pid}")
+    )
+    return outcome(issues, 200)
+
+
+@router.get("/fhir/Patient/{patient_id}/$ho-assessment")
+def ho_assessment(
+    patient_id: str, request: Request, db: Db, config: Config, viewer: CurrentViewer
+) -> JSONResponse:
+    """The patient's assessment as FHIR R4: RiskAssessment, CarePlan, DetectedIssue and
+    DocumentReference resources in a collection Bundle."""
+    if viewer.role == "family":
+        return outcome([issue("error", "forbidden", "not available in the family view")], 403)
+    patient = patient_for(db, viewer, patient_id)
+    knowledge = request.app.state.knowledge
+    a = assess(db, knowledge, patient.id, config.current_date(), request.app.state.assessments)
+    audit(db, viewer.user, "read", "FHIR $ho-assessment", patient.id)
+    return JSONResponse(assessment_bundle(a, knowledge), media_type=FHIR_JSON)

@@ -1,0 +1,71 @@
+"""Assessments exported as FHIR R4 validate against the fhir.resources R4B models."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from hosentinel.core.engine import evaluate
+from hosentinel.demo.catalog import DemoPatient, load_catalog
+from hosentinel.fhir.export import assessment_bundle
+from hosentinel.fhir.importer import read_bundle
+from hosentinel.knowledge.loader import default_knowledge
+
+CATALOG = load_catalog()
+K = default_knowledge()
+
+
+def exported(entry: DemoPatient) -> tuple[dict[str, object], object]:
+    record = read_bundle(entry.path.read_bytes(), K)
+    a = evaluate(record, K, entry.as_of)
+    return assessment_bundle(a, K), a
+
+
+@pytest.mark.parametrize("entry", CATALOG, ids=[e.file for e in CATALOG])
+def test_export_validates_as_fhir(entry: DemoPatient) -> None:
+    bundle, a = exported(entry)
+    parsed = Bundle.model_validate(bundle)
+    kinds = [e.resource.__resource_type__ for e in parsed.entry]
+    assert kinds[:2] == ["RiskAssessment", "CarePlan"]
+    assert kinds.count("DetectedIssue") == len(a.cautions)  # type: ignore[attr-defined]
+    assert kinds.count("DocumentReference") == len(a.education)  # type: ignore[attr-defined]
+
+
+def test_risk_assessment_basis_references_the_inputs() -> None:
+    entry = next(e for e in CATALOG if e.file.startswith("02-"))
+    bundle, a = exported(entry)
+    risk = bundle["entry"][0]["resource"]  # type: ignore[index]
+    refs = {b["reference"] for b in risk["basis"]}
+    expected = {i.ref for f in a.risk.factors for i in f.basis.inputs if "/" in i.ref}  # type: ignore[attr-defined]
+    assert expected and expected <= refs
+    assert risk["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == a.risk.level  # type: ignore[attr-defined]
+
+
+def test_contraindications_are_high_severity_issues() -> None:
+    entry = next(e for e in CATALOG if e.file.startswith("19-"))
+    bundle, _ = exported(entry)
+    issues = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"
+    ]  # type: ignore[index,union-attr]
+    pregnancy = [i for i in issues if "pregnancy" in i["code"]["text"]]
+    assert pregnancy and pregnancy[0]["severity"] == "high"
+
+
+def test_education_text_round_trips() -> None:
+    bundle, a = exported(CATALOG[1])
+    docs = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "DocumentReference"
+    ]  # type: ignore[index,union-attr]
+    body = base64.b64decode(docs[0]["content"][0]["attachment"]["data"]).decode()
+    module = {m.id: m for m in K.education}[a.education[0].id]  # type: ignore[attr-defined]
+    assert body == module.body
+
+
+def test_export_is_deterministic() -> None:
+    first, _ = exported(CATALOG[4])
+    second, _ = exported(CATALOG[4])
+    assert first == second
