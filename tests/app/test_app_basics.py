@@ -49,3 +49,11 @@ def test_state_change_without_csrf_is_refused(signed_in: Callable[[str], SignedI
     user = signed_in("nurse")
     assert user.client.post("/logout").status_code == 403
     assert user.post("/logout", follow_redirects=False).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_security_headers(app: FastAPI) -> None:
+    response = TestClient(app).get("/login")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
+from hosentinel.app.headers import install_security_headers
 from hosentinel.app.services import AssessmentCache
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store.db import make_engine, make_sessionmaker
@@ -34,6 +35,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_handlers(app)
+    install_security_headers(app)
 
     from hosentinel.app.routes import register
 
