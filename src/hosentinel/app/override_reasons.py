@@ -45,7 +45,9 @@ OVERRIDE_REASONS: tuple[OverrideReason, ...] = (
     ),
     OverrideReason("not-convenient-feasible", "Recommendation is not convenient or feasible"),
     OverrideReason("action-completed", "Recommended action was already completed"),
-    OverrideReason("patient-contraindication", "Patient has contraindication to recommended action"),
+    OverrideReason(
+        "patient-contraindication", "Patient has contraindication to recommended action"
+    ),
     OverrideReason("patient-refuses", "Patient refuses/declines (no context given)"),
     OverrideReason(
         "too-costly-uncovered", "Recommended action is too costly or not covered by insurance"

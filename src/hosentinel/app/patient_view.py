@@ -294,13 +294,13 @@ def timeline(record: PatientRecord, assessment: Assessment) -> Timeline:
                 )
             )
         elif (loinc := _code(obs, LOINC)) is not None:
-            value = obs.value_quantity if obs.value_quantity is not None else obs.value_code
+            lab_value = obs.value_quantity if obs.value_quantity is not None else obs.value_code
             labs.append(
                 LabRow(
                     obs.effective,
                     _label(obs),
                     loinc,
-                    fmt_value(value if value is not None else obs.value_bool),
+                    fmt_value(lab_value if lab_value is not None else obs.value_bool),
                     obs.unit or "",
                     obs.interpretation,
                     _reference(obs),
@@ -371,7 +371,7 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3")
 MARKERS = ("circle", "square", "diamond", "triangle")
 
 W, H = 680, 270
-LEFT, RIGHT, TOP, BOTTOM = 46, 170, 14, 34
+LEFT, RIGHT, TOP, BOTTOM = 46, 170, 26, 34
 
 
 def _nice_max(value: float, step: float) -> float:
@@ -450,7 +450,8 @@ def line_chart_svg(
             f' y="{TOP + plot_h + 16}" text-anchor="middle">{day.isoformat()}</text>'
         )
     out.append(
-        f'<text class="axis" x="{LEFT - 40}" y="{TOP + 8}" text-anchor="start">{escape(unit)}</text>'
+        f'<text class="axis" x="{LEFT - 40}" y="{TOP - 14}" text-anchor="start">'
+        f"{escape(unit)}</text>"
     )
     for i, s in enumerate(series):
         colour, dash = PALETTE[i % len(PALETTE)], DASHES[(i // len(PALETTE)) % len(DASHES)]
@@ -506,7 +507,7 @@ def rom_series(record: PatientRecord) -> tuple[Series, ...]:
         )
 
     def order(key: tuple[str, str, str]) -> tuple[int, str, str]:
-        return [*JOINTS].index(key[0]), key[1], key[2]
+        return [str(j) for j in JOINTS].index(key[0]), key[1], key[2]
 
     return tuple(
         Series(f"{j}-{m}-{s}", f"{s.capitalize()} {j} {m}", tuple(grouped[(j, m, s)]))
@@ -663,7 +664,7 @@ def _number(text: str) -> float | None:
     return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
-def _same(field_name: str, kind: str, entered: str, shown: str | None) -> bool:
+def _same(kind: str, entered: str, shown: str | None) -> bool:
     if kind == "sign":
         return _checked(entered) == _checked(shown)
     if not entered and not shown:
@@ -710,9 +711,12 @@ def read_exam(
             )
             if blank and not ticked:
                 continue
-            if shown is not None and not ticked:
-                if all(_same(n, kind, entered[n], shown.get(n)) for n, kind, _ in fields):
-                    continue
+            if (
+                shown is not None
+                and not ticked
+                and all(_same(kind, entered[n], shown.get(n)) for n, kind, _ in fields)
+            ):
+                continue
             rom: dict[str, float] = {}
             for name, kind, motion in fields:
                 if kind != "rom" or not entered[name]:
@@ -758,7 +762,12 @@ def exam_observations(entry: ExamEntry) -> list[Observation]:
             display = f"{site.joint.capitalize()} {motion} range of motion"
             add(f"{site.joint}-{motion}-rom", display, site, value_quantity=degrees, unit="deg")
         for sign, present in site.signs.items():
-            add(f"{site.joint}-{sign}", f"{site.joint.capitalize()} {sign}", site, value_bool=present)
+            add(
+                f"{site.joint}-{sign}",
+                f"{site.joint.capitalize()} {sign}",
+                site,
+                value_bool=present,
+            )
     return out
 
 
@@ -784,8 +793,7 @@ def form_rows() -> list[dict[str, Any]]:
                         for m in EXAM_MOTIONS[joint]
                     ],
                     "signs": [
-                        (sign_field(joint, side, s), s, field_label(joint, side, s))
-                        for s in SIGNS
+                        (sign_field(joint, side, s), s, field_label(joint, side, s)) for s in SIGNS
                     ],
                 }
             )

@@ -6,7 +6,31 @@ from fastapi import FastAPI
 
 
 def register(app: FastAPI) -> None:
-    from hosentinel.app.pages import auth, fhir_api, health, worklist
+    from hosentinel.app.pages import (
+        admin,
+        alerts,
+        auth,
+        exams,
+        family,
+        fhir_api,
+        health,
+        knowledge_pages,
+        patients,
+        worklist,
+    )
+    from hosentinel.cdshooks import api as cds_hooks
 
-    for module in (health, auth, worklist, fhir_api):
+    for module in (
+        cds_hooks,
+        health,
+        auth,
+        worklist,
+        fhir_api,
+        patients,
+        exams,
+        alerts,
+        family,
+        knowledge_pages,
+        admin,
+    ):
         app.include_router(module.router)

@@ -39,6 +39,7 @@ from hosentinel.app.security import now
 from hosentinel.app.services import WorklistRow, assess, worklist
 from hosentinel.app.templating import render
 from hosentinel.core.assessment import Assessment, Basis
+from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 
 router = APIRouter()
@@ -76,7 +77,9 @@ def alerts_of(assessment: Assessment) -> list[Alert]:
     """Every alert of an assessment: recommendations first, then cautions (one per drug and
     reason: the most severe when two rules give the same reason)."""
     found: list[Alert] = [
-        Alert(recommendation_key(r.id), "recommendation", r.id, None, r.priority, r.summary, r.basis)
+        Alert(
+            recommendation_key(r.id), "recommendation", r.id, None, r.priority, r.summary, r.basis
+        )
         for r in assessment.recommendations
     ]
     cautions = sorted(assessment.cautions, key=lambda c: _CAUTION_ORDER.get(c.level, 9))
@@ -98,6 +101,26 @@ def describe_key(key: str) -> tuple[str, str, str | None]:
     if parts[0] == "caution" and len(parts) == 3:
         return "caution", parts[1], parts[2]
     return "other", key, None
+
+
+_ABBREVIATIONS = {"dvt": "DVT", "alp": "ALP", "crp": "CRP", "ck": "CK", "ct": "CT", "rom": "ROM"}
+
+
+def _words(identifier: str) -> str:
+    words = [_ABBREVIATIONS.get(w, w) for w in identifier.split("-")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def alert_label(key: str, knowledge: Knowledge) -> str:
+    """A short human label: "Rule out DVT", "NSAID (indomethacin): pregnancy"."""
+    kind, about, reason = describe_key(key)
+    if kind == "recommendation":
+        return _words(about)
+    if kind == "caution":
+        drug = next((d.title for d in knowledge.drugs if d.recommendation == about), _words(about))
+        return f"{drug}: {(reason or '').replace('-', ' ')}"
+    return key
 
 
 # --- alert states -----------------------------------------------------------------------------
@@ -314,6 +337,7 @@ def alerts_page(
         "history": list(reversed(history)),
         "knowledge": request.app.state.knowledge,
         "next": f"/patients/{patient.id}/alerts",
+        "alert_label": alert_label,
         **alert_context(db, patient.id),
     }
     return render(request, "alerts.html", context)
@@ -460,6 +484,8 @@ def stats_page(request: Request, db: Db, config: Config, viewer: CurrentViewer) 
         "patients": patients,
         "today": config.current_date(),
         "reason_display": reason_display,
+        "alert_label": alert_label,
+        "knowledge": request.app.state.knowledge,
     }
     return render(request, "alerts_stats.html", context)
 
@@ -479,6 +505,7 @@ class AlertStateOut(BaseModel):
 
 class AlertOut(BaseModel):
     key: str
+    label: str
     kind: str
     about: str
     reason: str | None
@@ -493,7 +520,10 @@ class AcknowledgeIn(BaseModel):
 
 
 class OverrideIn(BaseModel):
-    reason: str = Field(description="A code of OVERRIDE_REASONS (GET /api/alerts/override-reasons)")
+    reason: str | None = Field(
+        default=None,
+        description="Required: a code from GET /api/alerts/override-reasons (CDS Hooks)",
+    )
     comment: str | None = Field(default=None, max_length=COMMENT_MAX)
 
 
@@ -511,6 +541,7 @@ class ReasonCount(BaseModel):
 
 class AlertStatsOut(BaseModel):
     key: str
+    label: str
     kind: str
     about: str
     reason: str | None
@@ -545,9 +576,10 @@ def _state_out(state: AlertStateView | None) -> AlertStateOut | None:
     )
 
 
-def _alert_out(alert: Alert, state: AlertStateView | None) -> AlertOut:
+def _alert_out(alert: Alert, state: AlertStateView | None, knowledge: Knowledge) -> AlertOut:
     return AlertOut(
         key=alert.key,
+        label=alert_label(alert.key, knowledge),
         kind=alert.kind,
         about=alert.about,
         reason=alert.reason,
@@ -573,14 +605,15 @@ def alerts_api(
     states = current_states(db, patient.id)
     alerts = _firing(request, db, config, patient.id)
     audit(db, viewer.user, "read", "alerts api", patient.id)
-    return [_alert_out(a, states.get(a.key)) for a in alerts]
+    return [_alert_out(a, states.get(a.key), request.app.state.knowledge) for a in alerts]
 
 
 def _decided_out(
     request: Request, db: Session, config: Config, patient: m.Patient, key: str
 ) -> AlertOut:
     alert = next(a for a in _firing(request, db, config, patient.id) if a.key == key)
-    return _alert_out(alert, current_states(db, patient.id).get(key))
+    state = current_states(db, patient.id).get(key)
+    return _alert_out(alert, state, request.app.state.knowledge)
 
 
 @router.post("/api/patients/{patient_id}/alerts/{key}/acknowledge", response_model=AlertOut)
@@ -626,6 +659,7 @@ def stats_api(request: Request, db: Db, config: Config, viewer: CurrentViewer) -
         alerts=[
             AlertStatsOut(
                 key=s.key,
+                label=alert_label(s.key, request.app.state.knowledge),
                 kind=s.kind,
                 about=s.about,
                 reason=s.reason,

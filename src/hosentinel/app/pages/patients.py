@@ -1,0 +1,538 @@
+"""The patient page and the patient JSON API.
+
+GET /patients/{id}                     the page: assessment with its basis, timeline, charts
+GET /api/patients                      every patient with their levels
+GET /api/patients/{id}                 one patient's summary
+GET /api/patients/{id}/assessment      the contract JSON (`Assessment.to_json()`)
+GET /api/patients/{id}/observations    the patient's observations
+
+Clinical roles only: a family member gets 404 for every patient here (their view is separate).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hosentinel.app.audit import audit
+from hosentinel.app.config import AppConfig
+from hosentinel.app.deps import (
+    ALERT_ROLES,
+    CLINICAL_ROLES,
+    EXAM_ROLES,
+    Config,
+    CurrentViewer,
+    Db,
+    Viewer,
+    patient_for,
+    require,
+)
+from hosentinel.app.errors import NotFound
+from hosentinel.app.patient_view import KnowledgeView, alp_chart, fmt_value, rom_chart, timeline
+from hosentinel.app.services import assess, assess_many, worklist_row
+from hosentinel.app.templating import render
+from hosentinel.core.assessment import Assessment
+from hosentinel.store import models as m
+from hosentinel.store.records import load_record
+
+router = APIRouter()
+
+
+def clinical_patient(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
+    """The patient for a clinical page or endpoint. Family members get the same 404 as for a
+    patient that does not exist, even for their own patient: their view is the family view."""
+    if viewer.role == "family":
+        raise NotFound("No such patient.")
+    require(viewer, *CLINICAL_ROLES)
+    return patient_for(db, viewer, patient_id)
+
+
+def current_assessment(
+    request: Request, db: Session, config: AppConfig, patient_id: str
+) -> Assessment:
+    return assess(
+        db,
+        request.app.state.knowledge,
+        patient_id,
+        config.current_date(),
+        request.app.state.assessments,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def patient_page(
+    request: Request, patient_id: str, db: Db, config: Config, viewer: CurrentViewer
+) -> Response:
+    patient = clinical_patient(db, viewer, patient_id)
+    assessment = current_assessment(request, db, config, patient.id)
+    record = load_record(db, patient.id)
+    assert record is not None
+    audit(db, viewer.user, "read", "patient page", patient.id)
+    charts = [c for c in (rom_chart(record), alp_chart(record)) if c is not None]
+    context = {
+        "user": viewer.user,
+        "csrf": viewer.csrf_token,
+        "patient": patient,
+        "a": assessment,
+        "kb": KnowledgeView(request.app.state.knowledge),
+        "timeline": timeline(record, assessment),
+        "charts": charts,
+        "fmt": fmt_value,
+        "can_examine": viewer.role in EXAM_ROLES,
+        "can_alert": viewer.role in ALERT_ROLES,
+        "today": config.current_date(),
+        "saved": request.query_params.get("saved"),
+    }
+    return render(request, "patient.html", context)
+
+
+# --------------------------------------------------------------------------------------------
+# JSON API models
+
+
+class PatientListItem(BaseModel):
+    id: str
+    name: str
+    sex: str
+    unit: str
+    version: int
+    risk_level: str
+    suspicion: str
+    phase: str
+
+
+class SiteOut(BaseModel):
+    joint: str | None
+    side: str | None
+    level: str
+    findings: list[str]
+
+
+class DueOut(BaseModel):
+    joint: str
+    side: str
+    due: date
+    overdue: bool
+    last_examined: date | None
+
+
+class RecommendationOut(BaseModel):
+    id: str
+    category: str
+    priority: str
+    summary: str
+    sites: list[str]
+
+
+class CautionOut(BaseModel):
+    about: str
+    level: str
+    reason: str
+    summary: str
+    recommended: bool
+
+
+class LesionOut(BaseModel):
+    joint: str | None
+    side: str | None
+    maturity: str
+    surgical_referral: str
+
+
+class PatientSummary(BaseModel):
+    id: str
+    name: str
+    sex: str
+    birth_date: date | None
+    unit: str
+    version: int
+    as_of: date
+    risk_level: str
+    risk_factors: list[str]
+    phase: str
+    window_start: date | None
+    window_end: date | None
+    suspicion: str
+    sites: list[SiteOut]
+    due_exams: list[DueOut]
+    overdue_exams: int
+    attention: list[str]
+    recommendations: list[RecommendationOut]
+    cautions: list[CautionOut]
+    lesions: list[LesionOut]
+    missing_inputs: list[str]
+
+
+def summary_of(patient: m.Patient, a: Assessment) -> PatientSummary:
+    row = worklist_row(patient, a)
+    return PatientSummary(
+        id=patient.id,
+        name=patient.display_name,
+        sex=patient.sex,
+        birth_date=patient.birth_date,
+        unit=patient.unit,
+        version=patient.version,
+        as_of=a.as_of,
+        risk_level=a.risk.level,
+        risk_factors=[f.id for f in a.risk.factors],
+        phase=a.surveillance.phase,
+        window_start=a.surveillance.window_start,
+        window_end=a.surveillance.window_end,
+        suspicion=a.suspicion.level,
+        sites=[
+            SiteOut(joint=s.joint, side=s.side, level=s.level, findings=[f.id for f in s.findings])
+            for s in a.suspicion.sites
+        ],
+        due_exams=[
+            DueOut(
+                joint=d.joint,
+                side=d.side,
+                due=d.due,
+                overdue=d.overdue,
+                last_examined=d.last_examined,
+            )
+            for d in a.surveillance.due
+        ],
+        overdue_exams=row.overdue,
+        attention=row.attention,
+        recommendations=[
+            RecommendationOut(
+                id=r.id,
+                category=r.category,
+                priority=r.priority,
+                summary=r.summary,
+                sites=[*r.sites],
+            )
+            for r in a.recommendations
+        ],
+        cautions=[
+            CautionOut(
+                about=c.about,
+                level=c.level,
+                reason=c.reason,
+                summary=c.summary,
+                recommended=c.recommended,
+            )
+            for c in a.cautions
+        ],
+        lesions=[
+            LesionOut(
+                joint=x.joint,
+                side=x.side,
+                maturity=x.maturity,
+                surgical_referral=x.surgical_referral,
+            )
+            for x in a.lesions
+        ],
+        missing_inputs=[x.id for x in a.missing_inputs],
+    )
+
+
+# The contract JSON (DESIGN.md), typed for the OpenAPI schema. Items are returned exactly as
+# `Assessment.to_json()` builds them: optional keys are left out, never filled with null.
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class InputOut(_Out):
+    ref: str
+    what: str
+    value: str | bool | int | float | None = None
+    date: str | None = None
+
+
+class BasisOut(_Out):
+    rule: str
+    entries: list[str]
+    citations: list[str]
+    inputs: list[InputOut]
+    settings: list[str] | None = None
+    note: str | None = None
+
+
+class IndexEventOut(_Out):
+    kind: str
+    date: str
+    days_since: int
+    joints: list[str]
+    side: str | None = None
+    basis: BasisOut
+
+
+class RiskFactorOut(_Out):
+    id: str
+    title: str
+    strong: bool
+    effects: list[str]
+    basis: BasisOut
+
+
+class ModelOut(_Out):
+    id: str
+    title: str
+    status: str
+    value: float | None
+    reason: str
+    basis: BasisOut
+
+
+class RiskOut(_Out):
+    level: str
+    factors: list[RiskFactorOut]
+    models: list[ModelOut]
+    basis: BasisOut
+
+
+class DueJointOut(_Out):
+    joint: str
+    side: str
+    due: str
+    overdue: bool
+    last_examined: str | None
+    basis: BasisOut
+
+
+class WindowOut(_Out):
+    start: str
+    end: str
+
+
+class SurveillanceOut(_Out):
+    phase: str
+    window: WindowOut | None
+    due: list[DueJointOut]
+    basis: BasisOut
+
+
+class FindingOut(_Out):
+    id: str
+    summary: str
+    basis: BasisOut
+
+
+class SiteSuspicionOut(_Out):
+    joint: str | None
+    side: str | None
+    level: str
+    findings: list[FindingOut]
+    basis: BasisOut
+
+
+class SuspicionOut(_Out):
+    level: str
+    sites: list[SiteSuspicionOut]
+
+
+class EvidenceOut(_Out):
+    stance: str
+    text: str
+    citation: str
+
+
+class RecommendationFull(_Out):
+    id: str
+    category: str
+    priority: str
+    summary: str
+    rationale: str
+    basis: BasisOut
+    sites: list[str] | None = None
+    evidence: list[EvidenceOut] | None = None
+    conflicting_evidence: bool | None = None
+    availability: str | None = None
+
+
+class CautionFull(_Out):
+    about: str
+    level: str
+    reason: str
+    summary: str
+    recommended: bool
+    basis: BasisOut
+
+
+class LesionFull(_Out):
+    joint: str | None
+    side: str | None
+    maturity: str
+    surgical_referral: str
+    criteria: dict[str, bool | None]
+    classic_rule: str
+    newer_evidence: list[EvidenceOut]
+    basis: BasisOut
+
+
+class EducationOut(_Out):
+    id: str
+    stage: str
+    level: str
+    title: str
+    basis: BasisOut
+
+
+class MissingInputOut(_Out):
+    id: str
+    why_it_matters: str
+
+
+class KnowledgeRef(_Out):
+    release: str
+    digest: str
+
+
+class ImportOut(_Out):
+    warnings: list[str]
+    unknown_codes: int
+
+
+class AssessmentOut(_Out):
+    """One assessment in the contract shape of DESIGN.md (`hosentinel assess` prints the same)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    patient: str
+    as_of: str
+    knowledge: KnowledgeRef
+    index_events: list[IndexEventOut]
+    risk: RiskOut
+    surveillance: SurveillanceOut
+    suspicion: SuspicionOut
+    recommendations: list[RecommendationFull]
+    cautions: list[CautionFull]
+    lesions: list[LesionFull]
+    education: list[EducationOut]
+    missing_inputs: list[MissingInputOut]
+    import_: ImportOut = Field(alias="import")
+
+
+class ObservationOut(BaseModel):
+    ref: str
+    codes: list[dict[str, str | None]]
+    text: str | None
+    effective: date | None
+    value_quantity: float | None
+    unit: str | None
+    value_bool: bool | None
+    value_code: str | None
+    interpretation: str | None
+    reference_low: float | None
+    reference_high: float | None
+    joint: str | None
+    side: str | None
+    entered_by: str | None
+
+
+# --------------------------------------------------------------------------------------------
+# JSON API routes
+
+
+@router.get("/api/patients", response_model=list[PatientListItem])
+def patients_api(
+    request: Request, db: Db, config: Config, viewer: CurrentViewer, unit: str | None = None
+) -> list[PatientListItem]:
+    if viewer.role == "family":
+        raise NotFound("No such resource.")
+    require(viewer, *CLINICAL_ROLES)
+    query = select(m.Patient).order_by(m.Patient.display_name)
+    if unit:
+        query = query.where(m.Patient.unit == unit)
+    patients = list(db.scalars(query))
+    assessments = assess_many(
+        db,
+        request.app.state.knowledge,
+        patients,
+        config.current_date(),
+        request.app.state.assessments,
+    )
+    audit(db, viewer.user, "read", f"patient list api ({len(patients)} patients)")
+    return [
+        PatientListItem(
+            id=p.id,
+            name=p.display_name,
+            sex=p.sex,
+            unit=p.unit,
+            version=p.version,
+            risk_level=assessments[p.id].risk.level,
+            suspicion=assessments[p.id].suspicion.level,
+            phase=assessments[p.id].surveillance.phase,
+        )
+        for p in patients
+    ]
+
+
+@router.get("/api/patients/{patient_id}", response_model=PatientSummary)
+def patient_api(
+    request: Request, patient_id: str, db: Db, config: Config, viewer: CurrentViewer
+) -> PatientSummary:
+    patient = clinical_patient(db, viewer, patient_id)
+    assessment = current_assessment(request, db, config, patient.id)
+    audit(db, viewer.user, "read", "patient summary api", patient.id)
+    return summary_of(patient, assessment)
+
+
+@router.get(
+    "/api/patients/{patient_id}/assessment",
+    response_model=AssessmentOut,
+    response_model_exclude_unset=True,
+    response_model_by_alias=True,
+)
+def assessment_api(
+    request: Request, patient_id: str, db: Db, config: Config, viewer: CurrentViewer
+) -> Any:
+    """The patient's assessment as of today, exactly as `hosentinel assess` prints it."""
+    patient = clinical_patient(db, viewer, patient_id)
+    assessment = current_assessment(request, db, config, patient.id)
+    audit(db, viewer.user, "read", "assessment api", patient.id)
+    return assessment.to_json()
+
+
+@router.get("/api/patients/{patient_id}/observations", response_model=list[ObservationOut])
+def observations_api(
+    patient_id: str, db: Db, viewer: CurrentViewer, code: str | None = None
+) -> list[ObservationOut]:
+    """The patient's observations, oldest first; `code` keeps one code (e.g. hip-flexion-rom)."""
+    patient = clinical_patient(db, viewer, patient_id)
+    rows = db.execute(
+        select(m.Observation, m.User.username)
+        .outerjoin(m.User, m.User.id == m.Observation.entered_by)
+        .where(m.Observation.patient_id == patient.id)
+        .order_by(m.Observation.effective, m.Observation.id)
+    ).all()
+    audit(db, viewer.user, "read", "observations api", patient.id)
+    out: list[ObservationOut] = []
+    for obs, username in rows:
+        if code and not any(c.get("code") == code for c in obs.codings):
+            continue
+        out.append(
+            ObservationOut(
+                ref=obs.ref,
+                codes=[
+                    {"system": c.get("system"), "code": c.get("code"), "display": c.get("display")}
+                    for c in obs.codings
+                ],
+                text=obs.text,
+                effective=obs.effective,
+                value_quantity=obs.value_quantity,
+                unit=obs.unit,
+                value_bool=obs.value_bool,
+                value_code=obs.value_code,
+                interpretation=obs.interpretation,
+                reference_low=obs.reference_low,
+                reference_high=obs.reference_high,
+                joint=obs.site_joint,
+                side=obs.site_side,
+                entered_by=username,
+            )
+        )
+    return out

@@ -1,0 +1,366 @@
+"""The CDS Hooks 2.0 endpoints: discovery, the three services, feedback, CORS.
+
+- `GET /cds-services` (discovery) is open: it lists services and prefetch templates, no patient
+  data, and the spec lets a service require authentication only where a call could expose
+  sensitive data. An Authorization header sent with it is ignored (its jti is not consumed).
+- `POST /cds-services/{id}` and `POST /cds-services/{id}/feedback` need a valid JWT
+  (`security.py`); any failure is a bare 401. `aud` must be the URL called, built from the app's
+  `base_url` (a feedback call may also name the service's URL).
+- Errors other than 401 carry a FHIR OperationOutcome: 400 malformed request, 404 unknown
+  service, 412 data neither prefetched nor fetchable, 413 body over 32 MB.
+- CORS for browser-based clients (e.g. the CDS Hooks sandbox) on these paths only: any origin,
+  headers Authorization and Content-Type, methods GET, POST, OPTIONS; no cookies are involved.
+
+Each service call: verify the JWT; read the patient's data (prefetch, else `fhirServer`); build
+one collection Bundle and read it with `read_bundle`; `evaluate` it as of the app's today with the
+app's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
+chart opened again, or order-select firing at each selection, costs no new assessment); build the
+cards; remember them for feedback; write one audit entry (who called, which patient, which
+cards). Nothing is stored about the patient's data; the FHIR token is never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from hosentinel.app.audit import audit
+from hosentinel.app.config import AppConfig
+from hosentinel.cdshooks import security
+from hosentinel.cdshooks.cards import IssuedCard, order_cards, patient_view_cards
+from hosentinel.cdshooks.discovery import SERVICES, Service, discovery_document
+from hosentinel.cdshooks.errors import (
+    BadRequest,
+    CdsError,
+    PayloadTooLarge,
+    PreconditionFailed,
+    Unauthorized,
+    UnknownService,
+)
+from hosentinel.cdshooks.feedback import CardRegistry, parse_feedback, store_feedback
+from hosentinel.cdshooks.orders import read_draft_orders
+from hosentinel.cdshooks.prefetch import FhirAccess, collection_bundle, content_key, gather
+from hosentinel.core.assessment import Assessment
+from hosentinel.core.engine import evaluate
+from hosentinel.fhir.importer import BundleError, read_bundle
+from hosentinel.knowledge.loader import Knowledge
+
+log = logging.getLogger("hosentinel.cdshooks")
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Max-Age": "600",
+}
+ORDER_HOOKS = ("order-select", "order-sign")
+
+
+class AssessmentMemo:
+    """Assessments by (SHA-256 of the Bundle's canonical JSON, as-of date, knowledge digest).
+    Content-addressed, so never stale; bounded (LRU); thread-safe."""
+
+    def __init__(self, limit: int = 512) -> None:
+        self._items: OrderedDict[tuple[bytes, date, str], Assessment] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get(self, key: tuple[bytes, date, str]) -> Assessment | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[bytes, date, str], assessment: Assessment) -> None:
+        with self._lock:
+            self._items[key] = assessment
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+
+@dataclass
+class CdsHooksState:
+    """Per app: trusted issuers, the replay cache, issued cards, memoised assessments, and the
+    HTTP client for reading clients' FHIR servers."""
+
+    trust: security.TrustStore
+    replay: security.ReplayCache = field(default_factory=security.ReplayCache)
+    cards: CardRegistry = field(default_factory=CardRegistry)
+    assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
+    transport: httpx.AsyncBaseTransport | None = None
+    _client: httpx.AsyncClient | None = None
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=self.transport, follow_redirects=False, trust_env=False
+            )
+        return self._client
+
+
+_STATE_LOCK = threading.Lock()
+
+
+def install(
+    app: Any,
+    trusted: Mapping[str, object] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CdsHooksState:
+    """Set up the CDS Hooks state of an app: trusted issuers from `trusted` ({iss: JWK Set or
+    path}) or, when None, from `HOSENTINEL_CDS_JWKS`. A bad setting is logged and trusts nobody
+    (every call gets 401)."""
+    try:
+        trust = (
+            security.TrustStore.from_mapping(trusted)
+            if trusted is not None
+            else security.TrustStore.from_setting(os.environ.get(security.SETTING))
+        )
+    except security.ConfigError as exc:
+        log.error("CDS Hooks disabled (every call refused): %s", exc)
+        trust = security.TrustStore()
+    state = CdsHooksState(trust=trust, transport=transport)
+    app.state.cds_hooks = state
+    return state
+
+
+def state_of(request: Request) -> CdsHooksState:
+    app = request.app
+    found: CdsHooksState | None = getattr(app.state, "cds_hooks", None)
+    if found is None:
+        with _STATE_LOCK:
+            found = getattr(app.state, "cds_hooks", None)
+            if found is None:
+                found = install(app)
+    return found
+
+
+class CdsRoute(APIRoute):
+    """Every answer of these paths carries the CORS headers; CDS errors become responses here:
+    401 bare, the others as an OperationOutcome."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_cors(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Unauthorized:
+                response = Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            except CdsError as exc:
+                response = _json(exc.outcome(), exc.status)
+            response.headers.update(CORS_HEADERS)
+            return response
+
+        return with_cors
+
+
+router = APIRouter(route_class=CdsRoute)
+
+
+def _json(value: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(value), status_code=status, media_type="application/json")
+
+
+def _base_url(request: Request) -> str:
+    config: AppConfig = request.app.state.config
+    return config.base_url.rstrip("/")
+
+
+def _authenticate(request: Request, *audiences: str) -> security.Caller:
+    state = state_of(request)
+    token = security.bearer_token(request.headers.get("authorization"))
+    return security.verify(token, audiences, state.trust, state.replay)
+
+
+async def _json_body(request: Request) -> object:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("The request body is over 32 MB.")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("The request body is over 32 MB.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequest("The request body is not JSON.") from None
+
+
+def _service(service_id: str) -> Service:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise UnknownService(f"No CDS service {service_id!r}.")
+    return service
+
+
+# --- discovery and preflight -----------------------------------------------------------------
+
+
+@router.get("/cds-services", include_in_schema=False)
+async def discovery() -> Response:
+    return _json(discovery_document())
+
+
+@router.options("/cds-services", include_in_schema=False)
+@router.options("/cds-services/{service_id}", include_in_schema=False)
+@router.options("/cds-services/{service_id}/feedback", include_in_schema=False)
+async def preflight() -> Response:
+    return Response(status_code=204)
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HookCall:
+    hook: str
+    hook_instance: str
+    patient_id: str
+    context: Mapping[str, Any]
+    prefetch: Mapping[str, object] | None
+    access: FhirAccess | None
+
+
+def _parse_call(body: object, service: Service) -> HookCall:
+    if not isinstance(body, Mapping):
+        raise BadRequest("The request must be a JSON object.")
+    hook = body.get("hook")
+    if hook != service.hook:
+        raise BadRequest(f"This service answers the {service.hook!r} hook, not {hook!r}.")
+    instance = body.get("hookInstance")
+    if not isinstance(instance, str) or not instance:
+        raise BadRequest("hookInstance is required.")
+    context = body.get("context")
+    if not isinstance(context, Mapping):
+        raise BadRequest("context is required.")
+    patient_id = context.get("patientId")
+    if not isinstance(patient_id, str) or not patient_id.strip():
+        raise BadRequest("context.patientId is required.")
+    if hook in ORDER_HOOKS:
+        orders = context.get("draftOrders")
+        if not isinstance(orders, Mapping) or orders.get("resourceType") != "Bundle":
+            raise BadRequest("context.draftOrders must be a FHIR Bundle.")
+        selections = context.get("selections")
+        if hook == "order-select" and not (
+            isinstance(selections, list) and all(isinstance(s, str) for s in selections)
+        ):
+            raise BadRequest("context.selections must be a list of references.")
+    prefetch = body.get("prefetch")
+    if prefetch is not None and not isinstance(prefetch, Mapping):
+        raise BadRequest("prefetch must be an object.")
+    server = body.get("fhirServer")
+    authorization = body.get("fhirAuthorization")
+    if server is not None and not isinstance(server, str):
+        raise BadRequest("fhirServer must be a URL.")
+    token: str | None = None
+    if authorization is not None:
+        if not isinstance(authorization, Mapping) or not server:
+            raise BadRequest("fhirAuthorization needs fhirServer and must be an object.")
+        value = authorization.get("access_token")
+        kind = authorization.get("token_type")
+        if not isinstance(value, str) or not value or str(kind).lower() != "bearer":
+            raise BadRequest("fhirAuthorization needs a Bearer access_token.")
+        token = value
+    access = FhirAccess(server, token) if server else None
+    return HookCall(hook, instance, patient_id.strip(), context, prefetch, access)
+
+
+def _assess(
+    state: CdsHooksState, bundle: dict[str, Any], knowledge: Knowledge, as_of: date
+) -> Assessment:
+    key = (hashlib.sha256(content_key(bundle)).digest(), as_of, knowledge.digest)
+    found = state.assessments.get(key)
+    if found is None:
+        try:
+            record = read_bundle(bundle, knowledge)
+        except BundleError as exc:
+            raise PreconditionFailed(f"The patient's data cannot be read: {exc}") from None
+        found = evaluate(record, knowledge, as_of)
+        state.assessments.put(key, found)
+    return found
+
+
+def _answer(
+    request: Request,
+    state: CdsHooksState,
+    service: Service,
+    call: HookCall,
+    bundle: dict[str, Any],
+    caller: security.Caller,
+) -> list[IssuedCard]:
+    """The synchronous part of a call (engine and database), run in the thread pool."""
+    config: AppConfig = request.app.state.config
+    knowledge: Knowledge = request.app.state.knowledge
+    assessment = _assess(state, bundle, knowledge, config.current_date())
+    base = _base_url(request)
+    if call.hook == "patient-view":
+        cards = patient_view_cards(assessment, knowledge, call.patient_id, base)
+    else:
+        selections = call.context.get("selections") if call.hook == "order-select" else None
+        orders = read_draft_orders(call.context.get("draftOrders"), knowledge, selections)
+        cards = order_cards(assessment, knowledge, orders, call.patient_id, base)
+    state.cards.remember(service.id, call.patient_id, cards)
+    keys = ", ".join(c.alert_key for c in cards) or "no card"
+    with request.app.state.sessionmaker.begin() as session:
+        audit(
+            session,
+            None,
+            "cds-hooks",
+            f"{call.hook} from {caller.iss}: {keys}"[:200],
+            call.patient_id[:64],
+        )
+    return cards
+
+
+@router.post("/cds-services/{service_id}", include_in_schema=False)
+async def call_service(service_id: str, request: Request) -> Response:
+    base = _base_url(request)
+    caller = _authenticate(request, f"{base}/cds-services/{service_id}")
+    service = _service(service_id)
+    call = _parse_call(await _json_body(request), service)
+    state = state_of(request)
+    client = state.client() if call.access is not None and call.access.usable else None
+    resources = await gather(call.prefetch, call.patient_id, call.access, client)
+    bundle = collection_bundle(resources, call.patient_id)
+    cards = await run_in_threadpool(_answer, request, state, service, call, bundle, caller)
+    return _json({"cards": [c.body for c in cards]})
+
+
+@router.post("/cds-services/{service_id}/feedback", include_in_schema=False)
+async def feedback(service_id: str, request: Request) -> Response:
+    base = _base_url(request)
+    url = f"{base}/cds-services/{service_id}"
+    caller = _authenticate(request, f"{url}/feedback", url)
+    service = _service(service_id)
+    items = parse_feedback(await _json_body(request))
+    state = state_of(request)
+
+    def store() -> int:
+        with request.app.state.sessionmaker.begin() as session:
+            return store_feedback(session, state.cards, service.id, items, caller.iss)
+
+    stored = await run_in_threadpool(store)
+    log.info(
+        "CDS Hooks feedback for %s from %s (jti %s): %d item(s), %d stored",
+        service.id,
+        caller.iss,
+        caller.jti,
+        len(items),
+        stored,
+    )
+    return Response(status_code=200)

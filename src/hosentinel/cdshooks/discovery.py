@@ -1,0 +1,86 @@
+"""The three CDS services and the discovery document (`GET /cds-services`).
+
+Each service asks for the same prefetch: the engine needs the whole record to be safe (a drug
+caution may rest on a condition, a medication, a lab or an allergy), so every key is required. A
+key the client leaves out must be fetched from `fhirServer`; a key set to null means "no data".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PATIENT_TOKEN = "{{context.patientId}}"
+
+# Prefetch key -> FHIR query template. Only what the CDS Hooks prefetch subset allows: an instance
+# read and type searches by patient reference.
+PREFETCH: dict[str, str] = {
+    "patient": f"Patient/{PATIENT_TOKEN}",
+    "conditions": f"Condition?patient={PATIENT_TOKEN}",
+    "observations": f"Observation?patient={PATIENT_TOKEN}",
+    "medications": f"MedicationRequest?patient={PATIENT_TOKEN}",
+    "procedures": f"Procedure?patient={PATIENT_TOKEN}",
+    "allergies": f"AllergyIntolerance?patient={PATIENT_TOKEN}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    id: str
+    hook: str
+    title: str
+    description: str
+    usage: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hook": self.hook,
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "prefetch": dict(PREFETCH),
+            "usageRequirements": self.usage,
+        }
+
+
+_USAGE = (
+    "Needs the patient's conditions, observations, medication requests, procedures and "
+    "allergies, prefetched or readable from fhirServer with fhirAuthorization; without them "
+    "the service answers 412. Calls carry a JWT signed with ES384 or RS384 by a trusted issuer."
+)
+
+SERVICES: dict[str, Service] = {
+    s.id: s
+    for s in (
+        Service(
+            id="ho-sentinel-patient-view",
+            hook="patient-view",
+            title="HO Sentinel: heterotopic ossification surveillance",
+            description="When a chart is opened: the patient's risk of heterotopic ossification "
+            "(HO), the joint examinations due, any suspected HO with its findings, and the next "
+            "steps, each with its basis.",
+            usage=_USAGE,
+        ),
+        Service(
+            id="ho-sentinel-order-select",
+            hook="order-select",
+            title="HO Sentinel: HO drug and imaging check (order select)",
+            description="When an NSAID, bisphosphonate or radiation course is selected for a "
+            "patient with a caution against it, a warning; when a radiograph is selected to look "
+            "for HO before it can show HO, a suggestion to order a triple-phase bone scan.",
+            usage=_USAGE,
+        ),
+        Service(
+            id="ho-sentinel-order-sign",
+            hook="order-sign",
+            title="HO Sentinel: HO drug and imaging check (order sign)",
+            description="Before orders are signed: the same checks as at order select, on every "
+            "draft order.",
+            usage=_USAGE,
+        ),
+    )
+}
+
+
+def discovery_document() -> dict[str, Any]:
+    return {"services": [s.to_json() for s in SERVICES.values()]}

@@ -1,0 +1,202 @@
+"""Feedback (`POST /cds-services/{id}/feedback`): what the clinician did with our cards.
+
+Each feedback item is validated per CDS Hooks 2.0 (`card`, `outcome` accepted|overridden,
+`acceptedSuggestions` for accepted, optional `overrideReason` with a `reason` Coding and/or a
+`userComment`, `outcomeTimestamp` in RFC 3339). Items about cards this process issued are stored
+as `alert_states` rows with source "cds-hooks", so they count in the unit lead's alert statistics
+next to the app's own: accepted -> status "acknowledged", overridden -> "overridden" with the
+reason's code. The same feedback sent twice is stored once (the spec asks services to tolerate
+repeats). Feedback about a card this process does not know (issued before a restart, or by
+another process) or about a patient not in the app's database is accepted and not stored.
+
+The card registry is in memory (bounded, a week long): a card's uuid -> the service, patient and
+alert it stood for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hosentinel.app.audit import audit
+from hosentinel.cdshooks.cards import IssuedCard
+from hosentinel.cdshooks.errors import BadRequest
+from hosentinel.store import models as m
+
+SOURCE = "cds-hooks"
+STATUS = {"accepted": "acknowledged", "overridden": "overridden"}
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    service_id: str
+    patient_id: str
+    alert_key: str
+    suggestions: frozenset[str]
+
+
+class CardRegistry:
+    """Cards issued by this process, by uuid (LRU, at most `limit`, each kept `ttl` seconds)."""
+
+    def __init__(self, limit: int = 100_000, ttl: float = 7 * 24 * 3600) -> None:
+        self._items: OrderedDict[str, tuple[float, CardRecord]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+        self._ttl = ttl
+
+    def remember(self, service_id: str, patient_id: str, cards: list[IssuedCard]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for card in cards:
+                record = CardRecord(
+                    service_id, patient_id, card.alert_key, frozenset(card.suggestions)
+                )
+                self._items[card.uuid] = (now, record)
+                self._items.move_to_end(card.uuid)
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+    def find(self, card_id: str) -> CardRecord | None:
+        with self._lock:
+            found = self._items.get(card_id)
+        if found is None or time.monotonic() - found[0] > self._ttl:
+            return None
+        return found[1]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    card: str
+    outcome: str
+    at: datetime
+    accepted: tuple[str, ...] = ()
+    reason_system: str | None = None
+    reason_code: str | None = None
+    comment: str | None = None
+
+
+def _timestamp(value: object, where: str) -> datetime:
+    if not isinstance(value, str) or "T" not in value.upper():
+        raise BadRequest(f"{where}.outcomeTimestamp must be an RFC 3339 date-time")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{where}.outcomeTimestamp must be an RFC 3339 date-time") from None
+    if parsed.tzinfo is None:
+        raise BadRequest(f"{where}.outcomeTimestamp needs a time zone (UTC)")
+    return parsed.astimezone(UTC)
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{where} must be a non-empty string")
+    return value.strip()
+
+
+def parse_feedback(body: object) -> list[FeedbackItem]:
+    if not isinstance(body, Mapping) or not isinstance(body.get("feedback"), list):
+        raise BadRequest("the body must be an object with a 'feedback' array")
+    items: list[FeedbackItem] = []
+    for index, raw in enumerate(body["feedback"]):
+        where = f"feedback[{index}]"
+        if not isinstance(raw, Mapping):
+            raise BadRequest(f"{where} must be an object")
+        card = _string(raw.get("card"), f"{where}.card")
+        outcome = raw.get("outcome")
+        if outcome not in STATUS:
+            raise BadRequest(f"{where}.outcome must be 'accepted' or 'overridden'")
+        at = _timestamp(raw.get("outcomeTimestamp"), where)
+        accepted: list[str] = []
+        suggestions = raw.get("acceptedSuggestions")
+        if outcome == "accepted":
+            if not isinstance(suggestions, list) or not suggestions:
+                raise BadRequest(f"{where}.acceptedSuggestions is required for accepted")
+            for i, s in enumerate(suggestions):
+                if not isinstance(s, Mapping):
+                    raise BadRequest(f"{where}.acceptedSuggestions[{i}] must be an object")
+                accepted.append(_string(s.get("id"), f"{where}.acceptedSuggestions[{i}].id"))
+        reason_system = reason_code = comment = None
+        override = raw.get("overrideReason")
+        if override is not None:
+            if outcome != "overridden":
+                raise BadRequest(f"{where}.overrideReason is only for overridden cards")
+            if not isinstance(override, Mapping):
+                raise BadRequest(f"{where}.overrideReason must be an object")
+            reason = override.get("reason")
+            if reason is not None:
+                if not isinstance(reason, Mapping):
+                    raise BadRequest(f"{where}.overrideReason.reason must be a Coding")
+                reason_code = _string(reason.get("code"), f"{where}.overrideReason.reason.code")
+                reason_system = _string(
+                    reason.get("system"), f"{where}.overrideReason.reason.system"
+                )
+            user_comment = override.get("userComment")
+            if user_comment is not None:
+                comment = _string(user_comment, f"{where}.overrideReason.userComment")
+            if reason is None and user_comment is None:
+                raise BadRequest(f"{where}.overrideReason needs a reason or a userComment")
+        items.append(
+            FeedbackItem(card, outcome, at, tuple(accepted), reason_system, reason_code, comment)
+        )
+    return items
+
+
+def store_feedback(
+    session: Session,
+    registry: CardRegistry,
+    service_id: str,
+    items: list[FeedbackItem],
+    caller: str,
+) -> int:
+    """Store what can be stored; returns how many rows were added."""
+    added = 0
+    for item in items:
+        record = registry.find(item.card)
+        if record is None or record.service_id != service_id:
+            continue
+        if session.get(m.Patient, record.patient_id) is None:
+            continue
+        status = STATUS[item.outcome]
+        at = item.at
+        duplicate = session.scalar(
+            select(m.AlertState.id).where(
+                m.AlertState.patient_id == record.patient_id,
+                m.AlertState.alert_key == record.alert_key,
+                m.AlertState.source == SOURCE,
+                m.AlertState.status == status,
+                m.AlertState.at == at,
+            )
+        )
+        if duplicate is not None:
+            continue
+        session.add(
+            m.AlertState(
+                patient_id=record.patient_id,
+                alert_key=record.alert_key[:120],
+                status=status,
+                reason_code=item.reason_code[:80] if item.reason_code else None,
+                comment=item.comment,
+                user_id=None,
+                source=SOURCE,
+                at=at,
+            )
+        )
+        audit(
+            session,
+            None,
+            "write",
+            f"cds-hooks feedback {item.outcome} on {record.alert_key} from {caller}"[:200],
+            record.patient_id,
+        )
+        added += 1
+    return added

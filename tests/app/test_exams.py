@@ -1,0 +1,395 @@
+"""Exam entry: one form for all joints and sides, saved in one submit as Observations with the
+project's finding codes; errors keep every value and save nothing; the patient's assessment and
+place on the worklist follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from conftest import SignedIn
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from hosentinel.store import models as m
+
+HIP = "03-sci-hip-rom-loss-probable.json"
+TBI = "07-tbi-coma-autonomic-high-risk.json"
+
+
+class FormValues(HTMLParser):
+    """What a browser would submit from the exam form as rendered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self.in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "exam-form":
+            self.in_form = True
+        if tag != "input" or not self.in_form or not a.get("name"):
+            return
+        name = a["name"] or ""
+        if a.get("type") == "checkbox":
+            if "checked" in a:
+                self.values[name] = a.get("value") or "on"
+        else:
+            self.values[name] = a.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+
+
+def form_values(html: str) -> dict[str, str]:
+    parser = FormValues()
+    parser.feed(html)
+    return parser.values
+
+
+def count_observations(app: FastAPI, patient_id: str | None = None) -> int:
+    with app.state.sessionmaker() as session:
+        query = select(func.count()).select_from(m.Observation)
+        if patient_id:
+            query = query.where(m.Observation.patient_id == patient_id)
+        return int(session.scalar(query) or 0)
+
+
+def audit_rows(app: FastAPI, patient_id: str, action: str) -> list[m.AuditEntry]:
+    with app.state.sessionmaker() as session:
+        query = select(m.AuditEntry).where(
+            m.AuditEntry.patient_id == patient_id, m.AuditEntry.action == action
+        )
+        return list(session.scalars(query))
+
+
+def best_rom(client: Any, pid: str, code: str, side: str) -> float:
+    rows = client.get(f"/api/patients/{pid}/observations?code={code}").json()
+    return max(o["value_quantity"] for o in rows if o["side"] == side)
+
+
+def position(client: Any, pid: str) -> int:
+    rows = client.get("/api/worklist").json()
+    return [r["patient"] for r in rows].index(pid)
+
+
+def test_form_has_every_joint_and_side_prefilled_with_the_last_values(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    page = signed_in("therapist").client.get(f"/patients/{demo_patient_ids[HIP]}/exam")
+    assert page.status_code == 200
+    values = form_values(page.text)
+    assert values["exam_date"] == "2026-06-01"
+    assert values["hip-right-flexion"] == "75" and values["hip-left-flexion"] == "105"
+    assert values["knee-left-flexion"] == "130" and values["hip-right-abduction"] == ""
+    assert values["hip-right-swelling"] == "yes" and values["hip-right-warmth"] == "yes"
+    assert "hip-right-pain" not in values  # unchecked
+    for joint, motions in {
+        "hip": ("flexion", "abduction"),
+        "knee": ("flexion",),
+        "elbow": ("flexion", "extension"),
+        "shoulder": ("flexion", "abduction"),
+    }.items():
+        for side in ("left", "right"):
+            for motion in motions:
+                assert f'<label for="{joint}-{side}-{motion}">' in page.text
+            for sign in ("pain", "swelling", "warmth", "redness"):
+                assert f'id="{joint}-{side}-{sign}"' in page.text
+    assert "last examined 2026-05-31" in page.text
+
+
+def test_exam_with_rom_loss_and_swelling_raises_suspicion_and_moves_patient_up(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[TBI]
+    therapist = signed_in("therapist")
+    client = therapist.client
+    before = client.get(f"/api/patients/{pid}").json()
+    assert before["suspicion"] == "none"
+    place_before = position(client, pid)
+    baseline = best_rom(client, pid, "hip-flexion-rom", "right")
+    observations_before = count_observations(app, pid)
+
+    response = therapist.post(
+        f"/patients/{pid}/exam",
+        data={
+            "exam_date": "2026-06-01",
+            "hip-right-flexion": str(baseline - 30),
+            "hip-right-swelling": "yes",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.headers["location"] == f"/patients/{pid}?saved=5"  # type: ignore[attr-defined]
+
+    # One ROM and all four signs of the examined joint-side; nothing for the blank ones.
+    assert count_observations(app, pid) == observations_before + 5
+    saved = [
+        o
+        for o in client.get(f"/api/patients/{pid}/observations").json()
+        if o["ref"].startswith("Observation/exam-")
+    ]
+    assert {(o["codes"][0]["code"], o["side"]) for o in saved} == {
+        ("hip-flexion-rom", "right"),
+        ("hip-pain", "right"),
+        ("hip-swelling", "right"),
+        ("hip-warmth", "right"),
+        ("hip-redness", "right"),
+    }
+    rom = next(o for o in saved if o["codes"][0]["code"] == "hip-flexion-rom")
+    assert (rom["value_quantity"], rom["unit"], rom["effective"]) == (
+        baseline - 30,
+        "deg",
+        "2026-06-01",
+    )
+    assert rom["codes"][0]["system"] == "finding" and rom["joint"] == "hip"
+    assert {
+        o["codes"][0]["code"]: o["value_bool"] for o in saved if o["value_bool"] is not None
+    } == {
+        "hip-pain": False,
+        "hip-swelling": True,
+        "hip-warmth": False,
+        "hip-redness": False,
+    }
+    assert {o["entered_by"] for o in saved} == {"therapist"}
+
+    after = client.get(f"/api/patients/{pid}").json()
+    assert after["version"] == before["version"] + 1
+    assert after["suspicion"] == "probable"
+    assert after["sites"][0]["joint"] == "hip" and after["sites"][0]["side"] == "right"
+    assert "rom-loss" in after["sites"][0]["findings"]
+    assert position(client, pid) < place_before
+
+    writes = audit_rows(app, pid, "write")
+    assert len(writes) == 1 and writes[0].username == "therapist"
+    assert writes[0].what == "exam 2026-06-01: right hip"
+
+    page = client.get(f"/patients/{pid}?saved=5").text
+    assert "Exam saved (5 observations)" in page
+    assert f"hip flexion {baseline - 30:g}° down from {baseline:g}°" in page
+
+
+def test_submitting_the_prefilled_form_records_only_what_changed(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[HIP]
+    therapist = signed_in("therapist")
+    values = form_values(therapist.client.get(f"/patients/{pid}/exam").text)
+    before = count_observations(app, pid)
+
+    # Unchanged prefilled joints are not re-recorded as today's findings.
+    unchanged = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
+    assert unchanged.status_code == 422  # type: ignore[attr-defined]
+    assert "Nothing to save" in unchanged.text  # type: ignore[attr-defined]
+    assert count_observations(app, pid) == before
+
+    values["knee-left-flexion"] = "100"  # changed
+    values["hip-left-examined"] = "yes"  # examined, no change
+    saved = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
+    assert saved.status_code == 303  # type: ignore[attr-defined]
+    # knee left: 1 ROM + 4 signs; hip left: 1 ROM (flexion 105) + 4 signs.
+    assert count_observations(app, pid) == before + 10
+    new = [
+        (o["codes"][0]["code"], o["side"], o["value_quantity"] or o["value_bool"])
+        for o in therapist.client.get(f"/api/patients/{pid}/observations").json()
+        if o["ref"].startswith("Observation/exam-")
+    ]
+    assert ("knee-flexion-rom", "left", 100.0) in new
+    assert ("hip-flexion-rom", "left", 105.0) in new
+    assert not [n for n in new if n[1] == "right"]
+
+
+def test_errors_keep_every_value_and_save_nothing(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[HIP]
+    therapist = signed_in("therapist")
+    before = count_observations(app)
+    writes_before = len(audit_rows(app, pid, "write"))
+    data = {
+        "exam_date": "2026-05-30",
+        "hip-right-flexion": "250",
+        "hip-right-swelling": "yes",
+        "knee-left-flexion": "abc",
+        "elbow-right-extension": "5",
+        "elbow-right-pain": "yes",
+        "shoulder-left-abduction": "90",
+    }
+    response = therapist.post(f"/patients/{pid}/exam", data=data)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    html: str = response.text  # type: ignore[attr-defined]
+    assert "Right hip flexion: 250° is out of range; enter 0 to 200." in html
+    assert "Left knee flexion: enter a number of degrees (0 to 200)." in html
+    assert '<p class="error field-error" id="err-hip-right-flexion">' in html
+    assert 'aria-invalid="true" aria-describedby="err-knee-left-flexion"' in html
+    kept = form_values(html)
+    for name, value in data.items():
+        assert kept[name] == value, name
+    assert count_observations(app) == before
+    assert len(audit_rows(app, pid, "write")) == writes_before
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2026-06-02", "The exam date cannot be in the future (today is 2026-06-01)."),
+        ("1899-12-31", "The exam date cannot be before 1900."),
+        ("01/06/2026", "Enter the exam date as YYYY-MM-DD."),
+        ("", "Enter the exam date."),
+    ],
+)
+def test_exam_date_is_checked(
+    app: FastAPI,
+    signed_in: Callable[[str], SignedIn],
+    demo_patient_ids: dict[str, str],
+    day: str,
+    message: str,
+) -> None:
+    pid = demo_patient_ids[HIP]
+    therapist = signed_in("therapist")
+    before = count_observations(app, pid)
+    response = therapist.post(
+        f"/patients/{pid}/exam", data={"exam_date": day, "knee-right-flexion": "120"}
+    )
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert message in response.text  # type: ignore[attr-defined]
+    assert form_values(response.text)["knee-right-flexion"] == "120"  # type: ignore[attr-defined]
+    assert count_observations(app, pid) == before
+
+
+def test_htmx_submit_redirects_with_header_and_errors_swap_the_form(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[HIP]
+    therapist = signed_in("therapist")
+    hx = {"HX-Request": "true"}
+    bad = therapist.post(
+        f"/patients/{pid}/exam",
+        data={"exam_date": "2026-06-01", "hip-left-flexion": "-5"},
+        headers=hx,
+    )
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert "<html" not in bad.text and 'id="exam-form"' in bad.text  # type: ignore[attr-defined]
+    good = therapist.post(
+        f"/patients/{pid}/exam",
+        data={"exam_date": "2026-06-01", "hip-left-flexion": "100"},
+        headers=hx,
+    )
+    assert good.status_code == 200  # type: ignore[attr-defined]
+    assert good.headers["HX-Redirect"] == f"/patients/{pid}?saved=5"  # type: ignore[attr-defined]
+
+
+def test_json_api_saves_an_exam_and_returns_the_new_summary(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[TBI]
+    therapist = signed_in("therapist")
+    baseline = best_rom(therapist.client, pid, "hip-flexion-rom", "left")
+    before = count_observations(app, pid)
+    response = therapist.post(
+        f"/api/patients/{pid}/exams",
+        json={
+            "exam_date": "2026-06-01",
+            "joints": [
+                {
+                    "joint": "hip",
+                    "side": "left",
+                    "rom": {"flexion": baseline - 30},
+                    "swelling": True,
+                },
+                {"joint": "elbow", "side": "right"},
+            ],
+        },
+    )
+    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["suspicion"] == "probable"
+    assert body["sites"][0]["side"] == "left" and "rom-loss" in body["sites"][0]["findings"]
+    # hip left: ROM + 4 signs; elbow right examined, nothing found: 4 signs, all false.
+    assert len(body["saved"]) == 9 and count_observations(app, pid) == before + 9
+    assert all(ref.startswith("Observation/exam-") for ref in body["saved"])
+    assert audit_rows(app, pid, "write")[-1].what == "exam 2026-06-01: left hip, right elbow"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            {
+                "exam_date": "2026-06-01",
+                "joints": [{"joint": "knee", "side": "left", "rom": {"flexion": 201}}],
+            },
+            "knee-left-flexion",
+            "Left knee flexion: 201.0° is out of range; enter 0 to 200.",
+        ),
+        (
+            {
+                "exam_date": "2026-07-01",
+                "joints": [{"joint": "knee", "side": "left", "rom": {"flexion": 90}}],
+            },
+            "exam_date",
+            "The exam date cannot be in the future (today is 2026-06-01).",
+        ),
+        (
+            {"joints": [{"joint": "knee", "side": "left", "rom": {"extension": 5}}]},
+            "knee-left-extension",
+            "knee has no motion 'extension' here; use flexion.",
+        ),
+        (
+            {"joints": [{"joint": "hip", "side": "right", "rom": {"flexion": "lots"}}]},
+            "hip-right-flexion",
+            "Right hip flexion: enter a number of degrees (0 to 200).",
+        ),
+    ],
+)
+def test_json_api_validation_names_the_field_and_saves_nothing(
+    app: FastAPI,
+    signed_in: Callable[[str], SignedIn],
+    demo_patient_ids: dict[str, str],
+    body: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    pid = demo_patient_ids[HIP]
+    before = count_observations(app, pid)
+    response = signed_in("nurse").post(f"/api/patients/{pid}/exams", json=body)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert response.json()["fields"][field] == message  # type: ignore[attr-defined]
+    assert count_observations(app, pid) == before
+
+
+def test_exam_entry_roles(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[HIP]
+    for username in ("therapist", "physiatrist", "nurse"):
+        assert signed_in(username).client.get(f"/patients/{pid}/exam").status_code == 200
+    lead = signed_in("lead")
+    assert lead.client.get(f"/patients/{pid}/exam").status_code == 403
+    exam = {"joints": [{"joint": "hip", "side": "left"}]}
+    assert lead.post(f"/api/patients/{pid}/exams", json=exam).status_code == 403  # type: ignore[attr-defined]
+    family = signed_in("family")
+    assert family.post(f"/api/patients/{pid}/exams", json=exam).status_code == 404  # type: ignore[attr-defined]
+    assert (
+        family.post(
+            f"/patients/{pid}/exam", data={"exam_date": "2026-06-01", "hip-left-flexion": "90"}
+        ).status_code
+        == 404
+    )  # type: ignore[attr-defined]
+
+
+def test_exam_without_csrf_token_is_refused(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[HIP]
+    client = signed_in("therapist").client
+    before = count_observations(app, pid)
+    response = client.post(
+        f"/patients/{pid}/exam", data={"exam_date": "2026-06-01", "hip-left-flexion": "90"}
+    )
+    assert response.status_code == 403
+    assert count_observations(app, pid) == before

@@ -1,0 +1,188 @@
+"""Helpers for the CDS Hooks tests: signing keys and JWTs, demo patients as prefetch, requests
+shaped like the CDS Hooks 2.0 spec examples, and card checks. Fixtures are in conftest.py."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from hosentinel.demo.catalog import DemoPatient, load_catalog
+
+BASE = "https://ho.example.org"
+ISSUER = "https://ehr.example.com/"
+ES_KID = "ehr-es384"
+RS_KID = "ehr-rs384"
+PREFETCH_TYPES = {
+    "conditions": "Condition",
+    "observations": "Observation",
+    "medications": "MedicationRequest",
+    "procedures": "Procedure",
+    "allergies": "AllergyIntolerance",
+}
+PV = "ho-sentinel-patient-view"
+OSEL = "ho-sentinel-order-select"
+OSIGN = "ho-sentinel-order-sign"
+
+
+@dataclass(frozen=True)
+class Keys:
+    es: ec.EllipticCurvePrivateKey
+    rs: rsa.RSAPrivateKey
+
+    def jwks(self) -> dict[str, Any]:
+        es = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.es.public_key()))
+        rs = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.rs.public_key()))
+        es |= {"kid": ES_KID, "use": "sig", "alg": "ES384"}
+        rs |= {"kid": RS_KID, "use": "sig"}
+        return {"keys": [es, rs]}
+
+
+def sign(
+    keys: Keys,
+    aud: str | list[str],
+    *,
+    alg: str = "ES384",
+    kid: str | None = None,
+    iss: str = ISSUER,
+    lifetime: int = 300,
+    drop: tuple[str, ...] = (),
+    **claims: Any,
+) -> str:
+    now = int(time.time())
+    payload: dict[str, Any] = {
+        "iss": iss,
+        "aud": aud,
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+        "tenant": "2ddd6c3a-8e9a-44c6-a305-52111ad302a2",
+    }
+    payload |= claims
+    for name in drop:
+        payload.pop(name, None)
+    key = keys.es if alg == "ES384" else keys.rs
+    header = {"kid": kid or (ES_KID if alg == "ES384" else RS_KID), "typ": "JWT"}
+    return jwt.encode(payload, key, algorithm=alg, headers=header)
+
+
+def url(service_id: str, feedback: bool = False) -> str:
+    return f"/cds-services/{service_id}" + ("/feedback" if feedback else "")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def demo(prefix: str) -> DemoPatient:
+    return next(e for e in load_catalog() if e.file.startswith(prefix))
+
+
+def resources_of(entry: DemoPatient) -> list[dict[str, Any]]:
+    bundle = json.loads(entry.path.read_bytes())
+    return [e["resource"] for e in bundle["entry"]]
+
+
+def prefetch_for(entry: DemoPatient) -> tuple[str, dict[str, Any]]:
+    """(patient id, prefetch) for a demo patient: the Patient read and one searchset Bundle per
+    search template, as a CDS client would send them."""
+    resources = resources_of(entry)
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    prefetch: dict[str, Any] = {"patient": patient}
+    for key, rtype in PREFETCH_TYPES.items():
+        found = [r for r in resources if r["resourceType"] == rtype]
+        prefetch[key] = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": len(found),
+            "entry": [
+                {"fullUrl": f"https://ehr.example.com/fhir/{rtype}/{r['id']}", "resource": r}
+                for r in found
+            ],
+        }
+    return patient["id"], prefetch
+
+
+def hook_request(
+    hook: str, patient_id: str, prefetch: dict[str, Any] | None, **context: Any
+) -> dict[str, Any]:
+    """A request shaped like the spec's example (userId, patientId, encounterId)."""
+    body: dict[str, Any] = {
+        "hookInstance": str(uuid.uuid4()),
+        "hook": hook,
+        "context": {
+            "userId": "Practitioner/example",
+            "patientId": patient_id,
+            "encounterId": "89284",
+            **context,
+        },
+    }
+    if prefetch is not None:
+        body["prefetch"] = prefetch
+    return body
+
+
+@dataclass
+class Cds:
+    """A client of the app's CDS Hooks endpoints that signs each call for the called URL."""
+
+    app: FastAPI
+    client: TestClient
+    keys: Keys
+
+    def post(
+        self,
+        service_id: str,
+        body: object,
+        *,
+        feedback: bool = False,
+        token: str | None = None,
+        **sign_args: Any,
+    ) -> httpx.Response:
+        path = url(service_id, feedback)
+        if token is None:
+            token = sign(self.keys, BASE + path, **sign_args)
+        return self.client.post(path, json=body, headers=bearer(token))
+
+
+def assert_no_null_or_empty(value: object, path: str = "$") -> None:
+    """CDS Hooks: optional fields are omitted, never null, "", [] or {} (the `cards` array of a
+    response may be empty; callers check that one themselves)."""
+    if value is None or value == "" or value == [] or value == {}:
+        raise AssertionError(f"{path} is null or empty")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert_no_null_or_empty(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            assert_no_null_or_empty(item, f"{path}[{index}]")
+
+
+def assert_well_formed_card(card: dict[str, Any]) -> None:
+    assert_no_null_or_empty(card)
+    assert str(uuid.UUID(card["uuid"])) == card["uuid"]
+    assert isinstance(card["summary"], str) and 0 < len(card["summary"]) < 140
+    assert card["indicator"] in ("info", "warning", "critical")
+    assert card["source"]["label"]
+    if "suggestions" in card:
+        assert card["selectionBehavior"] in ("at-most-one", "any")
+        for suggestion in card["suggestions"]:
+            assert suggestion["label"] and uuid.UUID(suggestion["uuid"])
+            for action in suggestion["actions"]:
+                assert action["type"] in ("create", "update", "delete")
+                assert action["description"]
+                assert "resource" in action or "resourceId" in action
+    else:
+        assert "selectionBehavior" not in card
+    for reason in card.get("overrideReasons", []):
+        assert reason["system"] and reason["code"] and reason["display"]
+    for link in card.get("links", []):
+        assert link["type"] in ("absolute", "smart") and link["url"].startswith("https://")

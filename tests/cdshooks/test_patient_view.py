@@ -1,0 +1,184 @@
+"""patient-view: one well-formed info card with the basis, or no card when HO does not apply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from cdskit import (
+    BASE,
+    PV,
+    Cds,
+    assert_no_null_or_empty,
+    assert_well_formed_card,
+    bearer,
+    demo,
+    hook_request,
+    prefetch_for,
+    sign,
+    url,
+)
+from sqlalchemy import select
+
+from hosentinel.store import models as m
+
+
+@pytest.fixture
+def sci_hip(make_cds: Callable[..., Cds]) -> tuple[Cds, str, dict[str, object]]:
+    """Demo 03: complete SCI two months ago, right hip stiff, swollen and warm."""
+    entry = demo("03-sci-hip-rom-loss-probable")
+    cds = make_cds(entry.as_of)
+    patient_id, prefetch = prefetch_for(entry)
+    return cds, patient_id, prefetch
+
+
+def test_patient_view_card_for_hip_signs_after_sci(
+    sci_hip: tuple[Cds, str, dict[str, object]],
+) -> None:
+    cds, patient_id, prefetch = sci_hip
+    response = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    cards = response.json()["cards"]
+    assert len(cards) == 1
+    card = cards[0]
+    assert_well_formed_card(card)
+    assert card["indicator"] == "info"
+    assert card["summary"] == (
+        "HO probable at right hip; HO risk high; 2 joint exams due (2 overdue); "
+        "urgent: rule out DVT first."
+    )
+    detail = card["detail"]
+    # The basis: index event, risk factors with the patient's codes, due joints, the findings,
+    # the next steps with their sources, and the knowledge release.
+    assert "Index event: spinal cord injury on 2025-01-06 (day 61)" in detail
+    assert "Complete spinal cord injury" in detail and "S24.113A (2025-01-06)" in detail
+    assert "- Left knee: overdue 2025-02-22; last examined 2025-02-15." in detail
+    assert "Right hip (probable): hip flexion 75° down from 105° (30° loss)" in detail
+    assert "1. **Urgent** (right hip): Rule out deep vein thrombosis first" in detail
+    assert re.search(r"Sources: \[[^\]]+\]\(https://", detail)
+    assert f"knowledge {cds.app.state.knowledge.release}" in detail
+    assert card["source"]["label"] == "HO Sentinel"
+    assert card["source"]["url"] == f"{BASE}/"
+    assert card["links"] == [
+        {
+            "label": "Open the patient in HO Sentinel",
+            "url": f"{BASE}/patients/{patient_id}",
+            "type": "absolute",
+        }
+    ]
+    codes = [r["code"] for r in card["overrideReasons"]]
+    assert codes[0] == "cds-not-applicable" and "suggestions" not in card
+
+
+def test_each_call_gets_new_card_uuids_and_is_audited(
+    sci_hip: tuple[Cds, str, dict[str, object]],
+) -> None:
+    cds, patient_id, prefetch = sci_hip
+    first = cds.post(PV, hook_request("patient-view", patient_id, prefetch)).json()["cards"][0]
+    second = cds.post(PV, hook_request("patient-view", patient_id, prefetch)).json()["cards"][0]
+    assert first["uuid"] != second["uuid"] and first["summary"] == second["summary"]
+    with cds.app.state.sessionmaker() as session:
+        entries = session.scalars(
+            select(m.AuditEntry).where(
+                m.AuditEntry.action == "cds-hooks", m.AuditEntry.patient_id == patient_id
+            )
+        ).all()
+    assert len(entries) == 2
+    assert entries[0].what == "patient-view from https://ehr.example.com/: cds:patient-view"
+
+
+def test_no_card_when_ho_does_not_apply(make_cds: Callable[..., Cds]) -> None:
+    entry = demo("27-no-index-event-knee-arthritis")
+    cds = make_cds(entry.as_of)
+    patient_id, prefetch = prefetch_for(entry)
+    response = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
+    assert response.status_code == 200 and response.json() == {"cards": []}
+
+
+def test_spec_example_request_shape(make_cds: Callable[..., Cds]) -> None:
+    """The spec's patient-view example: fhirServer, fhirAuthorization, userId/patientId/
+    encounterId context, and prefetch keys of which some hold null ("no data"). With every key
+    answered, the FHIR server is not called."""
+    entry = demo("03-sci-hip-rom-loss-probable")
+    cds = make_cds(entry.as_of)
+    patient_id, prefetch = prefetch_for(entry)
+    prefetch["medications"] = None
+    prefetch["procedures"] = None
+    prefetch["allergies"] = {"resourceType": "Bundle", "type": "searchset", "total": 0}
+    body = hook_request("patient-view", patient_id, prefetch)
+    body["fhirServer"] = "https://unreachable.invalid/fhir"
+    body["fhirAuthorization"] = {
+        "access_token": "some-opaque-fhir-access-token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "user/Patient.read user/Observation.read",
+        "subject": "cds-service4",
+    }
+    response = cds.post(PV, body)
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["summary"].startswith("HO probable at right hip")
+
+
+def test_412_without_prefetch_and_without_fhir_server(make_cds: Callable[..., Cds]) -> None:
+    entry = demo("03-sci-hip-rom-loss-probable")
+    cds = make_cds(entry.as_of)
+    patient_id, prefetch = prefetch_for(entry)
+    response = cds.post(PV, hook_request("patient-view", patient_id, None))
+    assert response.status_code == 412
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert (
+        "allergies, conditions, medications, observations, patient, procedures"
+        in (outcome["issue"][0]["diagnostics"])
+    )
+    # One key left out is enough: the data would be incomplete.
+    del prefetch["conditions"]
+    partial = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
+    assert partial.status_code == 412 and "conditions" in partial.text
+    # A key holding an OperationOutcome (the client's prefetch failed) counts as missing.
+    prefetch["conditions"] = {"resourceType": "OperationOutcome", "issue": []}
+    failed = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
+    assert failed.status_code == 412
+
+
+def test_412_when_the_patient_is_not_in_the_data(make_cds: Callable[..., Cds]) -> None:
+    entry = demo("03-sci-hip-rom-loss-probable")
+    cds = make_cds(entry.as_of)
+    _, prefetch = prefetch_for(entry)
+    response = cds.post(PV, hook_request("patient-view", "someone-else", prefetch))
+    assert response.status_code == 412 and "someone-else" in response.text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda b: b.update(hook="order-sign"), "answers the 'patient-view' hook"),
+        (lambda b: b.pop("hookInstance"), "hookInstance is required"),
+        (lambda b: b["context"].pop("patientId"), "context.patientId is required"),
+        (lambda b: b.update(prefetch=[1]), "prefetch must be an object"),
+        (lambda b: b.update(fhirAuthorization={"access_token": "x"}), "fhirAuthorization needs"),
+    ],
+)
+def test_malformed_requests_are_400(
+    make_cds: Callable[..., Cds], change: Callable[[dict[str, object]], object], message: str
+) -> None:
+    entry = demo("03-sci-hip-rom-loss-probable")
+    cds = make_cds(entry.as_of)
+    patient_id, prefetch = prefetch_for(entry)
+    body = hook_request("patient-view", patient_id, prefetch)
+    change(body)
+    response = cds.post(PV, body)
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert message in response.json()["issue"][0]["diagnostics"]
+
+
+def test_not_json_is_400(make_cds: Callable[..., Cds]) -> None:
+    cds = make_cds(date(2025, 3, 8))
+    token = sign(cds.keys, BASE + url(PV))
+    response = cds.client.post(url(PV), content=b"{nope", headers=bearer(token))
+    assert response.status_code == 400
+    assert_no_null_or_empty(response.json())
