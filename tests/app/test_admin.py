@@ -78,7 +78,10 @@ def test_bad_new_users_are_refused_with_a_clear_message(
     cases = [
         ({**base, "password": "short-pass"}, "at least 12 characters"),
         ({**base, "role": "family", "password": GOOD_PASSWORD}, "must be linked to their patient"),
-        ({**base, "role": "family", "patient_id": "nope", "password": GOOD_PASSWORD}, "No such patient"),
+        (
+            {**base, "role": "family", "patient_id": "nope", "password": GOOD_PASSWORD},
+            "No such patient",
+        ),
         ({**base, "role": "surgeon", "password": GOOD_PASSWORD}, "Unknown role"),
         ({**base, "username": "nurse", "password": GOOD_PASSWORD}, "is taken"),
         ({**base, "username": "a b", "password": GOOD_PASSWORD}, "Usernames have 3 to 80"),
@@ -197,4 +200,4 @@ def test_the_audit_log_cannot_be_edited_through_the_app(
                 method.upper(), url, headers={"X-CSRF-Token": admin.csrf}
             )
             assert response.status_code in (404, 405), (method, url)
-    assert "<form method=\"post\"" not in admin.client.get("/admin/audit").text.split("<main")[1]
+    assert '<form method="post"' not in admin.client.get("/admin/audit").text.split("<main")[1]

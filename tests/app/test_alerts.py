@@ -203,7 +203,11 @@ def test_statistics_reflect_overrides_and_acknowledgements(
     assert after["override_rate"] == 1.0 and after["acceptance_rate"] == 0.0
     assert after["unanswered_now"] == before["firing"] - 1
     assert after["override_reasons"] == [
-        {"code": "action-completed", "display": "Recommended action was already completed", "count": 1}
+        {
+            "code": "action-completed",
+            "display": "Recommended action was already completed",
+            "count": 1,
+        }
     ]
 
     lead.post(  # type: ignore[attr-defined]

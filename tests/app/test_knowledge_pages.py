@@ -92,9 +92,9 @@ def test_interventions_page_lists_hti1_source_attributes(
 def test_citation_registry_lists_every_source(signed_in: Callable[[str], SignedIn]) -> None:
     k = default_knowledge()
     text = page(signed_in("lead"), "/knowledge/citations")
-    assert text.count("<tr id=\"cit-") == len(k.citations)
+    assert text.count('<tr id="cit-') == len(k.citations)
     partial = sum(1 for c in k.citations.values() if c.level == "P")
-    assert f"{partial} <span class=\"cite-level level-p\">[P] partly confirmed</span>" in text
+    assert f'{partial} <span class="cite-level level-p">[P] partly confirmed</span>' in text
     for citation in k.citations.values():
         assert citation.title in text and citation.where in text
     yolcu = text[text.index('<tr id="cit-yolcu-2020-sci-meta">') :]

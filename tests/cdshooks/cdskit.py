@@ -28,6 +28,9 @@ PREFETCH_TYPES = {
     "procedures": "Procedure",
     "allergies": "AllergyIntolerance",
 }
+EHR = "http://example.org/someEHR/fhir"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
 PV = "ho-sentinel-patient-view"
 OSEL = "ho-sentinel-order-select"
 OSIGN = "ho-sentinel-order-sign"
@@ -128,6 +131,69 @@ def hook_request(
     if prefetch is not None:
         body["prefetch"] = prefetch
     return body
+
+
+# --- draft orders, shaped like the Da Vinci CRD order-sign examples ------------------------
+
+
+def medication_request(
+    patient_id: str, rid: str, *, code: str | None = None, text: str | None = None
+) -> dict[str, Any]:
+    concept: dict[str, Any] = {}
+    if code:
+        concept["coding"] = [{"system": RXNORM, "code": code}]
+    if text:
+        concept["text"] = text
+    return {
+        "resourceType": "MedicationRequest",
+        "id": rid,
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": concept,
+        "subject": {"reference": f"http://example.org/fhir/Patient/{patient_id}"},
+        "encounter": {"reference": "http://example.org/fhir/Encounter/987"},
+        "authoredOn": "2025-06-26",
+        "requester": {"reference": "http://example.org/fhir/PractitionerRole/ABC"},
+    }
+
+
+def service_request(
+    patient_id: str,
+    rid: str,
+    text: str,
+    *,
+    code: str | None = None,
+    body_site: str | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": rid,
+        "status": "draft",
+        "intent": "original-order",
+        "code": {"text": text},
+        "subject": {"reference": f"http://example.org/fhir/Patient/{patient_id}"},
+    }
+    if code:
+        resource["code"]["coding"] = [{"system": SNOMED, "code": code, "display": text}]
+    if body_site:
+        resource["bodySite"] = [{"text": body_site}]
+    if reason:
+        resource["reasonCode"] = [{"text": reason}]
+    return resource
+
+
+def draft_orders(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": f"{EHR}/{r['resourceType']}/{r['id']}", "resource": r}
+            if "id" in r
+            else {"resource": r}
+            for r in resources
+        ],
+    }
 
 
 @dataclass

@@ -41,7 +41,12 @@ from starlette.concurrency import run_in_threadpool
 from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.cdshooks import security
-from hosentinel.cdshooks.cards import IssuedCard, order_cards, patient_view_cards
+from hosentinel.cdshooks.cards import (
+    IssuedCard,
+    order_cards,
+    patient_view_content,
+    patient_view_issue,
+)
 from hosentinel.cdshooks.discovery import SERVICES, Service, discovery_document
 from hosentinel.cdshooks.errors import (
     BadRequest,
@@ -71,25 +76,33 @@ CORS_HEADERS = {
 ORDER_HOOKS = ("order-select", "order-sign")
 
 
+@dataclass
+class Memo:
+    """An assessment, and what was rendered from it (e.g. the patient-view card content)."""
+
+    assessment: Assessment
+    rendered: dict[tuple[str, ...], Any] = field(default_factory=dict)
+
+
 class AssessmentMemo:
     """Assessments by (SHA-256 of the Bundle's canonical JSON, as-of date, knowledge digest).
     Content-addressed, so never stale; bounded (LRU); thread-safe."""
 
     def __init__(self, limit: int = 512) -> None:
-        self._items: OrderedDict[tuple[bytes, date, str], Assessment] = OrderedDict()
+        self._items: OrderedDict[tuple[bytes, date, str], Memo] = OrderedDict()
         self._lock = threading.Lock()
         self._limit = limit
 
-    def get(self, key: tuple[bytes, date, str]) -> Assessment | None:
+    def get(self, key: tuple[bytes, date, str]) -> Memo | None:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple[bytes, date, str], assessment: Assessment) -> None:
+    def put(self, key: tuple[bytes, date, str], memo: Memo) -> None:
         with self._lock:
-            self._items[key] = assessment
+            self._items[key] = memo
             while len(self._items) > self._limit:
                 self._items.popitem(last=False)
 
@@ -282,7 +295,7 @@ def _parse_call(body: object, service: Service) -> HookCall:
 
 def _assess(
     state: CdsHooksState, bundle: dict[str, Any], knowledge: Knowledge, as_of: date
-) -> Assessment:
+) -> Memo:
     key = (hashlib.sha256(content_key(bundle)).digest(), as_of, knowledge.digest)
     found = state.assessments.get(key)
     if found is None:
@@ -290,7 +303,7 @@ def _assess(
             record = read_bundle(bundle, knowledge)
         except BundleError as exc:
             raise PreconditionFailed(f"The patient's data cannot be read: {exc}") from None
-        found = evaluate(record, knowledge, as_of)
+        found = Memo(evaluate(record, knowledge, as_of))
         state.assessments.put(key, found)
     return found
 
@@ -306,14 +319,19 @@ def _answer(
     """The synchronous part of a call (engine and database), run in the thread pool."""
     config: AppConfig = request.app.state.config
     knowledge: Knowledge = request.app.state.knowledge
-    assessment = _assess(state, bundle, knowledge, config.current_date())
+    memo = _assess(state, bundle, knowledge, config.current_date())
     base = _base_url(request)
     if call.hook == "patient-view":
-        cards = patient_view_cards(assessment, knowledge, call.patient_id, base)
+        view = ("patient-view", call.patient_id, base)
+        if view not in memo.rendered:
+            memo.rendered[view] = patient_view_content(
+                memo.assessment, knowledge, call.patient_id, base
+            )
+        cards = patient_view_issue(memo.rendered[view])
     else:
         selections = call.context.get("selections") if call.hook == "order-select" else None
         orders = read_draft_orders(call.context.get("draftOrders"), knowledge, selections)
-        cards = order_cards(assessment, knowledge, orders, call.patient_id, base)
+        cards = order_cards(memo.assessment, knowledge, orders, call.patient_id, base)
     state.cards.remember(service.id, call.patient_id, cards)
     keys = ", ".join(c.alert_key for c in cards) or "no card"
     with request.app.state.sessionmaker.begin() as session:

@@ -319,14 +319,14 @@ def patient_view_detail(a: Assessment, knowledge: Knowledge) -> str:
     return "\n".join(lines)
 
 
-def patient_view_cards(
+def patient_view_content(
     a: Assessment, knowledge: Knowledge, patient_id: str, base_url: str
-) -> list[IssuedCard]:
+) -> dict[str, Any] | None:
+    """The patient-view card without its uuid, or None when HO does not apply. The same for
+    every call about the same data, so the API keeps it with the memoised assessment."""
     if not applies(a):
-        return []
-    card_id = _uuid()
-    body: dict[str, Any] = {
-        "uuid": card_id,
+        return None
+    return {
         "summary": patient_view_summary(a),
         "detail": patient_view_detail(a, knowledge),
         "indicator": "info",
@@ -334,7 +334,20 @@ def patient_view_cards(
         "overrideReasons": _overrides(OVERRIDES_SUMMARY),
         "links": [_patient_link(base_url, patient_id)],
     }
-    return [IssuedCard(card_id, "cds:patient-view", body)]
+
+
+def patient_view_issue(content: dict[str, Any] | None) -> list[IssuedCard]:
+    """The patient-view cards of one call: the content under a fresh uuid."""
+    if content is None:
+        return []
+    card_id = _uuid()
+    return [IssuedCard(card_id, "cds:patient-view", {"uuid": card_id, **content})]
+
+
+def patient_view_cards(
+    a: Assessment, knowledge: Knowledge, patient_id: str, base_url: str
+) -> list[IssuedCard]:
+    return patient_view_issue(patient_view_content(a, knowledge, patient_id, base_url))
 
 
 # --- order-select / order-sign ----------------------------------------------------------------

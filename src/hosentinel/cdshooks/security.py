@@ -224,10 +224,10 @@ def verify(
     """The verified caller of a JWT, or `Unauthorized`."""
     now = time.time() if now is None else now
     try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
+        unverified = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise _refuse("the token is not a JWT") from None
+    header, claims = unverified["header"], unverified["payload"]
     iss, jti = claims.get("iss"), claims.get("jti")
     alg, kid, typ = header.get("alg"), header.get("kid"), header.get("typ")
     if alg not in ALGORITHMS:

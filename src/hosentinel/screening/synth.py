@@ -241,12 +241,13 @@ class _Patient:
             self.emit(encounter)
             link = {"reference": f"Encounter/{encounter['id']}"}
             when = encounter["period"]["start"]
+            context = (self.id, encounter["id"], when, when)
             for measure in v.VITALS:
-                self.emit(self._measure(measure, "vital-signs", when, link))
-            self.emit(self._blood_pressure(when, link))
+                self._measurement(_VITAL_LINES[measure], measure, context)
+            self._blood_pressure(context)
             if rng.random() < 0.4:
                 for measure in v.LABS:
-                    self.emit(self._measure(measure, "laboratory", when, link))
+                    self._measurement(_LAB_LINES[measure], measure, context)
             for code in rng.sample(v.ROUTINE_PROCEDURES, rng.randint(0, 2)):
                 self.emit(self._procedure(code, when, link))
         if rng.random() < 0.3:
@@ -330,43 +331,23 @@ class _Patient:
             "period": {"start": start, "end": start[:11] + "23:59:00-05:00"},
         }
 
-    def _observation(self, category: str, code: v.Code, when: str, link: Resource) -> Resource:
-        return {
-            "resourceType": "Observation",
-            "id": self.uuid(),
-            "status": "final",
-            "category": _CATEGORIES[category],
-            "code": _concept(code),
-            "subject": self.ref,
-            "encounter": link,
-            "effectiveDateTime": when,
-            "issued": when,
-        }
-
-    def _quantity(self, measure: v.Measure) -> Resource:
+    def _value(self, measure: v.Measure) -> str:
         value = round(self.rng.uniform(measure.low, measure.high), measure.decimals)
-        number: float | int = int(value) if measure.decimals == 0 else value
-        return {"value": number, "unit": measure.unit, "system": UCUM, "code": measure.unit}
+        return str(int(value)) if measure.decimals == 0 else repr(value)
 
-    def _measure(self, measure: v.Measure, category: str, when: str, link: Resource) -> Resource:
-        code = v.Code(LOINC, measure.loinc, measure.display)
-        resource = self._observation(category, code, when, link)
-        resource["valueQuantity"] = self._quantity(measure)
-        return resource
+    def _measurement(
+        self, line: tuple[str, str], measure: v.Measure, context: tuple[str, str, str, str]
+    ) -> None:
+        """A vital sign or lab: the pre-rendered JSON of `measure_line`, filled in."""
+        head, tail = line
+        text = head % (self.uuid(), *context) + self._value(measure) + tail
+        self.out.append(("Observation", text.encode()))
 
-    def _blood_pressure(self, when: str, link: Resource) -> Resource:
-        resource = self._observation("vital-signs", v.BLOOD_PRESSURE, when, link)
-        resource["component"] = [
-            {
-                "code": {
-                    "coding": [{"system": LOINC, "code": m.loinc, "display": m.display}],
-                    "text": m.display,
-                },
-                "valueQuantity": self._quantity(m),
-            }
-            for m in (v.SYSTOLIC, v.DIASTOLIC)
-        ]
-        return resource
+    def _blood_pressure(self, context: tuple[str, str, str, str]) -> None:
+        head, middle, tail = _BLOOD_PRESSURE_LINE
+        systolic, diastolic = self._value(v.SYSTOLIC), self._value(v.DIASTOLIC)
+        text = head % (self.uuid(), *context) + systolic + middle + diastolic + tail
+        self.out.append(("Observation", text.encode()))
 
     def _procedure(self, code: v.Code, when: str, link: Resource) -> Resource:
         return {
@@ -418,6 +399,60 @@ def _concept(code: v.Code) -> Resource:
         "coding": [{"system": code.system, "code": code.code, "display": code.display}],
         "text": code.display,
     }
+
+
+def _observation_head(category: str, code: v.Code) -> str:
+    """An Observation's JSON up to its value, with %s slots for id, patient, encounter and times
+    (the static parts serialized by orjson, so escaping is orjson's)."""
+    static = orjson.dumps(
+        {
+            "resourceType": "Observation",
+            "id": "@ID@",
+            "status": "final",
+            "category": _CATEGORIES[category],
+            "code": _concept(code),
+            "subject": {"reference": "Patient/@PATIENT@"},
+            "encounter": {"reference": "Encounter/@ENCOUNTER@"},
+            "effectiveDateTime": "@EFFECTIVE@",
+            "issued": "@ISSUED@",
+        }
+    ).decode()
+    static = static.replace("%", "%%")
+    for slot in ("@ID@", "@PATIENT@", "@ENCOUNTER@", "@EFFECTIVE@", "@ISSUED@"):
+        static = static.replace(slot, "%s")
+    return static[:-1]
+
+
+def _quantity_json(measure: v.Measure) -> tuple[str, str]:
+    """`"valueQuantity":{"value":` and what follows the number, for the measure's unit."""
+    unit = orjson.dumps({"unit": measure.unit, "system": UCUM, "code": measure.unit}).decode()
+    return ',"valueQuantity":{"value":', "," + unit[1:]
+
+
+def measure_line(category: str, measure: v.Measure) -> tuple[str, str]:
+    head = _observation_head(category, v.Code(LOINC, measure.loinc, measure.display))
+    before, after = _quantity_json(measure)
+    return head + before, after + "}"
+
+
+def _blood_pressure_line() -> tuple[str, str, str]:
+    head = _observation_head("vital-signs", v.BLOOD_PRESSURE)
+    parts: list[str] = []
+    for measure in (v.SYSTOLIC, v.DIASTOLIC):
+        concept = orjson.dumps(_concept(v.Code(LOINC, measure.loinc, measure.display))).decode()
+        before, after = _quantity_json(measure)
+        parts.append('{"code":' + concept + before)
+        parts.append(after + "}")
+    return (
+        head + ',"component":[' + parts[0],
+        parts[1] + "," + parts[2],
+        parts[3] + "]}",
+    )
+
+
+_VITAL_LINES = {m: measure_line("vital-signs", m) for m in v.VITALS}
+_LAB_LINES = {m: measure_line("laboratory", m) for m in v.LABS}
+_BLOOD_PRESSURE_LINE = _blood_pressure_line()
 
 
 # --- files ---------------------------------------------------------------------------------------

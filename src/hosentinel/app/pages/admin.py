@@ -157,9 +157,7 @@ def _users(db: Session) -> list[m.User]:
 
 
 def _patients(db: Session) -> list[tuple[str, str]]:
-    rows = db.execute(
-        select(m.Patient.id, m.Patient.display_name).order_by(m.Patient.display_name)
-    )
+    rows = db.execute(select(m.Patient.id, m.Patient.display_name).order_by(m.Patient.display_name))
     return [(row.id, row.display_name) for row in rows]
 
 

@@ -1,0 +1,115 @@
+"""The one extraction definition: NDJSON lines -> each patient's lines, as an Ibis expression.
+
+Input, a table `lines` that each engine provides from the export's files:
+
+    file     string  the file the line came from (a path or URI)
+    ordinal  int64   increases with the line's position in its file
+    line     string  the raw NDJSON line
+
+Output, one row per patient, sorted by patient id, plus one row with a null patient for the lines
+that belong to nobody:
+
+    patient  string  the Patient id (null: lines of no patient)
+    parts    array<struct<file, rtype, status, n, resources: array<struct<ordinal, line>>>>
+
+`status` sorts every line: `blank`; `bad` (not a JSON object with a resourceType); `patient` (a
+Patient with an id); `other` (a resource type `assess` does not read); `skipped` (nothing in it
+can matter, see `relevance.py`); `unassigned` (relevant, but its subject/patient reference names
+no Patient); `kept`. Only `patient` and `kept` lines are carried (`resources`); every status is
+counted (`n`) per file and resource type, so one pass over the data gives both the patients and
+the counts of the summary.
+
+The expression is compiled to SQL for DuckDB or Spark (`to_sql`). The only function it needs that
+Ibis does not translate is `get_json_object(json, path)` (a string, or null when the JSON is
+invalid or the path is missing): Spark has it; the DuckDB engine defines it as a macro.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ibis  # type: ignore[import-untyped]
+
+from hosentinel.fhir.builders import BUILDERS
+
+Dialect = Literal["duckdb", "pyspark"]
+
+LINES_SCHEMA = {"file": "string", "ordinal": "int64", "line": "string"}
+CARRIED = ("patient", "kept")
+STATUSES = ("blank", "bad", "patient", "other", "skipped", "unassigned", "kept")
+READ_TYPES = tuple(sorted(BUILDERS))
+# "Patient/<id>", an absolute URL ending so, or a version-specific reference (".../_history/2").
+PATIENT_REFERENCE = r"^(?:.*/)?Patient/([^/]+)(?:/_history/[^/]*)?$"
+URN_REFERENCE = r"^urn:uuid:([A-Za-z0-9\-.]{1,64})$"
+
+
+def _get_json_object(doc: str, path: str) -> str:  # the signature Ibis reads
+    raise NotImplementedError  # pragma: no cover - a SQL builtin, never called in Python
+
+
+json_text: Any = ibis.udf.scalar.builtin(_get_json_object, name="get_json_object")
+
+
+def lines_table() -> Any:
+    return ibis.table(LINES_SCHEMA, name="lines")
+
+
+def extraction(lines: Any, relevance: str) -> Any:
+    """Classify every line, key the ones that matter by patient, group them per patient."""
+    line = lines.line
+    rtype = json_text(line, "$.resourceType").strip()
+    classified = lines.mutate(rtype=rtype, relevant=line.re_search(relevance))
+    reference = ibis.cases(
+        (classified.rtype == "AllergyIntolerance", json_text(line, "$.patient.reference")),
+        else_=json_text(line, "$.subject.reference"),
+    ).strip()
+    referenced = ibis.coalesce(
+        reference.re_extract(PATIENT_REFERENCE, 1).nullif(""),
+        reference.re_extract(URN_REFERENCE, 1).nullif(""),
+    )
+    own_id = json_text(line, "$.id").strip().nullif("")
+    read = classified.rtype.isin(READ_TYPES)
+    classified = classified.mutate(
+        patient=ibis.cases(
+            (classified.rtype == "Patient", own_id),
+            (read & classified.relevant, referenced),
+            else_=ibis.null("string"),
+        )
+    )
+    known = classified.rtype.notnull() & (classified.rtype != "")
+    status = ibis.cases(
+        (known & (classified.rtype == "Patient") & classified.patient.notnull(), "patient"),
+        (known & (classified.rtype == "Patient"), "unassigned"),
+        (known & ~read, "other"),
+        (known & ~classified.relevant, "skipped"),
+        (known & classified.patient.isnull(), "unassigned"),
+        (known, "kept"),
+        # Only lines that are not resources get here: the trim is not paid for every line.
+        (line.isnull() | (line.strip() == ""), "blank"),
+        else_="bad",
+    )
+    classified = classified.mutate(status=status)
+    carried = classified.status.isin(CARRIED)
+    per_file = classified.group_by(["patient", "file", "rtype", "status"]).aggregate(
+        n=classified.count(),
+        resources=ibis.struct({"ordinal": classified.ordinal, "line": classified.line}).collect(
+            where=carried
+        ),
+    )
+    part = ibis.struct(
+        {
+            "file": per_file.file,
+            "rtype": per_file.rtype,
+            "status": per_file.status,
+            "n": per_file.n,
+            "resources": per_file.resources,
+        }
+    )
+    return (
+        per_file.group_by("patient").aggregate(parts=part.collect()).order_by(ibis.asc("patient"))
+    )
+
+
+def to_sql(relevance: str, dialect: Dialect) -> str:
+    """The extraction over the table `lines`, as SQL for the engine."""
+    return str(ibis.to_sql(extraction(lines_table(), relevance), dialect=dialect))

@@ -1,0 +1,147 @@
+"""Which NDJSON lines can matter to an assessment: one regular expression, from the knowledge base.
+
+The engine decides only what to *keep*; the exact reading (codes, text, dates, statuses) is done
+afterwards by the same builders and the same `evaluate` as `assess`. So the pattern must keep
+every line that could change an assessment, and may keep more. The engine reads a resource only
+through (a) its codings' codes, matched by the knowledge base's value sets (exact or prefix, ICD-10-
+CM codes normalised: upper case, dot after the category); (b) the project's finding code system;
+(c) text (a concept's text, a coding's display, a medicine's name) searched with the value sets'
+patterns. A line is kept when it contains
+
+* a `"code": "<value>"` whose value starts like a known code (in any code system, case and the
+  ICD-10-CM dot ignored);
+* the finding code system's URI (any case);
+* a match of any value-set text pattern, made portable (lookarounds and anchors removed, which only
+  widens it);
+* a backslash or any non-ASCII character. Then JSON escapes or Unicode case folding could hide a
+  match from the raw text, so the line is kept and read exactly.
+
+In a pure-ASCII line without escapes, every string value appears as itself, and ASCII matching is
+the same in Python `re`, RE2 (DuckDB) and `java.util.regex` (Spark): so the pattern keeps every line
+the knowledge base can match. It is written in the syntax those three share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from hosentinel.knowledge.loader import Knowledge
+
+FINDING_SYSTEM = r"hosentinel\.org/fhir/codesystem/finding"
+ESCAPED_OR_NON_ASCII = r"\\|[^\x00-\x7f]"
+_CODE_KEY = r'"code"\s*:\s*"\s*'
+
+
+class PatternError(ValueError):
+    """A knowledge-base pattern uses syntax the engines do not share."""
+
+
+def _code_regex(system: str, code: str, exact: bool) -> str:
+    if system == "icd10cm":
+        plain = code.upper().replace(".", "")
+        body = re.escape(plain[:3]) + (r"\.?" + re.escape(plain[3:]) if len(plain) > 3 else "")
+    else:
+        body = re.escape(code)
+    return body + (r'\s*"' if exact else "")
+
+
+def code_alternatives(knowledge: Knowledge) -> list[str]:
+    exact = {_code_regex(system, code, True) for system, code in knowledge.exact_codes}
+    prefix = {_code_regex(system, code, False) for system, code in knowledge.prefix_codes}
+    return sorted(exact | prefix)
+
+
+def portable(pattern: str) -> str:
+    """The pattern in the syntax RE2, Java and Python share, never matching less: lookarounds
+    and ^/$ anchors are dropped, named groups become plain groups. Raises PatternError for what
+    has no safe translation (backreferences, inline flags other than i, atomic groups)."""
+    out: list[str] = []
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1 : i + 2]
+            if nxt.isdigit() and nxt != "0":
+                raise PatternError(f"{pattern!r}: backreferences are not portable")
+            if nxt in ("A", "Z", "z", "G"):
+                i += 2  # anchors: dropping them only widens the match
+                continue
+            out.append(pattern[i : i + 2])
+            i += 2
+        elif ch == "[":
+            end = _class_end(pattern, i)
+            out.append(pattern[i : end + 1])
+            i = end + 1
+        elif ch in "^$":
+            i += 1
+        elif pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            i = _group_end(pattern, i) + 1
+        elif pattern.startswith("(?P<", i):
+            i = pattern.index(">", i) + 1
+            out.append("(?:")
+        elif pattern.startswith("(?#", i):
+            i = pattern.index(")", i) + 1
+        elif pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+            flags = re.match(r"\(\?([a-zA-Z]+)\)", pattern[i:])
+            if flags and set(flags.group(1)) <= {"i"}:
+                i += flags.end()
+                continue
+            raise PatternError(f"{pattern!r}: group syntax at {i} is not portable")
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Index of the ']' closing the character class opened at `start`."""
+    i = start + 1
+    if pattern[i : i + 1] == "^":
+        i += 1
+    if pattern[i : i + 1] == "]":
+        i += 1
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "]":
+            return i
+        i += 1
+    raise PatternError(f"{pattern!r}: unterminated character class")
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ')' closing the group opened at `start`."""
+    depth = 0
+    i = start
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(pattern, i) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise PatternError(f"{pattern!r}: unbalanced parentheses")
+
+
+def text_alternatives(patterns: Iterable[str]) -> list[str]:
+    return sorted({portable(p) for p in patterns})
+
+
+def relevance_pattern(knowledge: Knowledge) -> str:
+    """The one regular expression (case-insensitive) a line must match to be read further."""
+    codes = "|".join(code_alternatives(knowledge))
+    texts = text_alternatives(p.pattern for p, _ in knowledge.text_patterns)
+    parts = [ESCAPED_OR_NON_ASCII, FINDING_SYSTEM, f"{_CODE_KEY}(?:{codes})"]
+    parts.extend(f"(?:{t})" for t in texts)
+    return "(?i)" + "|".join(parts)
