@@ -39,6 +39,7 @@ unit: sync system-deps
 bench: sync
 	$(BIN)/python bench/bench_evaluate.py
 	$(BIN)/python bench/bench_app.py
+	$(BIN)/python bench/bench_cdshooks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ and coverage prefetch the service does not ask for) and the CDS Hooks order-sele
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,16 @@ PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")
 
 
 def crd_prefetch(prefetch: dict[str, Any]) -> dict[str, Any]:
-    """Extra prefetch keys as a Da Vinci CRD client sends them (not asked for by us)."""
+    """The prefetch as a Da Vinci CRD client sends it: references as absolute URLs on the EHR's
+    FHIR server, and extra keys the service did not ask for (encounter with _include, coverage)."""
+    prefetch = copy.deepcopy(prefetch)
+    patient_id = prefetch["patient"]["id"]
+    for value in prefetch.values():
+        for entry in value.get("entry", []):
+            resource = entry["resource"]
+            for key in ("subject", "patient"):
+                if key in resource:
+                    resource[key] = {"reference": f"http://example.org/fhir/Patient/{patient_id}"}
     encounter = {
         "resourceType": "Encounter",
         "id": "987",

@@ -142,6 +142,10 @@ def test_412_without_prefetch_and_without_fhir_server(make_cds: Callable[..., Cd
     prefetch["conditions"] = {"resourceType": "OperationOutcome", "issue": []}
     failed = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
     assert failed.status_code == 412
+    # So does a value that is not a FHIR resource.
+    prefetch["conditions"] = "Condition?patient=1"
+    malformed = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
+    assert malformed.status_code == 412 and "conditions" in malformed.text
 
 
 def test_412_when_the_patient_is_not_in_the_data(make_cds: Callable[..., Cds]) -> None:

@@ -2,8 +2,9 @@
 
 For each prefetch key (`discovery.PREFETCH`):
 - a resource or a searchset Bundle in `prefetch` is used as given; `null` means "no data";
-- a key left out, or holding an OperationOutcome (the client's prefetch failed), is read from
-  `fhirServer` with the `fhirAuthorization` bearer token;
+- a key left out, or holding an OperationOutcome (the client's prefetch failed) or anything
+  that is not a FHIR resource, is read from `fhirServer` with the `fhirAuthorization` bearer
+  token;
 - a searchset with a `next` link is completed from `fhirServer` the same way (incomplete data could
   hide a caution).
 When something is needed and cannot be read (no `fhirServer`/token, an error, a timeout),
@@ -76,6 +77,18 @@ def query_for(key: str, patient_id: str) -> str:
 
 def _is_outcome(value: object) -> bool:
     return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
+
+
+def _usable(value: object) -> bool:
+    """A prefetch value we can use: null ("no data") or a resource other than an
+    OperationOutcome. Anything else (a failed prefetch, a malformed value) must be fetched."""
+    if value is None:
+        return True
+    return (
+        isinstance(value, Mapping)
+        and isinstance(value.get("resourceType"), str)
+        and not _is_outcome(value)
+    )
 
 
 def _next_link(bundle: Mapping[str, Any]) -> str | None:
@@ -173,10 +186,10 @@ async def gather(
     to_fetch: list[str] = []
     to_complete: dict[str, object] = {}
     for key in PREFETCH:
-        if key not in prefetch or _is_outcome(prefetch[key]):
+        value = prefetch.get(key)
+        if key not in prefetch or not _usable(value):
             to_fetch.append(key)
             continue
-        value = prefetch[key]
         given[key] = _resources(value)
         if isinstance(value, Mapping) and _next_link(value) is not None:
             to_complete[key] = value

@@ -9,6 +9,7 @@ A `manifest.json` beside them is not needed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -50,12 +51,35 @@ class Export:
     def size(self) -> int:
         return sum(f.size for f in self.files)
 
+    def ranks(self) -> FileRanks:
+        return FileRanks(dict(self._ranks))
+
     def rank_of(self, location: str) -> int:
         """A file's rank from the path or URI an engine reports for it."""
         return self._ranks[_plain_path(location)]
 
     def file_of(self, location: str) -> ExportFile:
         return self.files[self.rank_of(location)]
+
+
+class FileRanks(Mapping[str, int]):
+    """File location (a path, or a URI as Spark reports it) -> rank in export order."""
+
+    def __init__(self, ranks: dict[str, int]) -> None:
+        self._ranks = ranks  # resolved plain path -> rank
+        self._seen: dict[str, int] = {}
+
+    def __getitem__(self, location: str) -> int:
+        rank = self._seen.get(location)
+        if rank is None:
+            rank = self._seen[location] = self._ranks[_plain_path(location)]
+        return rank
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ranks)
+
+    def __len__(self) -> int:
+        return len(self._ranks)
 
 
 def _plain_path(location: str) -> str:

@@ -19,9 +19,10 @@ no Patient); `kept`. Only `patient` and `kept` lines are carried (`resources`); 
 counted (`n`) per file and resource type, so one pass over the data gives both the patients and
 the counts of the summary.
 
-The expression is compiled to SQL for DuckDB or Spark (`to_sql`). The only function it needs that
-Ibis does not translate is `get_json_object(json, path)` (a string, or null when the JSON is
-invalid or the path is missing): Spark has it; the DuckDB engine defines it as a macro.
+The expression is compiled to SQL for DuckDB or Spark (`to_sql`). It needs one function that Ibis
+does not translate, and each engine defines them in its own SQL: `hs_resource_head(line)`, the
+line parsed once into the strings at `HEAD_PATHS` (null when the line is not JSON; DuckDB
+`json_extract_string`, Spark `from_json`), and `hs_octets(text)`, a string's length in bytes.
 """
 
 from __future__ import annotations
@@ -43,11 +44,34 @@ PATIENT_REFERENCE = r"^(?:.*/)?Patient/([^/]+)(?:/_history/[^/]*)?$"
 URN_REFERENCE = r"^urn:uuid:([A-Za-z0-9\-.]{1,64})$"
 
 
-def _get_json_object(doc: str, path: str) -> str:  # the signature Ibis reads
-    raise NotImplementedError  # pragma: no cover - a SQL builtin, never called in Python
+# The head of a resource: what the engine reads of every line, in one parse, as strings (an
+# object's value comes back as its JSON text). The relevance pattern is matched against the
+# object-valued ones: the builders read codes and texts only there (`relevance.py`).
+HEAD_PATHS: tuple[str, ...] = (
+    "$.resourceType",
+    "$.id",
+    "$.subject.reference",
+    "$.patient.reference",
+    "$.code",
+    "$.medicationCodeableConcept",
+    "$.medicationReference",
+    "$.contained",
+    "$.conclusionCode",
+)
+CODED = HEAD_PATHS[4:]
+_RTYPE, _ID, _SUBJECT, _PATIENT = range(4)
 
 
-json_text: Any = ibis.udf.scalar.builtin(_get_json_object, name="get_json_object")
+def _resource_head(line: str) -> list[str]:  # Ibis reads the signature; the engines define it
+    raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
+
+
+def _octets(text: str) -> int:
+    raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
+
+
+resource_head: Any = ibis.udf.scalar.builtin(_resource_head, name="hs_resource_head")
+octets: Any = ibis.udf.scalar.builtin(_octets, name="hs_octets")
 
 
 def lines_table() -> Any:
@@ -57,21 +81,29 @@ def lines_table() -> Any:
 def extraction(lines: Any, relevance: str) -> Any:
     """Classify every line, key the ones that matter by patient, group them per patient."""
     line = lines.line
-    rtype = json_text(line, "$.resourceType").strip()
-    classified = lines.mutate(rtype=rtype, relevant=line.re_search(relevance))
-    reference = ibis.cases(
-        (classified.rtype == "AllergyIntolerance", json_text(line, "$.patient.reference")),
-        else_=json_text(line, "$.subject.reference"),
-    ).strip()
-    referenced = ibis.coalesce(
-        reference.re_extract(PATIENT_REFERENCE, 1).nullif(""),
-        reference.re_extract(URN_REFERENCE, 1).nullif(""),
+    parsed = lines.mutate(parsed=resource_head(line))
+    head = parsed.parsed
+    coded = ibis.literal("").concat(
+        *(head[HEAD_PATHS.index(path)].fill_null("") for path in CODED)
     )
-    own_id = json_text(line, "$.id").strip().nullif("")
+    escaped = coded.contains("\\") | (coded.length() != octets(coded))
+    rtype = head[_RTYPE].strip()
+    classified = parsed.mutate(
+        rtype=rtype,
+        relevant=escaped | coded.re_search(relevance),
+        reference=ibis.cases(
+            (rtype == "AllergyIntolerance", head[_PATIENT]), else_=head[_SUBJECT]
+        ).strip(),
+        own_id=head[_ID].strip().nullif(""),
+    )
+    referenced = ibis.coalesce(
+        classified.reference.re_extract(PATIENT_REFERENCE, 1).nullif(""),
+        classified.reference.re_extract(URN_REFERENCE, 1).nullif(""),
+    )
     read = classified.rtype.isin(READ_TYPES)
     classified = classified.mutate(
         patient=ibis.cases(
-            (classified.rtype == "Patient", own_id),
+            (classified.rtype == "Patient", classified.own_id),
             (read & classified.relevant, referenced),
             else_=ibis.null("string"),
         )

@@ -1,24 +1,27 @@
-"""Which NDJSON lines can matter to an assessment: one regular expression, from the knowledge base.
+"""Which resources can matter to an assessment: one regular expression, from the knowledge base.
 
 The engine decides only what to *keep*; the exact reading (codes, text, dates, statuses) is done
-afterwards by the same builders and the same `evaluate` as `assess`. So the pattern must keep
-every line that could change an assessment, and may keep more. The engine reads a resource only
-through (a) its codings' codes, matched by the knowledge base's value sets (exact or prefix, ICD-10-
-CM codes normalised: upper case, dot after the category); (b) the project's finding code system;
-(c) text (a concept's text, a coding's display, a medicine's name) searched with the value sets'
-patterns. A line is kept when it contains
+afterwards by the same builders and the same `evaluate` as `assess`. So the test must keep every
+resource that could change an assessment, and may keep more. The builders read a resource's codes
+and texts only from `code`, `medicationCodeableConcept`, `medicationReference`, `contained` and
+`conclusionCode` (`hosentinel.fhir.builders`); the engine hands those elements over as JSON text
+(`extraction.CODED`). The knowledge base then matches (a) codings' codes against its value sets
+(exact or prefix; ICD-10-CM codes normalised: upper case, dot after the category); (b) the
+project's finding code system; (c) texts (a concept's text, a coding's display, a medicine's
+name) against the value sets' patterns. The elements' text must therefore contain
 
 * a `"code": "<value>"` whose value starts like a known code (in any code system, case and the
-  ICD-10-CM dot ignored);
-* the finding code system's URI (any case);
-* a match of any value-set text pattern, made portable (lookarounds and anchors removed, which only
+  ICD-10-CM dot ignored); or
+* the finding code system's URI (any case); or
+* a match of a value-set text pattern, made portable (lookarounds and anchors removed, which only
   widens it);
-* a backslash or any non-ASCII character. Then JSON escapes or Unicode case folding could hide a
-  match from the raw text, so the line is kept and read exactly.
 
-In a pure-ASCII line without escapes, every string value appears as itself, and ASCII matching is
-the same in Python `re`, RE2 (DuckDB) and `java.util.regex` (Spark): so the pattern keeps every line
-the knowledge base can match. It is written in the syntax those three share.
+or else (`extraction.py`) a backslash or a non-ASCII character: then JSON escapes or Unicode case
+folding could hide a match from the raw text, so the resource is kept and read exactly.
+
+In pure-ASCII JSON text without escapes, every string value appears as itself, and ASCII matching
+is the same in Python `re`, RE2 (DuckDB) and `java.util.regex` (Spark): so the pattern keeps every
+resource the knowledge base can match. It is written in the syntax those three share.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from collections.abc import Iterable
 from hosentinel.knowledge.loader import Knowledge
 
 FINDING_SYSTEM = r"hosentinel\.org/fhir/codesystem/finding"
-ESCAPED_OR_NON_ASCII = r"\\|[^\x00-\x7f]"
 _CODE_KEY = r'"code"\s*:\s*"\s*'
 
 
@@ -139,9 +141,9 @@ def text_alternatives(patterns: Iterable[str]) -> list[str]:
 
 
 def relevance_pattern(knowledge: Knowledge) -> str:
-    """The one regular expression (case-insensitive) a line must match to be read further."""
+    """The one regular expression (case-insensitive) a resource's coded elements must match."""
     codes = "|".join(code_alternatives(knowledge))
     texts = text_alternatives(p.pattern for p, _ in knowledge.text_patterns)
-    parts = [ESCAPED_OR_NON_ASCII, FINDING_SYSTEM, f"{_CODE_KEY}(?:{codes})"]
+    parts = [FINDING_SYSTEM, f"{_CODE_KEY}(?:{codes})"]
     parts.extend(f"(?:{t})" for t in texts)
     return "(?i)" + "|".join(parts)
