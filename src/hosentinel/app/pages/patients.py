@@ -34,6 +34,7 @@ from hosentinel.app.deps import (
     require,
 )
 from hosentinel.app.errors import NotFound
+from hosentinel.app.pages.alerts import alert_context
 from hosentinel.app.patient_view import KnowledgeView, alp_chart, fmt_value, rom_chart, timeline
 from hosentinel.app.services import assess, assess_many, worklist_row
 from hosentinel.app.templating import render
@@ -93,6 +94,8 @@ def patient_page(
         "today": config.current_date(),
         "saved": request.query_params.get("saved"),
     }
+    if viewer.role in ALERT_ROLES:
+        context.update(alert_context(db, patient.id))
     return render(request, "patient.html", context)
 
 
