@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cdskit import BASE, ISSUER, Cds, Keys
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cdshooks.cdskit import BASE, ISSUER, Cds, Keys
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
 from hosentinel.cdshooks.api import install

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from cdskit import OSEL, OSIGN, PV, Cds, assert_no_null_or_empty
+from cdshooks.cdskit import OSEL, OSIGN, PV, Cds, assert_no_null_or_empty
 
 
 def test_discovery_lists_the_three_hooks_with_prefetch(make_cds: Callable[..., Cds]) -> None:

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cdskit import (
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from cdshooks.cdskit import (
     OSIGN,
     PV,
     Cds,
@@ -17,9 +20,6 @@ from cdskit import (
     medication_request,
     prefetch_for,
 )
-from fastapi.testclient import TestClient
-from sqlalchemy import select
-
 from hosentinel.store import models as m
 
 PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from cdskit import PREFETCH_TYPES, PV, Cds, demo, hook_request, prefetch_for, resources_of
+
+from cdshooks.cdskit import PREFETCH_TYPES, PV, Cds, demo, hook_request, prefetch_for, resources_of
 
 FHIR = "https://ehr.example.com/fhir"
 TOKEN = "opaque-access-token-5f2c9b"

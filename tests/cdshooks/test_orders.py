@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cdskit import (
+
+from cdshooks.cdskit import (
     OSEL,
     OSIGN,
     Cds,

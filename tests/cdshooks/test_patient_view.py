@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from cdskit import (
+from sqlalchemy import select
+
+from cdshooks.cdskit import (
     BASE,
     PV,
     Cds,
@@ -20,8 +22,6 @@ from cdskit import (
     sign,
     url,
 )
-from sqlalchemy import select
-
 from hosentinel.store import models as m
 
 

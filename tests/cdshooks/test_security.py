@@ -16,7 +16,10 @@ from pathlib import Path
 
 import jwt
 import pytest
-from cdskit import (
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from cdshooks.cdskit import (
     BASE,
     ES_KID,
     ISSUER,
@@ -30,9 +33,6 @@ from cdskit import (
     sign,
     url,
 )
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from hosentinel.cdshooks.api import install
 from hosentinel.cdshooks.security import (
     ConfigError,

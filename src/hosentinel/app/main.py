@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -19,6 +20,13 @@ from hosentinel.store.migrate import upgrade
 HERE = Path(__file__).parent
 
 
+@cache
+def shared_templates() -> Jinja2Templates:
+    """One Jinja environment per process: its compiled-template cache then serves every app
+    instance (tests build many apps; compiling the templates again for each is slow)."""
+    return Jinja2Templates(directory=HERE / "templates")
+
+
 def create_app(config: AppConfig) -> FastAPI:
     engine = make_engine(config.database_url)
     upgrade(engine)
@@ -30,7 +38,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.knowledge = default_knowledge()
     app.state.assessments = AssessmentCache()
-    templates = Jinja2Templates(directory=HERE / "templates")
+    templates = shared_templates()
     templates.env.globals["release"] = app.state.knowledge.release
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
