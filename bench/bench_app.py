@@ -79,7 +79,7 @@ class ServerTimer:
 def sign_in(client: TestClient, username: str) -> str:
     response = client.post("/login", data={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text[:300]
-    page = response.text
+    page = str(response.text)
     marker = 'name="csrf_token" value="'
     start = page.index(marker) + len(marker)
     return page[start : page.index('"', start)]

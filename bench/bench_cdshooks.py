@@ -6,7 +6,8 @@ demo patient 03's as-of date (complete SCI, right hip signs), then drives
 `POST /cds-services/ho-sentinel-patient-view` with prefetch from 16 concurrent keep-alive
 clients and prints p50/p95/p99 of the wall time per call, seen by the client.
 
-Every call is complete: a fresh ES384 JWT (signed before the clock starts, as an EHR would),
+Every call is complete: a fresh JWT (ES384, or RS384 with --alg; signed before the clock starts,
+as an EHR would),
 JWT verification and replay check, the prefetch read into a FHIR Bundle, the assessment, the
 card, one audit row committed to the database, the JSON answer. The client is a minimal HTTP/1.1
 client on asyncio streams with every request built beforehand, so that its own CPU use disturbs
@@ -23,7 +24,8 @@ Besides wall times, the server process's CPU time per call is printed (from /pro
 process and 16 clients always waiting, a call's latency is about 16 x that figure.
 
 Options: --requests N (timed calls per workload, default 2000), --concurrency N (default 16),
---warmup N, --strict (exit 1 when the `same chart` p95 misses 50 ms or a call fails).
+--warmup N, --alg ES384|RS384 (default ES384, the sandbox's; Epic signs RS384 by default),
+--strict (exit 1 when the `same chart` p95 misses 50 ms or a call fails).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from typing import Any
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hosentinel.demo.catalog import load_catalog
 
@@ -127,13 +129,24 @@ def prefetch_body(resources: list[dict[str, Any]], patient_id: str) -> bytes:
     return json.dumps(body).encode()
 
 
-def tokens(key: ec.EllipticCurvePrivateKey, aud: str, count: int) -> list[str]:
+def signing_key(alg: str) -> tuple[Any, dict[str, Any]]:
+    """A private key for `alg` (ES384 or RS384) and its public JWK."""
+    if alg == "ES384":
+        key: Any = ec.generate_private_key(ec.SECP384R1())
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    else:
+        key = rsa.generate_private_key(65537, 2048)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return key, jwk | {"kid": KID, "use": "sig", "alg": alg}
+
+
+def tokens(key: Any, alg: str, aud: str, count: int) -> list[str]:
     now = int(time.time())
     return [
         jwt.encode(
             {"iss": ISSUER, "aud": aud, "exp": now + 900, "iat": now, "jti": str(uuid.uuid4())},
             key,
-            algorithm="ES384",
+            algorithm=alg,
             headers={"kid": KID, "typ": "JWT"},
         )
         for _ in range(count)
@@ -202,9 +215,7 @@ def run(args: argparse.Namespace) -> list[Result]:
     entry = next(e for e in load_catalog() if e.file == DEMO_FILE)
     resources = [e["resource"] for e in json.loads(entry.path.read_bytes())["entry"]]
     patient_id = next(r["id"] for r in resources if r["resourceType"] == "Patient")
-    key = ec.generate_private_key(ec.SECP384R1())
-    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
-    jwk |= {"kid": KID, "use": "sig", "alg": "ES384"}
+    key, jwk = signing_key(args.alg)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     url = f"/cds-services/{SERVICE}"
@@ -236,7 +247,7 @@ def run(args: argparse.Namespace) -> list[Result]:
         try:
             wait_ready(base, process)
             for workload in workloads:
-                signed = tokens(key, base + url, total)
+                signed = tokens(key, args.alg, base + url, total)
                 requests = [
                     raw_request(port, url, body, token)
                     for body, token in zip(workload.bodies, signed, strict=True)
@@ -259,14 +270,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--alg", choices=("ES384", "RS384"), default="ES384")
     parser.add_argument("--strict", action="store_true")
     args = parser.parse_args(argv)
     results = run(args)
     load = os.getloadavg()[0]
     print(
         f"CDS Hooks patient-view with prefetch: {args.concurrency} concurrent clients on "
-        f"loopback, one uvicorn process, {os.cpu_count()} CPUs (load average {load:.1f}), "
-        f"demo patient {DEMO_FILE}"
+        f"loopback, {args.alg} JWTs, one uvicorn process, {os.cpu_count()} CPUs (load average "
+        f"{load:.1f} at the end), demo patient {DEMO_FILE}"
     )
     print(
         f"{'workload':<12} {'calls':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "

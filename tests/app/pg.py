@@ -193,7 +193,7 @@ class PostgresServer:
     def execute(self, sql: str, database: str = "postgres") -> None:
         """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
         with psycopg.connect(self.dsn(database), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def create_database(self, name: str, template: str | None = None) -> str:
         clause = f" TEMPLATE {template}" if template else ""

@@ -57,3 +57,11 @@ def test_security_headers(app: FastAPI) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_filtering_by_htmx_marks_the_current_filter(signed_in: Callable[[str], SignedIn]) -> None:
+    client = signed_in("physiatrist").client
+    partial = client.get("/?show=suspected", headers={"HX-Request": "true"}).text
+    assert "<html" not in partial
+    assert 'aria-current="true" class="current">suspected</a>' in partial
+    assert 'aria-current="true" class="current">all</a>' not in partial

@@ -16,14 +16,18 @@ one collection Bundle and read it with `read_bundle`; `evaluate` it as of the ap
 app's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
 chart opened again, or order-select firing at each selection, costs no new assessment); build the
 cards; remember them for feedback; write one audit entry (who called, which patient, which
-cards). Nothing is stored about the patient's data; the FHIR token is never kept.
+cards), committed before the answer is sent (`AuditWriter`: one thread commits the entries of
+concurrent calls together). Nothing is stored about the patient's data; the FHIR token is never
+kept. The engine and card work is pure CPU and runs on the event loop; database work never does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
@@ -36,6 +40,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from sqlalchemy import orm
 from starlette.concurrency import run_in_threadpool
 
 from hosentinel.app.audit import audit
@@ -107,12 +112,79 @@ class AssessmentMemo:
                 self._items.popitem(last=False)
 
 
+class AuditWriter:
+    """The audit entries of CDS service calls, committed in groups by one thread.
+
+    A call waits until its own entry is committed (nothing is answered before its audit is
+    durable), but calls arriving together share one transaction instead of each paying for a
+    commit and a hop to the thread pool."""
+
+    def __init__(self, sessionmaker: orm.sessionmaker[orm.Session]) -> None:
+        self._sessionmaker = sessionmaker
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def write(self, what: str, patient_id: str) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queue.put(_Pending(what, patient_id, loop, done))
+        self._start()
+        await done
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="cds-hooks-audit", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            error: BaseException | None = None
+            try:
+                with self._sessionmaker.begin() as session:
+                    for item in batch:
+                        audit(session, None, "cds-hooks", item.what, item.patient_id)
+            except Exception as exc:
+                log.exception("CDS Hooks audit entries could not be written")
+                error = exc
+            for item in batch:
+                item.loop.call_soon_threadsafe(_settle, item.done, error)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    what: str
+    patient_id: str
+    loop: asyncio.AbstractEventLoop
+    done: asyncio.Future[None]
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
 @dataclass
 class CdsHooksState:
     """Per app: trusted issuers, the replay cache, issued cards, memoised assessments, and the
     HTTP client for reading clients' FHIR servers."""
 
     trust: security.TrustStore
+    audit: AuditWriter
     replay: security.ReplayCache = field(default_factory=security.ReplayCache)
     cards: CardRegistry = field(default_factory=CardRegistry)
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
@@ -147,7 +219,9 @@ def install(
     except security.ConfigError as exc:
         log.error("CDS Hooks disabled (every call refused): %s", exc)
         trust = security.TrustStore()
-    state = CdsHooksState(trust=trust, transport=transport)
+    state = CdsHooksState(
+        trust=trust, audit=AuditWriter(app.state.sessionmaker), transport=transport
+    )
     app.state.cds_hooks = state
     return state
 
@@ -314,9 +388,8 @@ def _answer(
     service: Service,
     call: HookCall,
     bundle: dict[str, Any],
-    caller: security.Caller,
 ) -> list[IssuedCard]:
-    """The synchronous part of a call (engine and database), run in the thread pool."""
+    """The cards of a call (CPU only: the engine on a memo miss, the cards)."""
     config: AppConfig = request.app.state.config
     knowledge: Knowledge = request.app.state.knowledge
     memo = _assess(state, bundle, knowledge, config.current_date())
@@ -333,15 +406,6 @@ def _answer(
         orders = read_draft_orders(call.context.get("draftOrders"), knowledge, selections)
         cards = order_cards(memo.assessment, knowledge, orders, call.patient_id, base)
     state.cards.remember(service.id, call.patient_id, cards)
-    keys = ", ".join(c.alert_key for c in cards) or "no card"
-    with request.app.state.sessionmaker.begin() as session:
-        audit(
-            session,
-            None,
-            "cds-hooks",
-            f"{call.hook} from {caller.iss}: {keys}"[:200],
-            call.patient_id[:64],
-        )
     return cards
 
 
@@ -355,7 +419,9 @@ async def call_service(service_id: str, request: Request) -> Response:
     client = state.client() if call.access is not None and call.access.usable else None
     resources = await gather(call.prefetch, call.patient_id, call.access, client)
     bundle = collection_bundle(resources, call.patient_id)
-    cards = await run_in_threadpool(_answer, request, state, service, call, bundle, caller)
+    cards = _answer(request, state, service, call, bundle)
+    keys = ", ".join(c.alert_key for c in cards) or "no card"
+    await state.audit.write(f"{call.hook} from {caller.iss}: {keys}"[:200], call.patient_id[:64])
     return _json({"cards": [c.body for c in cards]})
 
 

@@ -13,6 +13,7 @@ batch of patients goes through the screener, in this process or in a pool of wor
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -27,7 +28,7 @@ from hosentinel.screening.extraction import HEAD_PATHS, to_sql
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import Screener, Tally
 
-MAX_LINE_BYTES = 256 * 1024 * 1024
+MAX_LINE_BYTES = 32 * 1024 * 1024
 GROUPS_PER_BATCH = 1024
 _DELIMITER = "\x01"
 
@@ -59,13 +60,14 @@ def lines_view(files: list[str]) -> str:
         f"FROM read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '{_DELIMITER}', "
         "quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n', "
         "filename = true, strict_mode = false, ignore_errors = true, store_rejects = true, "
-        f"max_line_size = {MAX_LINE_BYTES})"
+        f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {MAX_LINE_BYTES})"
     )
 
 
 def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]:
     import duckdb
 
+    pool = _pool(job, options.workers) if options.workers > 1 else None
     temp = options.temp_directory or Path(tempfile.mkdtemp(prefix="hosentinel-duckdb-"))
     con = duckdb.connect()
     try:
@@ -80,11 +82,19 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
             con.execute(statement)
         files = [str(f.path.resolve()) for f in job.export.files]
         con.execute(lines_view(files))
-        reader = _scan(con, to_sql(job.relevance, "duckdb"), progress)
-        yield from _screen(reader, job, options, progress)
+        batches = _scan(con, to_sql(job.relevance, "duckdb"), progress)
+        if pool is None:
+            screener = _screener(job)
+            for groups in batches:
+                yield screen_batch(screener, groups)
+                progress.screened(len(groups))
+        else:
+            yield from _in_pool(pool, batches, options.workers, progress)
         yield [], _rejects(con)
     finally:
         con.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if options.temp_directory is None:
             shutil.rmtree(temp, ignore_errors=True)
 
@@ -120,31 +130,36 @@ def _scan(con: Any, sql: str, progress: Progress) -> Iterator[list[dict[str, Any
             batch = None
 
 
-def _screen(
-    batches: Iterator[list[dict[str, Any]]], job: Job, options: DuckDBOptions, progress: Progress
+def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
+    """Worker processes, started (and warmed: knowledge loaded) before DuckDB starts its threads,
+    so that on Linux they can be forked from this process, already warm."""
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    pool = ProcessPoolExecutor(
+        workers, mp_context=get_context(method), initializer=_start_worker, initargs=(job,)
+    )
+    for warm in [pool.submit(_ready) for _ in range(workers)]:
+        warm.result()
+    return pool
+
+
+def _in_pool(
+    pool: ProcessPoolExecutor,
+    batches: Iterator[list[dict[str, Any]]],
+    workers: int,
+    progress: Progress,
 ) -> Iterator[Batch]:
-    if options.workers <= 1:
-        screener = _screener(job)
-        for groups in batches:
-            yield screen_batch(screener, groups)
-            progress.screened(len(groups))
-        return
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["hosentinel.screening.patients"])
-    with ProcessPoolExecutor(
-        options.workers, mp_context=context, initializer=_start_worker, initargs=(job,)
-    ) as pool:
-        pending: deque[tuple[Future[Batch], int]] = deque()
-        for groups in batches:
-            pending.append((pool.submit(_work, groups), len(groups)))
-            while len(pending) >= 2 * options.workers:
-                future, size = pending.popleft()
-                yield future.result()
-                progress.screened(size)
-        while pending:
+    """Batches through the pool, results in order, at most two batches per worker in flight."""
+    pending: deque[tuple[Future[Batch], int]] = deque()
+    for groups in batches:
+        pending.append((pool.submit(_work, groups), len(groups)))
+        while len(pending) >= 2 * workers:
             future, size = pending.popleft()
             yield future.result()
             progress.screened(size)
+    while pending:
+        future, size = pending.popleft()
+        yield future.result()
+        progress.screened(size)
 
 
 def _screener(job: Job) -> Screener:
@@ -158,6 +173,10 @@ _WORKER: dict[str, Screener] = {}
 
 def _start_worker(job: Job) -> None:
     _WORKER["screener"] = _screener(job)
+
+
+def _ready() -> bool:
+    return "screener" in _WORKER
 
 
 def _work(groups: list[dict[str, Any]]) -> Batch:

@@ -51,8 +51,12 @@ class Export:
     def size(self) -> int:
         return sum(f.size for f in self.files)
 
+    def rank_table(self) -> dict[str, int]:
+        """Resolved path of each file -> its rank."""
+        return dict(self._ranks)
+
     def ranks(self) -> FileRanks:
-        return FileRanks(dict(self._ranks))
+        return FileRanks(self.rank_table())
 
     def rank_of(self, location: str) -> int:
         """A file's rank from the path or URI an engine reports for it."""
@@ -83,7 +87,7 @@ class FileRanks(Mapping[str, int]):
 
 
 def _plain_path(location: str) -> str:
-    """"file:///x/y%20z.ndjson" (Spark) or "/x/y z.ndjson" (DuckDB) -> "/x/y z.ndjson"."""
+    """ "file:///x/y%20z.ndjson" (Spark) or "/x/y z.ndjson" (DuckDB) -> "/x/y z.ndjson"."""
     if location.startswith("file:"):
         location = unquote(urlparse(location).path)
     return str(Path(location).resolve())

@@ -83,9 +83,7 @@ def extraction(lines: Any, relevance: str) -> Any:
     line = lines.line
     parsed = lines.mutate(parsed=resource_head(line))
     head = parsed.parsed
-    coded = ibis.literal("").concat(
-        *(head[HEAD_PATHS.index(path)].fill_null("") for path in CODED)
-    )
+    coded = ibis.literal("").concat(*(head[HEAD_PATHS.index(path)].fill_null("") for path in CODED))
     escaped = coded.contains("\\") | (coded.length() != octets(coded))
     rtype = head[_RTYPE].strip()
     classified = parsed.mutate(

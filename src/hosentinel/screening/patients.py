@@ -60,7 +60,9 @@ class Row:
     risk_level: str
     phase: str
     suspicion: str
-    due: str  # "hip-left:2025-03-08 knee-left:2025-03-08": joint-side:date, as the engine lists them
+    due: (
+        str  # "hip-left:2025-03-08 knee-left:2025-03-08": joint-side:date, as the engine lists them
+    )
     recommendations: str  # recommendation ids, space-separated, in the engine's order
 
     def values(self) -> tuple[str, ...]:
@@ -80,7 +82,9 @@ def row_of(assessment: Assessment) -> Row:
         risk_level=assessment.risk.level,
         phase=assessment.surveillance.phase,
         suspicion=assessment.suspicion.level,
-        due=" ".join(f"{d.joint}-{d.side}:{d.due.isoformat()}" for d in assessment.surveillance.due),
+        due=" ".join(
+            f"{d.joint}-{d.side}:{d.due.isoformat()}" for d in assessment.surveillance.due
+        ),
         recommendations=" ".join(r.id for r in assessment.recommendations),
     )
 

@@ -157,7 +157,9 @@ def compile_story(story: Story) -> Template:
             number = foreign.setdefault(about, len(resources) + 1 + len(foreign))
             out[owner] = {"reference": f"Patient/@@{number}@@"}
         if _is_valid_fhir(out):
-            compiled.append(CompiledResource(out["resourceType"], _segments(orjson.dumps(out).decode())))
+            compiled.append(
+                CompiledResource(out["resourceType"], _segments(orjson.dumps(out).decode()))
+            )
     return Template(
         slug=story.slug,
         as_of=story.as_of,
@@ -341,9 +343,7 @@ def stroke_cognitive_deficit() -> Story:
     """Ischaemic stroke coded in ICD-10-CM and SNOMED CT on one entry, a memory deficit after it
     and new spasticity."""
     stroke = date(2025, 2, 24)
-    entry = condition(
-        "Cerebral infarction, unspecified", stroke, icd10="I63.9", snomed="230690007"
-    )
+    entry = condition("Cerebral infarction, unspecified", stroke, icd10="I63.9", snomed="230690007")
     return Story(
         "stroke-cognitive-deficit-dual-coded",
         after(stroke, 60),
@@ -391,7 +391,7 @@ def tbi_coma_sepsis_snomed() -> Story:
 
 
 def synthea_hip_and_ankle_fractures() -> Story:
-    """A fall: closed hip fracture and ankle fracture, SNOMED-coded, in a woman with osteoporosis."""
+    """A fall: closed hip and ankle fractures, SNOMED-coded, in a woman with osteoporosis."""
     fall = date(2025, 6, 3)
     return Story(
         "synthea-hip-ankle-fracture-osteoporosis",

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -190,7 +190,9 @@ class _Patient:
         return {
             "resourceType": "Patient",
             "id": self.id,
-            "meta": {"tag": [{"system": ACT_REASON, "code": "HTEST", "display": "test health data"}]},
+            "meta": {
+                "tag": [{"system": ACT_REASON, "code": "HTEST", "display": "test health data"}]
+            },
             "identifier": [
                 {
                     "type": {
@@ -209,7 +211,11 @@ class _Patient:
             ],
             "name": [{"use": "official", "family": family, "given": [given]}],
             "telecom": [
-                {"system": "phone", "value": f"555-{rng.randrange(1000):03d}-{rng.randrange(10000):04d}", "use": "home"}
+                {
+                    "system": "phone",
+                    "value": f"555-{rng.randrange(1000):03d}-{rng.randrange(10000):04d}",
+                    "use": "home",
+                }
             ],
             "gender": gender,
             "birthDate": born.isoformat(),
@@ -226,7 +232,9 @@ class _Patient:
 
     def _everyday_record(self, born: date) -> None:
         rng = self.rng
-        start = max(born + timedelta(days=18 * 365), self.as_of - timedelta(days=HISTORY_YEARS * 365))
+        start = max(
+            born + timedelta(days=18 * 365), self.as_of - timedelta(days=HISTORY_YEARS * 365)
+        )
         visits = sorted(self.day_within(start, self.as_of) for _ in range(rng.randint(3, 8)))
         style = rng.choice(("icd10", "snomed", "both"))
         chronic = [p for p in v.PROBLEMS if p.chronic]
@@ -277,7 +285,9 @@ class _Patient:
                     "coding": [
                         {
                             "system": CONDITION_CATEGORY,
-                            "code": "problem-list-item" if problem.chronic else "encounter-diagnosis",
+                            "code": "problem-list-item"
+                            if problem.chronic
+                            else "encounter-diagnosis",
                         }
                     ]
                 }
@@ -471,8 +481,8 @@ class _TypeWriter:
         self.max_lines = max(options.max_lines, 1)
         self.files: list[OutputFile] = []
         self.count = 0
-        self.raw: IO[bytes] | None = None
-        self.stream: IO[bytes] | None = None
+        self.raw: BinaryIO | None = None
+        self.stream: BinaryIO | gzip.GzipFile | None = None
         self.buffer: list[bytes] = []
         self.buffered = 0
 
@@ -480,7 +490,7 @@ class _TypeWriter:
         suffix = ".ndjson.gz" if self.gzip else ".ndjson"
         return self.out / f"{self.rtype}.{len(self.files):03d}{suffix}"
 
-    def _open(self) -> IO[bytes]:
+    def _open(self) -> None:
         self.raw = self._path().open("wb")
         if self.gzip:
             self.stream = gzip.GzipFile(
@@ -488,7 +498,6 @@ class _TypeWriter:
             )
         else:
             self.stream = self.raw
-        return self.stream
 
     def write(self, line: bytes) -> None:
         if self.stream is None:

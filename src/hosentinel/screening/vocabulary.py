@@ -88,9 +88,18 @@ VITALS: tuple[Measure, ...] = (
     Measure("29463-7", "Body Weight", 52, 118, "kg", 1),
     Measure("8302-2", "Body Height", 150, 192, "cm", 1),
     Measure("39156-5", "Body mass index (BMI) [Ratio]", 19, 36, "kg/m2", 2),
-    Measure("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", 0, 4, "{score}", 0),
+    Measure(
+        "72514-3",
+        "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+        0,
+        4,
+        "{score}",
+        0,
+    ),
 )
-BLOOD_PRESSURE = Code("http://loinc.org", "85354-9", "Blood pressure panel with all children optional")
+BLOOD_PRESSURE = Code(
+    "http://loinc.org", "85354-9", "Blood pressure panel with all children optional"
+)
 SYSTOLIC = Measure("8480-6", "Systolic Blood Pressure", 104, 150, "mm[Hg]", 0)
 DIASTOLIC = Measure("8462-4", "Diastolic Blood Pressure", 62, 94, "mm[Hg]", 0)
 
