@@ -51,8 +51,11 @@ def load_records(session: Session, patients: list[m.Patient]) -> dict[str, r.Pat
         grouped: dict[str, list[Any]] = {pid: [] for pid in ids}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            query = select(table).where(table.patient_id.in_(chunk)).order_by(table.id)
-            for row in session.scalars(query):
+            # Plain rows, not ORM objects: a year of exams is thousands of rows, and building
+            # tracked ORM instances for them dominated the patient page's time.
+            columns = table.__table__
+            query = select(columns).where(columns.c.patient_id.in_(chunk)).order_by(columns.c.id)
+            for row in session.execute(query):
                 grouped[row.patient_id].append(row)
         by_table[table] = grouped
     return {p.id: _record(p, {t: g[p.id] for t, g in by_table.items()}) for p in patients}
