@@ -158,7 +158,10 @@ class AuditWriter:
                 log.exception("CDS Hooks audit entries could not be written")
                 error = exc
             for item in batch:
-                item.loop.call_soon_threadsafe(_settle, item.done, error)
+                try:
+                    item.loop.call_soon_threadsafe(_settle, item.done, error)
+                except RuntimeError:  # the caller's event loop is gone (process shutting down)
+                    continue
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,12 @@ KIND_WORDS = {
     "arthroplasty": "joint replacement",
     "blast": "blast injury",
 }
+OPTION_WORDS = {
+    "nsaid-indomethacin": "an NSAID",
+    "alendronate": "a bisphosphonate",
+    "etidronate": "a bisphosphonate",
+    "radiation-prophylaxis": "a radiation course",
+}
 PRIORITY_WORDS = {"urgent": "Urgent", "soon": "Soon", "routine": "Routine"}
 CAUTION_WORDS = {"contraindicated": "Contraindicated", "caution": "Caution"}
 MAX_RECOMMENDATIONS = 6
@@ -134,7 +140,9 @@ def fit_summary(parts: Sequence[str], limit: int = SUMMARY_LIMIT) -> str:
 
 
 def _site(joint: str | None, side: str | None) -> str:
-    return " ".join(p for p in (side, joint) if p) or "site not stated"
+    if joint is None:
+        return f"{side} side, joint not stated" if side else "site not stated"
+    return f"{side} {joint}" if side else joint
 
 
 def _day(value: date) -> str:
@@ -389,9 +397,13 @@ def _drug_card(
     summary = next((c for c in candidates if len(c) < SUMMARY_LIMIT), None) or fit_summary(
         [candidates[-1].rstrip(".")]
     )
-    title = _option_title(knowledge, option)
+    what = OPTION_WORDS.get(option, _option_title(knowledge, option))
     verdict = "contraindicated" if contraindicated else "to be used with caution"
-    lines = [f"**{title}** is {verdict} for this patient. Draft order: {md(order.name)}.", ""]
+    lines = [
+        f"Draft order: {md(order.name)}, {what}. For this patient it is **{verdict}** "
+        f"(HO Sentinel's cautions for {_option_title(knowledge, option)}):",
+        "",
+    ]
     for c in ordered:
         lines.append(
             f"- **{CAUTION_WORDS[c.level]}** ({md(c.reason)}): {md(c.summary)} "

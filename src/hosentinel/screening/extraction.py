@@ -22,7 +22,9 @@ the counts of the summary.
 The expression is compiled to SQL for DuckDB or Spark (`to_sql`). It needs one function that Ibis
 does not translate, and each engine defines them in its own SQL: `hs_resource_head(line)`, the
 line parsed once into the strings at `HEAD_PATHS` (null when the line is not JSON; DuckDB
-`json_extract_string`, Spark `from_json`), and `hs_octets(text)`, a string's length in bytes.
+`json_extract_string`, Spark `from_json`); `hs_octets(text)`, a string's length in bytes; and
+`hs_valid_text(line)`, false for a line that is not UTF-8 (Spark reads such a line with
+replacement characters; DuckDB's reader rejects it before the query, see `duckdb_engine.py`).
 """
 
 from __future__ import annotations
@@ -70,8 +72,13 @@ def _octets(text: str) -> int:
     raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
 
 
+def _valid_text(line: str) -> bool:
+    raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
+
+
 resource_head: Any = ibis.udf.scalar.builtin(_resource_head, name="hs_resource_head")
 octets: Any = ibis.udf.scalar.builtin(_octets, name="hs_octets")
+valid_text: Any = ibis.udf.scalar.builtin(_valid_text, name="hs_valid_text")
 
 
 def lines_table() -> Any:
@@ -106,7 +113,7 @@ def extraction(lines: Any, relevance: str) -> Any:
             else_=ibis.null("string"),
         )
     )
-    known = classified.rtype.notnull() & (classified.rtype != "")
+    known = classified.rtype.notnull() & (classified.rtype != "") & valid_text(line)
     status = ibis.cases(
         (known & (classified.rtype == "Patient") & classified.patient.notnull(), "patient"),
         (known & (classified.rtype == "Patient"), "unassigned"),

@@ -70,6 +70,8 @@ def functions() -> list[str]:
         f"RETURN transform(array(from_json(line, '{schema}')), h -> array({', '.join(picks)}))[0]",
         "CREATE OR REPLACE TEMPORARY FUNCTION hs_octets(text STRING) RETURNS INT "
         "RETURN octet_length(text)",
+        "CREATE OR REPLACE TEMPORARY FUNCTION hs_valid_text(line STRING) RETURNS BOOLEAN "
+        "RETURN is_valid_utf8(line)",
     ]
 
 

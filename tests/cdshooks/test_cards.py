@@ -1,0 +1,81 @@
+"""Cards built directly from the demo patients' assessments (no HTTP): well-formed for every
+patient, summaries always under 140 characters, text from the record escaped for Markdown."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cdshooks.cdskit import assert_well_formed_card
+from hosentinel.cdshooks.cards import fit_summary, md, order_cards, patient_view_cards
+from hosentinel.cdshooks.orders import DraftOrder
+from hosentinel.core.engine import evaluate
+from hosentinel.demo.catalog import DemoPatient, load_catalog
+from hosentinel.fhir.importer import read_bundle
+from hosentinel.knowledge.loader import default_knowledge
+
+KNOWLEDGE = default_knowledge()
+CATALOG = load_catalog()
+BASE = "https://ho.example.org"
+
+
+@pytest.mark.parametrize("entry", CATALOG, ids=[e.file for e in CATALOG])
+def test_every_demo_patient_gets_well_formed_cards(entry: DemoPatient) -> None:
+    assessment = evaluate(read_bundle(entry.path.read_bytes(), KNOWLEDGE), KNOWLEDGE, entry.as_of)
+    patient_id = entry.patient.removeprefix("Patient/")
+    cards = patient_view_cards(assessment, KNOWLEDGE, patient_id, BASE)
+    quiet = {
+        "14-acetabular-orif-day-3.json",
+        "18-tha-ckd-egfr-28.json",
+        "27-no-index-event-knee-arthritis.json",
+    }
+    assert len(cards) == (0 if entry.file in quiet else 1)
+    for card in cards:
+        assert_well_formed_card(card.body)
+        assert card.alert_key == "cds:patient-view"
+        assert f"HO risk {assessment.risk.level}" in card.body["summary"]
+    orders = [
+        DraftOrder(
+            "MedicationRequest", "rx-1", "Ibuprofen 400 MG Oral Tablet", ("nsaid-indomethacin",)
+        ),
+        DraftOrder("MedicationRequest", "rx-2", "Alendronate 70 MG Oral Tablet", ("alendronate",)),
+        DraftOrder("ServiceRequest", "rt-1", "Radiotherapy", ("radiation-prophylaxis",)),
+    ]
+    warned = {
+        c.alert_key.split(":")[1]
+        for c in order_cards(assessment, KNOWLEDGE, orders, patient_id, BASE)
+    }
+    assert warned == {c.about for c in assessment.cautions} & {
+        "nsaid-indomethacin",
+        "alendronate",
+        "radiation-prophylaxis",
+    }
+    for card in order_cards(assessment, KNOWLEDGE, orders, patient_id, BASE):
+        assert_well_formed_card(card.body)
+        assert card.body["indicator"] == "warning"
+
+
+def test_summaries_stay_under_140_characters() -> None:
+    long = "a very long part " * 20
+    assert len(fit_summary([long])) < 140
+    assert fit_summary(["HO probable at right hip", long, "HO risk high"]) == (
+        "HO probable at right hip; HO risk high."
+    )
+    assert fit_summary(["x" * 139]).endswith("….")
+
+
+def test_record_text_is_escaped_for_markdown() -> None:
+    assert md("<script>alert(1)</script> *bold* [link](x)") == (
+        "\\<script\\>alert(1)\\</script\\> \\*bold\\* \\[link\\](x)"
+    )
+    assert md("line one\nline two") == "line one line two"
+
+
+def test_no_bone_scan_card_without_an_index_event() -> None:
+    entry = next(e for e in CATALOG if e.file.startswith("27-"))
+    assessment = evaluate(
+        read_bundle(entry.path.read_bytes(), KNOWLEDGE), KNOWLEDGE, date(2025, 8, 12)
+    )
+    xray = DraftOrder("ServiceRequest", "xr", "XR knee", radiograph=True, for_ho=True)
+    assert order_cards(assessment, KNOWLEDGE, [xray], "p", BASE) == []
