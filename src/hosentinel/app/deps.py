@@ -20,13 +20,15 @@ ALERT_ROLES = ("physiatrist", "nurse", "unit-lead")
 
 def get_db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, before the response is
-    sent; rolled back on any error. Services never commit."""
+    sent (scope="function" below; FastAPI's default runs this exit code after the response, which
+    would acknowledge writes not yet committed); rolled back on any error. Services never
+    commit."""
     factory = request.app.state.sessionmaker
     with factory() as session, session.begin():
         yield session
 
 
-Db = Annotated[Session, Depends(get_db)]
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def get_config(request: Request) -> AppConfig:

@@ -2,12 +2,19 @@
 
 DuckDB reads the files itself (gzip by suffix, several threads), one line per row: the lines view
 is `read_csv` with a delimiter that valid JSON text never contains (U+0001) and no quoting, so
-every line arrives whole; `row_number() OVER ()` numbers them in file order. Lines the CSV reader
-rejects (a line over `MAX_LINE_BYTES`, invalid UTF-8) are not fatal: they are kept in DuckDB's
-reject table and counted as bad lines. The extraction's SQL (`extraction.to_sql`) then runs as is,
-with the two functions it needs defined as macros. Memory is bounded by `memory_limit`: past it,
-DuckDB spills to a temporary directory. The grouped result streams back in Arrow batches; each
-batch of patients goes through the screener, in this process or in a pool of worker processes.
+every line arrives whole. Lines the CSV reader rejects (a line over `MAX_LINE_BYTES`, invalid
+UTF-8) are not fatal: they are kept in DuckDB's reject table and counted as bad lines. The
+functions the extraction needs are macros.
+
+Numbering lines in a parallel scan: `row_number() OVER ()` would do it but runs the whole scan on
+one thread. Instead the first stage (`extraction.classify`) is written into a temporary table, in
+parallel, in insertion order (`preserve_insertion_order`), so that a row's `rowid` is its place in
+the export; the second stage (`extraction.group`) reads that table with `rowid` as the ordinal.
+The table holds one narrow row per line and the text of the lines that matter only.
+
+Memory is bounded by `memory_limit`: past it, DuckDB spills to a temporary directory. The grouped
+result streams back in Arrow batches; each batch of patients goes through the screener, in this
+process or in a pool of worker processes.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from hosentinel.screening.extraction import HEAD_PATHS, to_sql
+from hosentinel.screening.extraction import HEAD_PATHS, classify_sql, group_sql
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import Screener, Tally
 
@@ -57,7 +64,7 @@ def macros() -> list[str]:
 def lines_view(files: list[str]) -> str:
     listed = ", ".join(_literal(f) for f in files)
     return (
-        "CREATE VIEW lines AS SELECT filename AS file, row_number() OVER () AS ordinal, line "
+        "CREATE VIEW lines AS SELECT filename AS file, line "
         f"FROM read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '{_DELIMITER}', "
         "quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n', "
         "filename = true, strict_mode = false, ignore_errors = true, store_rejects = true, "
@@ -83,7 +90,7 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
             con.execute(statement)
         files = [str(f.path.resolve()) for f in job.export.files]
         con.execute(lines_view(files))
-        batches = _scan(con, to_sql(job.relevance, "duckdb"), progress)
+        batches = _scan(con, job.relevance, progress)
         if pool is None:
             screener = _screener(job)
             for groups in batches:
@@ -100,35 +107,38 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
             shutil.rmtree(temp, ignore_errors=True)
 
 
-def _scan(con: Any, sql: str, progress: Progress) -> Iterator[list[dict[str, Any]]]:
-    """The extraction's rows in batches; reports DuckDB's progress until the first batch."""
-    reader = con.sql(sql).to_arrow_reader(GROUPS_PER_BATCH)
-    first: dict[str, Any] = {}
+def _scan(con: Any, relevance: str, progress: Progress) -> Iterator[list[dict[str, Any]]]:
+    """The extraction's rows in batches; reports DuckDB's progress while it reads the files."""
+    classify = f"CREATE TEMP TABLE classified_lines AS {classify_sql(relevance, 'duckdb')}"
+    _with_progress(con, lambda: con.execute(classify), progress)
+    con.execute(
+        "CREATE TEMP VIEW classified AS SELECT file, rowid AS ordinal, rtype, status, patient, "
+        "line FROM classified_lines"
+    )
+    reader = con.sql(group_sql("duckdb")).to_arrow_reader(GROUPS_PER_BATCH)
+    progress.scanning(1.0)
+    for batch in reader:
+        yield batch.to_pylist()
 
-    def fetch() -> None:
+
+def _with_progress(con: Any, work: Any, progress: Progress) -> None:
+    """Run `work` in a thread (DuckDB releases the GIL) while reporting the query's progress."""
+    outcome: dict[str, BaseException] = {}
+
+    def target() -> None:
         try:
-            first["batch"] = reader.read_next_batch()
-        except StopIteration:
-            first["batch"] = None
+            work()
         except BaseException as exc:  # re-raised below, in the caller's thread
-            first["error"] = exc
+            outcome["error"] = exc
 
-    worker = threading.Thread(target=fetch, daemon=True)
+    worker = threading.Thread(target=target, daemon=True)
     worker.start()
     while worker.is_alive():
         worker.join(0.2)
         done = con.query_progress()
         progress.scanning(done / 100 if done is not None and done >= 0 else None)
-    if "error" in first:
-        raise first["error"]
-    progress.scanning(1.0)
-    batch = first.get("batch")
-    while batch is not None:
-        yield batch.to_pylist()
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            batch = None
+    if "error" in outcome:
+        raise outcome["error"]
 
 
 def _pool(job: Job, workers: int) -> ProcessPoolExecutor:

@@ -6,6 +6,11 @@ Input, a table `lines` that each engine provides from the export's files:
     ordinal  int64   increases with the line's position in its file
     line     string  the raw NDJSON line
 
+Two stages, `classify` (per line) then `group` (per patient), composed into one query
+(`extraction`). An engine that can only number lines after a first pass (DuckDB, see
+`duckdb_engine.py`) runs `classify` into a table whose row order is the file order and `group`
+over that; the definition is the same.
+
 Output, one row per patient, sorted by patient id, plus one row with a null patient for the lines
 that belong to nobody:
 
@@ -29,6 +34,7 @@ replacement characters; DuckDB's reader rejects it before the query, see `duckdb
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Literal
 
 import ibis  # type: ignore[import-untyped]
@@ -38,6 +44,14 @@ from hosentinel.fhir.builders import BUILDERS
 Dialect = Literal["duckdb", "pyspark"]
 
 LINES_SCHEMA = {"file": "string", "ordinal": "int64", "line": "string"}
+CLASSIFIED_SCHEMA = {
+    "file": "string",
+    "ordinal": "int64",
+    "rtype": "string",
+    "status": "string",
+    "patient": "string",
+    "line": "string",
+}
 CARRIED = ("patient", "kept")
 STATUSES = ("blank", "bad", "patient", "other", "skipped", "unassigned", "kept")
 READ_TYPES = tuple(sorted(BUILDERS))
@@ -81,35 +95,39 @@ octets: Any = ibis.udf.scalar.builtin(_octets, name="hs_octets")
 valid_text: Any = ibis.udf.scalar.builtin(_valid_text, name="hs_valid_text")
 
 
-def lines_table() -> Any:
-    return ibis.table(LINES_SCHEMA, name="lines")
+def lines_table(*, numbered: bool = True) -> Any:
+    schema = LINES_SCHEMA if numbered else {k: v for k, v in LINES_SCHEMA.items() if k != "ordinal"}
+    return ibis.table(schema, name="lines")
 
 
-def extraction(lines: Any, relevance: str) -> Any:
-    """Classify every line, key the ones that matter by patient, group them per patient."""
+def classified_table() -> Any:
+    return ibis.table(CLASSIFIED_SCHEMA, name="classified")
+
+
+def classify(lines: Any, relevance: str) -> Any:
+    """Every line with its resource type, status and patient; the line itself only when it is
+    carried. Other columns of `lines` (the ordinal) pass through. The costly parts (the pattern,
+    the reference) are computed only for the lines that need them."""
     line = lines.line
     parsed = lines.mutate(parsed=resource_head(line))
     head = parsed.parsed
+    typed = parsed.mutate(rtype=head[_RTYPE].strip())
+    read = typed.rtype.isin(READ_TYPES)
     coded = ibis.literal("").concat(*(head[HEAD_PATHS.index(path)].fill_null("") for path in CODED))
     escaped = coded.contains("\\") | (coded.length() != octets(coded))
-    rtype = head[_RTYPE].strip()
-    classified = parsed.mutate(
-        rtype=rtype,
-        relevant=escaped | coded.re_search(relevance),
-        reference=ibis.cases(
-            (rtype == "AllergyIntolerance", head[_PATIENT]), else_=head[_SUBJECT]
-        ).strip(),
-        own_id=head[_ID].strip().nullif(""),
+    classified = typed.mutate(
+        relevant=ibis.ifelse(read, escaped | coded.re_search(relevance), False)
     )
+    rtype = classified.rtype
+    reference = ibis.ifelse(rtype == "AllergyIntolerance", head[_PATIENT], head[_SUBJECT]).strip()
     referenced = ibis.coalesce(
-        classified.reference.re_extract(PATIENT_REFERENCE, 1).nullif(""),
-        classified.reference.re_extract(URN_REFERENCE, 1).nullif(""),
+        reference.re_extract(PATIENT_REFERENCE, 1).nullif(""),
+        reference.re_extract(URN_REFERENCE, 1).nullif(""),
     )
-    read = classified.rtype.isin(READ_TYPES)
     classified = classified.mutate(
         patient=ibis.cases(
-            (classified.rtype == "Patient", classified.own_id),
-            (read & classified.relevant, referenced),
+            (rtype == "Patient", head[_ID].strip().nullif("")),
+            (classified.relevant, referenced),
             else_=ibis.null("string"),
         )
     )
@@ -126,6 +144,18 @@ def extraction(lines: Any, relevance: str) -> Any:
         else_="bad",
     )
     classified = classified.mutate(status=status)
+    keep = [c for c in lines.columns if c != "line"]
+    return classified.select(
+        *keep,
+        "rtype",
+        "status",
+        "patient",
+        line=ibis.ifelse(classified.status.isin(CARRIED), line, ibis.null("string")),
+    )
+
+
+def group(classified: Any) -> Any:
+    """Counts per file, type and status, and the carried lines, per patient, sorted by patient."""
     carried = classified.status.isin(CARRIED)
     per_file = classified.group_by(["patient", "file", "rtype", "status"]).aggregate(
         n=classified.count(),
@@ -147,6 +177,24 @@ def extraction(lines: Any, relevance: str) -> Any:
     )
 
 
+def extraction(lines: Any, relevance: str) -> Any:
+    """The whole definition, as one query over `lines`."""
+    return group(classify(lines, relevance))
+
+
+@cache
 def to_sql(relevance: str, dialect: Dialect) -> str:
     """The extraction over the table `lines`, as SQL for the engine."""
     return str(ibis.to_sql(extraction(lines_table(), relevance), dialect=dialect))
+
+
+@cache
+def classify_sql(relevance: str, dialect: Dialect) -> str:
+    """`classify` over a table `lines` without ordinals (file, line)."""
+    return str(ibis.to_sql(classify(lines_table(numbered=False), relevance), dialect=dialect))
+
+
+@cache
+def group_sql(dialect: Dialect) -> str:
+    """`group` over a table `classified` (file, ordinal, rtype, status, patient, line)."""
+    return str(ibis.to_sql(group(classified_table()), dialect=dialect))

@@ -2,16 +2,18 @@
 
 Rows are written as they come, in batches (memory stays flat however many patients there are),
 to a temporary file beside the target that replaces it only when the screen has finished: a
-screen that stops half-way never leaves a file that looks complete.
+screen that stops half-way never leaves a file that looks complete. CSV is written with Python's
+`csv` module (RFC 4180, a header row); Parquet with pyarrow, every column a string.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -44,14 +46,15 @@ class RowWriter:
             raise OutputError(f"{path.parent} is not a directory")
         self.partial = path.with_name(f".{path.name}.partial")
         self._writer: Any = None
+        self._file: TextIO | None = None
         self.rows = 0
 
     def __enter__(self) -> RowWriter:
         try:
             if self.format == "csv":
-                from pyarrow import csv
-
-                self._writer = csv.CSVWriter(str(self.partial), SCHEMA)
+                self._file = self.partial.open("w", newline="", encoding="utf-8")
+                self._writer = csv.writer(self._file)
+                self._writer.writerow(ROW_COLUMNS)
             else:
                 from pyarrow import parquet
 
@@ -63,16 +66,27 @@ class RowWriter:
     def write(self, rows: Sequence[Row]) -> None:
         if not rows:
             return
-        columns = list(zip(*(row.values() for row in rows), strict=True))
-        self._writer.write_table(pa.table(columns, schema=SCHEMA))
+        if self.format == "csv":
+            self._writer.writerows(row.values() for row in rows)
+        else:
+            columns = zip(*(row.values() for row in rows), strict=True)
+            arrays = [pa.array(column, pa.string()) for column in columns]
+            self._writer.write_table(pa.Table.from_arrays(arrays, schema=SCHEMA))
         self.rows += len(rows)
 
     def commit(self) -> None:
-        if self.rows == 0:  # the header (CSV) or schema (Parquet) even without patients
-            self._writer.write_table(SCHEMA.empty_table())
-        self._writer.close()
-        self._writer = None
+        self._close()
         os.replace(self.partial, self.path)
+
+    def _close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        elif self._writer is not None:
+            if self.rows == 0:  # the schema, even without patients
+                self._writer.write_table(SCHEMA.empty_table())
+            self._writer.close()
+        self._writer = None
 
     def __exit__(
         self,
@@ -80,7 +94,5 @@ class RowWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._close()
         self.partial.unlink(missing_ok=True)

@@ -35,7 +35,8 @@ from hosentinel.screening.scenarios import Template, templates
 DEFAULT_AS_OF = date(2025, 12, 1)
 DEFAULT_MAX_LINES = 50_000
 LATEST_JITTER_DAYS = 120
-HISTORY_YEARS = 5
+HISTORY_YEARS = 10
+VISITS = (6, 20)  # visits in the history: a census export carries years of vital signs
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SNOMED = "http://snomed.info/sct"
@@ -235,7 +236,7 @@ class _Patient:
         start = max(
             born + timedelta(days=18 * 365), self.as_of - timedelta(days=HISTORY_YEARS * 365)
         )
-        visits = sorted(self.day_within(start, self.as_of) for _ in range(rng.randint(3, 8)))
+        visits = sorted(self.day_within(start, self.as_of) for _ in range(rng.randint(*VISITS)))
         style = rng.choice(("icd10", "snomed", "both"))
         chronic = [p for p in v.PROBLEMS if p.chronic]
         problems = rng.sample(chronic, rng.randint(0, 4))
