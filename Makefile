@@ -17,8 +17,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 sync: $(VENV)/.synced
 
+# The web app on 127.0.0.1:8000 with the synthetic demo patients, on an SQLite file here.
 run: sync
-	$(BIN)/hosentinel demo
+	$(BIN)/hosentinel serve --demo --host 127.0.0.1 --port 8000
 
 test: sync lint typecheck unit
 

@@ -116,7 +116,7 @@ def classify(lines: Any, relevance: str) -> Any:
     coded = ibis.literal("").concat(*(head[HEAD_PATHS.index(path)].fill_null("") for path in CODED))
     escaped = coded.contains("\\") | (coded.length() != octets(coded))
     classified = typed.mutate(
-        relevant=ibis.ifelse(read, escaped | coded.re_search(relevance), False)
+        relevant=ibis.ifelse(read, escaped | coded.lower().re_search(relevance), False)
     )
     rtype = classified.rtype
     reference = ibis.ifelse(rtype == "AllergyIntolerance", head[_PATIENT], head[_SUBJECT]).strip()

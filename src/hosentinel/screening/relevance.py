@@ -21,7 +21,10 @@ folding could hide a match from the raw text, so the resource is kept and read e
 
 In pure-ASCII JSON text without escapes, every string value appears as itself, and ASCII matching
 is the same in Python `re`, RE2 (DuckDB) and `java.util.regex` (Spark): so the pattern keeps every
-resource the knowledge base can match. It is written in the syntax those three share.
+resource the knowledge base can match. It is written in the syntax those three share, for text
+the extraction has lower-cased (case-insensitive matching costs Java dearly), with its
+alternatives grouped by first character (`factor`): Java's backtracking matcher would otherwise
+try every alternative at every position.
 """
 
 from __future__ import annotations
@@ -140,10 +143,101 @@ def text_alternatives(patterns: Iterable[str]) -> list[str]:
     return sorted({portable(p) for p in patterns})
 
 
+def lowercase(pattern: str) -> str:
+    """The pattern for lower-cased text: literal letters (also in classes) lower-cased, escapes
+    (\\b, \\S, \\W, ...) left as they are."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+        else:
+            out.append(pattern[i].lower())
+            i += 1
+    return "".join(out)
+
+
+def branches_of(pattern: str) -> list[str]:
+    """The pattern split at its top-level `|` (not inside groups or classes)."""
+    out: list[str] = []
+    depth = start = i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = _class_end(pattern, i) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _expand_leading_group(alternative: str) -> list[str]:
+    """`\\b(a|b)c` -> `\\bac`, `\\bbc`; `\\b(a )?c` -> `\\ba c`, `\\bc` (the same language), so
+    that every branch starts with a literal character."""
+    bounded = alternative.startswith("\\b")
+    body = alternative[2:] if bounded else alternative
+    if not body.startswith("("):
+        return [alternative]
+    end = _group_end(body, 0)
+    inner = body[1:end]
+    if inner.startswith("?:"):
+        inner = inner[2:]
+    elif inner.startswith("?"):
+        return [alternative]
+    optional = body[end + 1 : end + 2] == "?"
+    if body[end + 1 : end + 2] in ("*", "+", "{") or (optional and body[end + 2 : end + 3] in "?+"):
+        return [alternative]
+    tail = body[end + 2 :] if optional else body[end + 1 :]
+    prefix = "\\b" if bounded else ""
+    out = [prefix + branch + tail for branch in branches_of(inner)]
+    if optional:
+        out.append(prefix + tail)
+    return [e for branch in out for e in _expand_leading_group(branch)]
+
+
+def factor(alternatives: Iterable[str]) -> str:
+    """One alternation, grouped by leading word boundary and first literal character:
+    `\\b(?:a(?:lendron|spirin)|...)`. Backtracking engines (Java) then try a branch only where
+    its first character is; the language matched is the same."""
+    groups: dict[tuple[bool, str], list[str]] = {}
+    rest: list[str] = []
+    expanded = (e for a in alternatives for b in branches_of(a) for e in _expand_leading_group(b))
+    for alternative in expanded:
+        bounded = alternative.startswith("\\b")
+        body = alternative[2:] if bounded else alternative
+        first, after = body[:1], body[1:2]
+        if first.isalnum() and after not in ("?", "*", "+", "{"):
+            groups.setdefault((bounded, first), []).append(body[1:])
+        else:
+            rest.append(alternative)
+    grouped: dict[bool, list[str]] = {True: [], False: []}
+    for (bounded, first), tails in sorted(groups.items()):
+        tails = sorted(set(tails))
+        inner = tails[0] if len(tails) == 1 else "(?:" + "|".join(tails) + ")"
+        grouped[bounded].append(f"{first}{inner}" if inner else first)
+    parts = []
+    if grouped[True]:
+        parts.append("\\b(?:" + "|".join(grouped[True]) + ")")
+    parts.extend(grouped[False])
+    parts.extend(f"(?:{r})" for r in sorted(set(rest)))
+    return "|".join(parts)
+
+
 def relevance_pattern(knowledge: Knowledge) -> str:
-    """The one regular expression (case-insensitive) a resource's coded elements must match."""
-    codes = "|".join(code_alternatives(knowledge))
-    texts = text_alternatives(p.pattern for p, _ in knowledge.text_patterns)
-    parts = [FINDING_SYSTEM, f"{_CODE_KEY}(?:{codes})"]
-    parts.extend(f"(?:{t})" for t in texts)
-    return "(?i)" + "|".join(parts)
+    """The one regular expression that a resource's coded elements, lower-cased, must match."""
+    codes = factor(lowercase(c) for c in code_alternatives(knowledge))
+    texts = factor(
+        lowercase(t) for t in text_alternatives(p.pattern for p, _ in knowledge.text_patterns)
+    )
+    return "|".join([FINDING_SYSTEM, f"{_CODE_KEY}(?:{codes})", texts])
