@@ -41,6 +41,7 @@ bench: sync
 	$(BIN)/python bench/bench_evaluate.py
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_cdshooks.py
+	$(BIN)/python bench/bench_screen.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

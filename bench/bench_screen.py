@@ -148,7 +148,8 @@ if trace:
     tracemalloc.start()
 screen(Path(sys.argv[1]), Path(sys.argv[2]), ScreenOptions(as_of=date(2025, 12, 1), workers=1))
 peak = tracemalloc.get_traced_memory()[1] if trace else 0
-print(json.dumps({"rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "traced": peak}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"rss": rss, "traced": peak}))
 """
 
 

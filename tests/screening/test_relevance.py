@@ -17,7 +17,13 @@ from hosentinel.demo.catalog import load_catalog
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from hosentinel.screening.extraction import CODED
-from hosentinel.screening.relevance import PatternError, portable, relevance_pattern
+from hosentinel.screening.relevance import (
+    PatternError,
+    factor,
+    lowercase,
+    portable,
+    relevance_pattern,
+)
 
 from .conftest import AS_OF, SYNTHEA, ExportRun, bundles
 
@@ -49,8 +55,58 @@ def test_patterns_without_a_safe_translation_are_refused(pattern: str) -> None:
 
 def test_the_knowledge_base_patterns_translate_and_compile() -> None:
     pattern = relevance_pattern(default_knowledge())
-    assert pattern.startswith("(?i)")
+    assert pattern == pattern.lower() or "\\S" in pattern or "\\W" in pattern
     re.compile(pattern)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"\bAIS A\b", r"\bais a\b"),
+        (r"\S\W\D[A-Z]", r"\S\W\D[a-z]"),
+    ],
+)
+def test_lowercase_keeps_escapes(pattern: str, expected: str) -> None:
+    assert lowercase(pattern) == expected
+
+
+@pytest.mark.parametrize(
+    "alternatives",
+    [
+        [r"\bsepticaemia|\bsepticemia", r"\bstroke\b", "spasticity"],
+        [r"\b(total )?hip (arthroplasty|replacement)", r"\b(o)?esophageal", r"\bhip swelling"],
+        [r"\b(a|b(c|d))x", "(ab)+c", r"\b(x)*y", "a?b", "s14\\.?11", "s06"],
+    ],
+)
+def test_factoring_matches_the_same_texts(alternatives: list[str]) -> None:
+    flat = re.compile("|".join(f"(?:{a})" for a in alternatives))
+    factored = re.compile(factor(alternatives))
+    words = [
+        "septicaemia",
+        "total hip replacement",
+        "hip arthroplasty",
+        "esophageal",
+        "oesophageal",
+        "bdx",
+        "ax",
+        "ababc",
+        "xxy",
+        "y",
+        "b",
+        "ab",
+        "s1411",
+        "s14.11",
+        "s06",
+        "stroke",
+        "strokes",
+        "spasticity",
+        "hip swelling",
+        "the total hip replacement",
+        "heatstroke",
+        "x",
+    ]
+    for text in [*words, *(f"a {w}." for w in words)]:
+        assert bool(flat.search(text)) == bool(factored.search(text)), text
 
 
 def coded_text(resource: dict[str, Any]) -> str:
@@ -61,7 +117,8 @@ def coded_text(resource: dict[str, Any]) -> str:
 
 
 def kept(text: str, pattern: re.Pattern[str]) -> bool:
-    return "\\" in text or not text.isascii() or pattern.search(text) is not None
+    """As the extraction decides: escaped or non-ASCII, or the pattern in the lower-cased text."""
+    return "\\" in text or not text.isascii() or pattern.search(text.lower()) is not None
 
 
 def matters(record: PatientRecord, knowledge: Knowledge) -> set[str]:

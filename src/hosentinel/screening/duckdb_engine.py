@@ -7,10 +7,12 @@ UTF-8) are not fatal: they are kept in DuckDB's reject table and counted as bad 
 functions the extraction needs are macros.
 
 Numbering lines in a parallel scan: `row_number() OVER ()` would do it but runs the whole scan on
-one thread. Instead the first stage (`extraction.classify`) is written into a temporary table, in
-parallel, in insertion order (`preserve_insertion_order`), so that a row's `rowid` is its place in
-the export; the second stage (`extraction.group`) reads that table with `rowid` as the ordinal.
-The table holds one narrow row per line and the text of the lines that matter only.
+one thread. Instead the first stage (`extraction.classify`) is written into a table, in parallel,
+in insertion order (`preserve_insertion_order`), so that a row's `rowid` is its place in the
+export; the second stage (`extraction.group`) reads that table with `rowid` as the ordinal. The
+table holds one narrow row per line (and the text of the lines that matter only), in a scratch
+database file: DuckDB compresses it there (about 10 bytes a line) and pages it out under memory
+pressure, so memory does not grow with the export.
 
 Memory is bounded by `memory_limit`: past it, DuckDB spills to a temporary directory. The grouped
 result streams back in Arrow batches; each batch of patients goes through the screener, in this
@@ -45,7 +47,7 @@ class DuckDBOptions:
     memory_limit: str = "2GB"
     threads: int | None = None  # DuckDB's own default: every core
     workers: int = 1  # processes that run `evaluate`; 1 = this process
-    temp_directory: Path | None = None
+    temp_directory: Path | None = None  # where the scratch files go (default: the system's)
 
 
 def _literal(text: str) -> str:
@@ -76,21 +78,21 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
     import duckdb
 
     pool = _pool(job, options.workers) if options.workers > 1 else None
-    temp = options.temp_directory or Path(tempfile.mkdtemp(prefix="hosentinel-duckdb-"))
+    temp = Path(tempfile.mkdtemp(prefix="hosentinel-duckdb-", dir=options.temp_directory))
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = {_literal(options.memory_limit)}")
         con.execute(f"SET temp_directory = {_literal(str(temp))}")
         if options.threads:
             con.execute(f"SET threads = {int(options.threads)}")
-        con.execute("SET preserve_insertion_order = true")  # row_number() follows the files
+        con.execute("SET preserve_insertion_order = true")  # rowid follows the files
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
         for statement in macros():
             con.execute(statement)
         files = [str(f.path.resolve()) for f in job.export.files]
         con.execute(lines_view(files))
-        batches = _scan(con, job.relevance, progress)
+        batches = _scan(con, job.relevance, temp, progress)
         if pool is None:
             screener = _screener(job)
             for groups in batches:
@@ -103,17 +105,19 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         con.close()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        if options.temp_directory is None:
-            shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
-def _scan(con: Any, relevance: str, progress: Progress) -> Iterator[list[dict[str, Any]]]:
+def _scan(
+    con: Any, relevance: str, scratch: Path, progress: Progress
+) -> Iterator[list[dict[str, Any]]]:
     """The extraction's rows in batches; reports DuckDB's progress while it reads the files."""
-    classify = f"CREATE TEMP TABLE classified_lines AS {classify_sql(relevance, 'duckdb')}"
+    con.execute(f"ATTACH {_literal(str(scratch / 'classified.duckdb'))} AS scratch")
+    classify = f"CREATE TABLE scratch.lines AS {classify_sql(relevance, 'duckdb')}"
     _with_progress(con, lambda: con.execute(classify), progress)
     con.execute(
         "CREATE TEMP VIEW classified AS SELECT file, rowid AS ordinal, rtype, status, patient, "
-        "line FROM classified_lines"
+        "line FROM scratch.lines"
     )
     reader = con.sql(group_sql("duckdb")).to_arrow_reader(GROUPS_PER_BATCH)
     progress.scanning(1.0)

@@ -96,6 +96,7 @@ class Tally:
     lines: Counter[tuple[str, str]] = field(default_factory=Counter)  # (file, status) -> lines
     types: Counter[tuple[str, str]] = field(default_factory=Counter)  # (type, status) -> lines
     unreadable: Counter[str] = field(default_factory=Counter)  # file -> lines that did not decode
+    results: Counter[tuple[str, str]] = field(default_factory=Counter)  # (column, value) -> rows
     rows: int = 0
     reused_rows: int = 0  # rows of patients without clinical entries, from the per-sex result
     orphan_patients: int = 0  # ids referenced by resources, with no Patient line
@@ -113,6 +114,7 @@ class Tally:
         self.lines.update(other.lines)
         self.types.update(other.types)
         self.unreadable.update(other.unreadable)
+        self.results.update(other.results)
         for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         room = _MAX_MESSAGES - len(self.messages)
@@ -132,6 +134,7 @@ class Tally:
                 "lines": [[f, s, n] for (f, s), n in self.lines.items()],
                 "types": [[t, s, n] for (t, s), n in self.types.items()],
                 "unreadable": dict(self.unreadable),
+                "results": [[c, v, n] for (c, v), n in self.results.items()],
                 "counts": {name: getattr(self, name) for name in _COUNTS},
                 "messages": self.messages,
             }
@@ -144,6 +147,7 @@ class Tally:
             lines=Counter({(f, s): n for f, s, n in data["lines"]}),
             types=Counter({(t, s): n for t, s, n in data["types"]}),
             unreadable=Counter(data["unreadable"]),
+            results=Counter({(c, v): n for c, v, n in data["results"]}),
             messages=list(data["messages"]),
         )
         for name, value in data["counts"].items():
@@ -239,6 +243,12 @@ class Screener:
                 )
             return None
         tally.rows += 1
+        results = tally.results
+        results[("risk_level", row.risk_level)] += 1
+        results[("phase", row.phase)] += 1
+        results[("suspicion", row.suspicion)] += 1
+        if row.due:
+            results[("due", "exams due")] += 1
         return row
 
     # --- the record ------------------------------------------------------------------------------

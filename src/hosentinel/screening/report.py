@@ -20,6 +20,12 @@ from rich.table import Table
 from hosentinel.screening.screen import Summary
 from hosentinel.screening.synth import SynthResult
 
+_OUTCOMES = {
+    "risk_level": ("high", "moderate", "low"),
+    "suspicion": ("confirmed", "probable", "possible"),
+    "phase": ("in-window", "before-window", "after-window"),
+    "due": ("exams due",),
+}
 _STATUS_WORDS = {
     "patient": "Patient resources",
     "kept": "read for assessment",
@@ -94,11 +100,20 @@ def print_summary(summary: Summary, console: Console) -> None:
             if n:
                 files.add_row(name, f"{n:,}")
         console.print(files)
-    results = Table(title="Results", header_style="bold")
+    outcome = Table(title="Patients", header_style="bold")
+    outcome.add_column("")
+    outcome.add_column("patients", justify="right")
+    for column, values in _OUTCOMES.items():
+        for value in values:
+            n = tally.results.get((column, value), 0)
+            if n:
+                outcome.add_row(f"{column.replace('_', ' ')}: {value}", f"{n:,}")
+    console.print(outcome)
+    results = Table(title="Counts", header_style="bold")
     results.add_column("")
     results.add_column("count", justify="right")
-    for label, value in _result_counts(summary).items():
-        results.add_row(label, f"{value:,}")
+    for label, count in _result_counts(summary).items():
+        results.add_row(label, f"{count:,}")
     console.print(results)
     for message in tally.messages:
         console.print(f"[red]failed:[/red] {message}", markup=True, highlight=False)
