@@ -305,7 +305,7 @@ def screen(
     ] = None,
     memory_limit: Annotated[
         str, typer.Option("--memory-limit", help="DuckDB: memory before it spills to disk.")
-    ] = "2GB",
+    ] = "512MB",
     spark_master: Annotated[
         str | None,
         typer.Option(

@@ -12,11 +12,12 @@ in insertion order (`preserve_insertion_order`), so that a row's `rowid` is its 
 export; the second stage (`extraction.group`) reads that table with `rowid` as the ordinal. The
 table holds one narrow row per line (and the text of the lines that matter only), in a scratch
 database file: DuckDB compresses it there (about 10 bytes a line) and pages it out under memory
-pressure, so memory does not grow with the export.
+pressure.
 
-Memory is bounded by `memory_limit`: past it, DuckDB spills to a temporary directory. The grouped
-result streams back in Arrow batches; each batch of patients goes through the screener, in this
-process or in a pool of worker processes.
+DuckDB's memory is bounded by `memory_limit`: past it, DuckDB spills to the scratch directory.
+The grouped result streams back in Arrow batches; each batch of patients goes through the
+screener, in this process or in a pool of worker processes (forked on Linux before DuckDB starts
+its threads, so they start warm).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ _DELIMITER = "\x01"
 
 @dataclass(frozen=True, slots=True)
 class DuckDBOptions:
-    memory_limit: str = "2GB"
+    memory_limit: str = "512MB"
     threads: int | None = None  # DuckDB's own default: every core
     workers: int = 1  # processes that run `evaluate`; 1 = this process
     temp_directory: Path | None = None  # where the scratch files go (default: the system's)
@@ -95,9 +96,9 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         batches = _scan(con, job.relevance, temp, progress)
         if pool is None:
             screener = _screener(job)
-            for groups in batches:
-                yield screen_batch(screener, groups)
-                progress.screened(len(groups))
+            for batch in batches:
+                yield screen_batch(screener, batch.to_pylist())
+                progress.screened(batch.num_rows)
         else:
             yield from _in_pool(pool, batches, options.workers, progress)
         yield [], _rejects(con)
@@ -108,10 +109,8 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _scan(
-    con: Any, relevance: str, scratch: Path, progress: Progress
-) -> Iterator[list[dict[str, Any]]]:
-    """The extraction's rows in batches; reports DuckDB's progress while it reads the files."""
+def _scan(con: Any, relevance: str, scratch: Path, progress: Progress) -> Iterator[Any]:
+    """The extraction's rows in Arrow batches; reports DuckDB's progress while it reads."""
     con.execute(f"ATTACH {_literal(str(scratch / 'classified.duckdb'))} AS scratch")
     classify = f"CREATE TABLE scratch.lines AS {classify_sql(relevance, 'duckdb')}"
     _with_progress(con, lambda: con.execute(classify), progress)
@@ -121,8 +120,7 @@ def _scan(
     )
     reader = con.sql(group_sql("duckdb")).to_arrow_reader(GROUPS_PER_BATCH)
     progress.scanning(1.0)
-    for batch in reader:
-        yield batch.to_pylist()
+    yield from reader
 
 
 def _with_progress(con: Any, work: Any, progress: Progress) -> None:
@@ -158,15 +156,13 @@ def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
 
 
 def _in_pool(
-    pool: ProcessPoolExecutor,
-    batches: Iterator[list[dict[str, Any]]],
-    workers: int,
-    progress: Progress,
+    pool: ProcessPoolExecutor, batches: Iterator[Any], workers: int, progress: Progress
 ) -> Iterator[Batch]:
-    """Batches through the pool, results in order, at most two batches per worker in flight."""
+    """Arrow batches through the pool (they travel as Arrow IPC), results in order, at most two
+    batches per worker in flight."""
     pending: deque[tuple[Future[Batch], int]] = deque()
-    for groups in batches:
-        pending.append((pool.submit(_work, groups), len(groups)))
+    for batch in batches:
+        pending.append((pool.submit(_work, batch), batch.num_rows))
         while len(pending) >= 2 * workers:
             future, size = pending.popleft()
             yield future.result()
@@ -194,8 +190,8 @@ def _ready() -> bool:
     return "screener" in _WORKER
 
 
-def _work(groups: list[dict[str, Any]]) -> Batch:
-    return screen_batch(_WORKER["screener"], groups)
+def _work(batch: Any) -> Batch:
+    return screen_batch(_WORKER["screener"], batch.to_pylist())
 
 
 def _rejects(con: Any) -> Tally:

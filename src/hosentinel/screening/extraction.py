@@ -7,9 +7,10 @@ Input, a table `lines` that each engine provides from the export's files:
     line     string  the raw NDJSON line
 
 Two stages, `classify` (per line) then `group` (per patient), composed into one query
-(`extraction`). An engine that can only number lines after a first pass (DuckDB, see
-`duckdb_engine.py`) runs `classify` into a table whose row order is the file order and `group`
-over that; the definition is the same.
+(`extraction`). The engines run them as two statements: `classify` into a table (DuckDB: a
+scratch database whose row order is the file order, which numbers the lines; Spark: a persisted
+DataFrame), then `group` over it, which reads it twice (carried lines per patient, the other lines
+only counted) without reading the files twice.
 
 Output, one row per patient, sorted by patient id, plus one row with a null patient for the lines
 that belong to nobody:
@@ -24,12 +25,13 @@ no Patient); `kept`. Only `patient` and `kept` lines are carried (`resources`); 
 counted (`n`) per file and resource type, so one pass over the data gives both the patients and
 the counts of the summary.
 
-The expression is compiled to SQL for DuckDB or Spark (`to_sql`). It needs one function that Ibis
-does not translate, and each engine defines them in its own SQL: `hs_resource_head(line)`, the
-line parsed once into the strings at `HEAD_PATHS` (null when the line is not JSON; DuckDB
-`json_extract_string`, Spark `from_json`); `hs_octets(text)`, a string's length in bytes; and
-`hs_valid_text(line)`, false for a line that is not UTF-8 (Spark reads such a line with
-replacement characters; DuckDB's reader rejects it before the query, see `duckdb_engine.py`).
+The expressions are compiled to SQL for DuckDB or Spark (`classify_sql`, `group_sql`; `to_sql` for
+the two as one query). They need three functions that Ibis does not translate; each engine defines
+them in its own SQL: `hs_resource_head(line)`, the line parsed once into the strings at
+`HEAD_PATHS` (null when the line is not JSON; DuckDB `json_extract_string`, Spark `from_json`);
+`hs_octets(text)`, a string's length in bytes; and `hs_valid_text(line)`, false for a line that is
+not UTF-8 (Spark reads such a line with replacement characters; DuckDB's reader rejects it before
+the query, see `duckdb_engine.py`).
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ CLASSIFIED_SCHEMA = {
     "line": "string",
 }
 CARRIED = ("patient", "kept")
-STATUSES = ("blank", "bad", "patient", "other", "skipped", "unassigned", "kept")
 READ_TYPES = tuple(sorted(BUILDERS))
 # "Patient/<id>", an absolute URL ending so, or a version-specific reference (".../_history/2").
 PATIENT_REFERENCE = r"^(?:.*/)?Patient/([^/]+)(?:/_history/[^/]*)?$"
@@ -154,15 +155,25 @@ def classify(lines: Any, relevance: str) -> Any:
     )
 
 
+RESOURCES_TYPE = "array<struct<ordinal: int64, line: string>>"
+
+
 def group(classified: Any) -> Any:
-    """Counts per file, type and status, and the carried lines, per patient, sorted by patient."""
-    carried = classified.status.isin(CARRIED)
-    per_file = classified.group_by(["patient", "file", "rtype", "status"]).aggregate(
-        n=classified.count(),
-        resources=ibis.struct({"ordinal": classified.ordinal, "line": classified.line}).collect(
-            where=carried
-        ),
+    """Counts per file, type and status, and the carried lines, per patient, sorted by patient.
+    The lines carried nothing are only counted (no patient key): most lines, cheaply."""
+    carried = classified.filter(classified.status.isin(CARRIED))
+    per_patient = carried.group_by(["patient", "file", "rtype", "status"]).aggregate(
+        n=carried.count(),
+        resources=ibis.struct({"ordinal": carried.ordinal, "line": carried.line}).collect(),
     )
+    others = classified.filter(~classified.status.isin(CARRIED))
+    counted = (
+        others.group_by(["file", "rtype", "status"])
+        .aggregate(n=others.count())
+        .mutate(patient=ibis.null("string"), resources=ibis.null(RESOURCES_TYPE))
+    )
+    columns = ["patient", "file", "rtype", "status", "n", "resources"]
+    per_file = per_patient.select(*columns).union(counted.select(*columns))
     part = ibis.struct(
         {
             "file": per_file.file,
@@ -189,9 +200,9 @@ def to_sql(relevance: str, dialect: Dialect) -> str:
 
 
 @cache
-def classify_sql(relevance: str, dialect: Dialect) -> str:
-    """`classify` over a table `lines` without ordinals (file, line)."""
-    return str(ibis.to_sql(classify(lines_table(numbered=False), relevance), dialect=dialect))
+def classify_sql(relevance: str, dialect: Dialect, *, numbered: bool = False) -> str:
+    """`classify` over a table `lines`: (file, line), or (file, ordinal, line) when numbered."""
+    return str(ibis.to_sql(classify(lines_table(numbered=numbered), relevance), dialect=dialect))
 
 
 @cache

@@ -36,7 +36,7 @@ class ScreenOptions:
     engine: Engine = "duckdb"
     validate: bool = False
     workers: int | None = None  # DuckDB: processes for `evaluate` (None: by export size)
-    memory_limit: str = "2GB"  # DuckDB
+    memory_limit: str = "512MB"  # DuckDB: past it, DuckDB spills to disk
     spark_master: str | None = None  # Spark: None -> $HOSENTINEL_SPARK_MASTER or local[*]
 
 

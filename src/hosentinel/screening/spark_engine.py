@@ -1,12 +1,13 @@
 """The extraction on Apache Spark, for exports that outgrow one machine.
 
 Spark reads the files as text (gzip by suffix; a line per row, with its file from `_metadata` and
-`monotonically_increasing_id()`, which grows with the position within a file). The two functions
-the extraction needs are SQL functions of the session (`from_json` parses a line once; a string's
-bytes are its `octet_length`). The extraction's SQL (`extraction.to_sql`) then runs as is; its
-sorted, grouped rows go to Python workers (`mapInArrow`), where the same screener as DuckDB's runs
-per patient, and the rows come back to the driver one partition at a time (`toLocalIterator`), so
-neither side holds the whole result.
+`monotonically_increasing_id()`, which grows with the position within a file). The functions the
+extraction needs are SQL functions of the session (`from_json` parses a line once; a string's
+bytes are its `octet_length`; `is_valid_utf8`). The extraction's first stage (`classify`) is
+persisted (memory, then disk), the second (`group`) runs over it; its sorted, grouped rows go to
+Python workers (`mapInArrow`), where the same screener as DuckDB's runs per patient, and the rows
+come back to the driver one partition at a time (`toLocalIterator`), so neither side holds the
+whole result.
 
 `master` is `local[*]` by default; a cluster URL (`spark://host:7077`, `yarn`, `k8s://...`) runs the
 same job on a cluster, given the export on storage every executor sees at the same path and
@@ -25,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from hosentinel.screening.export import FileRanks
-from hosentinel.screening.extraction import HEAD_PATHS, to_sql
+from hosentinel.screening.extraction import HEAD_PATHS, classify_sql, group_sql
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import ROW_COLUMNS, Row, Screener, Tally
 
@@ -101,6 +102,7 @@ def session(options: SparkOptions) -> Any:
 
 def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
     spark = session(options)
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     for statement in functions():
@@ -111,9 +113,13 @@ def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
         F.monotonically_increasing_id().alias("ordinal"),
         F.col("value").alias("line"),
     )
-    view = f"lines_{os.getpid()}_{threading.get_ident()}"
-    lines.createOrReplaceTempView(view)
-    sql = to_sql(job.relevance, "pyspark").replace("`lines`", f"`{view}`")
+    suffix = f"{os.getpid()}_{threading.get_ident()}"
+    lines.createOrReplaceTempView(f"lines_{suffix}")
+    classify = classify_sql(job.relevance, "pyspark", numbered=True)
+    classified = spark.sql(classify.replace("`lines`", f"`lines_{suffix}`"))
+    classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
+    classified.createOrReplaceTempView(f"classified_{suffix}")
+    sql = group_sql("pyspark").replace("`classified`", f"`classified_{suffix}`")
     screen = _screen_partitions(job.as_of, job.validate, job.export.rank_table())
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
@@ -133,7 +139,9 @@ def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
                 yield rows, Tally()
         finally:
             watcher.stop()
-            spark.catalog.dropTempView(view)
+            classified.unpersist()
+            spark.catalog.dropTempView(f"classified_{suffix}")
+            spark.catalog.dropTempView(f"lines_{suffix}")
 
 
 def _screen_partitions(as_of: date, validate: bool, ranks: dict[str, int]) -> Any:
