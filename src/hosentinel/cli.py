@@ -313,13 +313,25 @@ def screen(
             help="Spark: a cluster URL (default $HOSENTINEL_SPARK_MASTER, else local[*]).",
         ),
     ] = None,
+    into_app: Annotated[
+        str | None,
+        typer.Option(
+            "--into-app",
+            metavar="UNIT",
+            help="Also load the patients who need the team into this unit's worklist in the app.",
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="--into-app: the app's SQLAlchemy URL (default: the file of `serve`)."),
+    ] = None,
 ) -> None:
     """Screen a whole Bulk Data export: one row per patient (risk, phase, suspicion, due, ...)."""
     from rich.console import Console
 
     from hosentinel.screening.export import ExportError
     from hosentinel.screening.job import NoProgress
-    from hosentinel.screening.report import ScreenProgress, print_summary
+    from hosentinel.screening.report import ScreenProgress, print_loaded, print_summary
     from hosentinel.screening.rows import OutputError
     from hosentinel.screening.screen import ScreenOptions
     from hosentinel.screening.screen import screen as run_screen
@@ -341,21 +353,38 @@ def screen(
         memory_limit=memory_limit,
         spark_master=spark_master,
     )
+    if database is not None and into_app is None:
+        fail("--database is for --into-app UNIT")
+    loader = None
+    if into_app is not None:
+        from hosentinel.knowledge.loader import default_knowledge
+        from hosentinel.screening.into_app import IntoAppError, WorklistLoader
+        from hosentinel.store.db import default_url
+
+        try:
+            loader = WorklistLoader(database or default_url(), into_app, default_knowledge(), day)
+        except IntoAppError as exc:
+            fail(str(exc))
     console = Console()
     try:
         if console.is_terminal:
             with ScreenProgress(console) as progress:
-                summary = run_screen(directory, out, options, progress)
+                summary = run_screen(directory, out, options, progress, into=loader)
         else:
-            summary = run_screen(directory, out, options, NoProgress())
+            summary = run_screen(directory, out, options, NoProgress(), into=loader)
     except (ExportError, OutputError) as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot screen {directory}: {exc.strerror or exc}")
     except Exception as exc:  # the engine's own errors (DuckDB, Spark, Java): one line
         fail(f"{engine} failed: {type(exc).__name__}: {exc}")
+    finally:
+        if loader is not None:
+            loader.close()
     print_summary(summary, console)
-    if summary.tally.failures:
+    if loader is not None:
+        print_loaded(loader.loaded, console)
+    if summary.tally.failures or (loader is not None and loader.loaded.failures):
         raise typer.Exit(1)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
+import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from hosentinel.cli import EXIT_BAD_INPUT, app
+from hosentinel.screening.patients import Row, needs_the_team
 
 from .conftest import read_rows
 
@@ -61,13 +64,15 @@ SCREEN = "screen {tmp}/full --as-of 2025-12-01 --out {tmp}/r.csv"
         (SCREEN + " --engine polars", "not duckdb or spark"),
         (SCREEN + " --workers 0", "at least 1"),
         ("screen {tmp}/full --as-of 2025-12-01 --out {tmp}/no/r.csv", "not a directory"),
+        (SCREEN + " --database sqlite:///{tmp}/app.db", "--database is for --into-app"),
+        (SCREEN + " --into-app '' --database sqlite:///{tmp}/app.db", "unit name"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, command: str, words: str) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "Patient.000.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n')
-    args = command.replace("{tmp}", str(tmp_path)).split()
+    args = shlex.split(command.replace("{tmp}", str(tmp_path)))
     result = CliRunner(env=PLAIN).invoke(app, args)
     assert result.exit_code == EXIT_BAD_INPUT
     assert words in one_line(result.stderr)
@@ -87,3 +92,22 @@ def test_bad_lines_are_reported_not_fatal(tmp_path: Path) -> None:
     assert "Bad lines per file" in result.stdout
     assert "Patient.000.ndjson" in result.stdout and "Condition.000.ndjson" in result.stdout
     assert [row["patient"] for row in read_rows(tmp_path / "r.csv")] == ["Patient/a", "Patient/b"]
+
+
+def test_screen_into_app_fills_the_units_worklist(tmp_path: Path) -> None:
+    runner = CliRunner(env=PLAIN)
+    synth = ["synth", "--patients", "40", "--seed", "3", "--out", f"{tmp_path}/x"]
+    made = runner.invoke(app, synth)
+    assert made.exit_code == 0, made.stderr
+    database = f"sqlite:///{tmp_path}/app.db"
+    args = ["screen", f"{tmp_path}/x", "--as-of", "2025-12-01", "--out", f"{tmp_path}/r.csv"]
+    result = runner.invoke(app, [*args, "--into-app", "Brain injury unit", "--database", database])
+    assert result.exit_code == 0, result.stderr
+    flagged = [row for row in read_rows(tmp_path / "r.csv") if needs_the_team(Row(**row))]
+    assert flagged
+    assert f"{len(flagged)} patients who need the team are on the Brain injury unit worklist" in (
+        " ".join(result.stdout.split())
+    )
+    with sqlite3.connect(tmp_path / "app.db") as db:
+        units = db.execute("SELECT unit, count(*) FROM patients GROUP BY unit").fetchall()
+    assert units == [("Brain injury unit", len(flagged))]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.screening.patients import Row
 from hosentinel.screening.screen import ScreenOptions, screen
 from hosentinel.screening.spark_engine import stop_session
 
@@ -76,3 +77,16 @@ def test_spark_screens_the_real_synthea_sample(tmp_path: Path, knowledge: Knowle
         assert row == expected_row(assess(patients[pid], day, knowledge)), pid
     forearm = next(r for r in rows if r["patient"].endswith("cbaf753578a4"))
     assert forearm["phase"] == "in-window"
+
+
+def test_spark_rows_carry_the_same_resources_for_the_worklist(
+    small_export: ExportRun, tmp_path: Path
+) -> None:
+    """`--into-app` on Spark: the rows that need the team come back with the same Bundles."""
+    spark: list[Row] = []
+    duck: list[Row] = []
+    options = ScreenOptions(as_of=AS_OF, engine="spark", spark_master=MASTER)
+    screen(small_export.directory, tmp_path / "s.csv", options, into=spark.extend)
+    screen(small_export.directory, tmp_path / "d.csv", ScreenOptions(as_of=AS_OF), into=duck.extend)
+    assert any(row.source for row in duck)
+    assert spark == duck

@@ -12,13 +12,20 @@ from hosentinel.store import models as m
 
 
 def audit(
-    session: Session, user: m.User | None, action: str, what: str, patient_id: str | None = None
+    session: Session,
+    user: m.User | None,
+    action: str,
+    what: str,
+    patient_id: str | None = None,
+    *,
+    actor: str | None = None,
 ) -> None:
+    """`actor` names a process that writes without a user (e.g. "hosentinel screen")."""
     session.add(
         m.AuditEntry(
             at=now(),
             user_id=user.id if user else None,
-            username=user.username if user else "anonymous",
+            username=user.username if user else actor or "anonymous",
             action=action,
             patient_id=patient_id,
             what=what,

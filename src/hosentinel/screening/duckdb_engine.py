@@ -176,7 +176,13 @@ def _in_pool(
 def _screener(job: Job) -> Screener:
     from hosentinel.knowledge.loader import default_knowledge
 
-    return Screener(default_knowledge(), job.as_of, job.export.ranks(), validate=job.validate)
+    return Screener(
+        default_knowledge(),
+        job.as_of,
+        job.export.ranks(),
+        validate=job.validate,
+        keep_sources=job.keep_sources,
+    )
 
 
 _WORKER: dict[str, Screener] = {}

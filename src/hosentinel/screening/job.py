@@ -19,6 +19,7 @@ class Job:
     as_of: date
     relevance: str  # the pattern of `relevance.relevance_pattern`
     validate: bool = False
+    keep_sources: bool = False  # rows that need the team carry their resources (`--into-app`)
 
 
 class Progress(Protocol):

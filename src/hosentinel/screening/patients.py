@@ -21,7 +21,7 @@ from __future__ import annotations
 import traceback
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -64,6 +64,9 @@ class Row:
         str  # "hip-left:2025-03-08 knee-left:2025-03-08": joint-side:date, as the engine lists them
     )
     recommendations: str  # recommendation ids, space-separated, in the engine's order
+    # The resources the row was judged on, as a collection Bundle (JSON), when the screen keeps
+    # them (`Screener(keep_sources=True)`, for `--into-app`) and the row needs the team.
+    source: str | None = None
 
     def values(self) -> tuple[str, ...]:
         return (
@@ -74,6 +77,18 @@ class Row:
             self.due,
             self.recommendations,
         )
+
+
+def needs_the_team(row: Row) -> bool:
+    """The rows the morning worklist shows (`screen --into-app`): patients at moderate or high
+    risk, with signs, with exams due, or with any recommendation. The others are the background
+    census, whom the team need not see."""
+    return (
+        row.risk_level in ("moderate", "high")
+        or row.suspicion != "none"
+        or bool(row.due)
+        or bool(row.recommendations)
+    )
 
 
 def row_of(assessment: Assessment) -> Row:
@@ -189,8 +204,10 @@ class Screener:
         ranks: Mapping[str, int],
         *,
         validate: bool = False,
+        keep_sources: bool = False,
     ) -> None:
         self.knowledge = knowledge
+        self.keep_sources = keep_sources
         self.as_of = as_of
         self.ranks = ranks  # file (as the engine names it) -> rank in export order
         self.validate = validate
@@ -249,6 +266,8 @@ class Screener:
         results[("suspicion", row.suspicion)] += 1
         if row.due:
             results[("due", "exams due")] += 1
+        if self.keep_sources and needs_the_team(row):
+            row = replace(row, source=_collection(resources))
         return row
 
     # --- the record ------------------------------------------------------------------------------
@@ -343,6 +362,12 @@ class Screener:
             reused.due,
             reused.recommendations,
         )
+
+
+def _collection(resources: list[tuple[str, dict[str, Any]]]) -> str:
+    """The patient's lines as the collection Bundle `read_bundle` reads (export order kept)."""
+    entries = [{"resource": resource} for _, resource in resources]
+    return orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).decode()
 
 
 def _assemble(patient: Patient, records: list[Record]) -> PatientRecord:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,6 +21,9 @@ from rich.table import Table
 
 from hosentinel.screening.screen import Summary
 from hosentinel.screening.synth import SynthResult
+
+if TYPE_CHECKING:
+    from hosentinel.screening.into_app import Loaded
 
 _OUTCOMES = {
     "risk_level": ("high", "moderate", "low"),
@@ -152,3 +157,16 @@ def print_synth(result: SynthResult, seconds: float, console: Console) -> None:
     for rtype, n in sorted(by_type.items()):
         table.add_row(rtype, f"{n:,}")
     console.print(table)
+
+
+def print_loaded(loaded: Loaded, console: Console) -> None:
+    """What `--into-app` put on the unit's worklist."""
+    console.print(
+        f"[bold]{loaded.patients}[/bold] patients who need the team are on the "
+        f"{escape(loaded.unit)} worklist ({loaded.new_patients} new, "
+        f"{loaded.resources:,} resources stored)"
+    )
+    if loaded.failures:
+        console.print(f"[red]{loaded.failures} patients could not be stored:[/red]")
+        for message in loaded.messages:
+            console.print(f"  {escape(message)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Literal
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from hosentinel.screening.export import Export, discover
 from hosentinel.screening.job import Batch, Job, NoProgress, Progress
-from hosentinel.screening.patients import Tally
+from hosentinel.screening.patients import Row, Tally
 from hosentinel.screening.relevance import relevance_pattern
 from hosentinel.screening.rows import RowWriter, format_of
 
@@ -77,12 +77,21 @@ def screen(
     options: ScreenOptions,
     progress: Progress | None = None,
     knowledge: Knowledge | None = None,
+    into: Callable[[Sequence[Row]], None] | None = None,
 ) -> Summary:
-    """Screen the export in `directory` into `output` (.csv or .parquet)."""
+    """Screen the export in `directory` into `output` (.csv or .parquet). With `into`, the rows
+    that need the team carry their resources (`Row.source`) and each batch goes to `into` too,
+    after it is written (see `into_app.py`)."""
     format_of(output)  # a bad suffix fails before any work
     export = discover(directory)
     knowledge = knowledge or default_knowledge()
-    job = Job(export, options.as_of, relevance_pattern(knowledge), options.validate)
+    job = Job(
+        export,
+        options.as_of,
+        relevance_pattern(knowledge),
+        options.validate,
+        keep_sources=into is not None,
+    )
     progress = progress or NoProgress()
     summary = Summary(export, output, options.engine, options.as_of)
     started = time.perf_counter()
@@ -90,6 +99,8 @@ def screen(
         for rows, tally in _batches(job, options, progress):
             writer.write(rows)
             summary.tally.merge(tally)
+            if into is not None:
+                into(rows)
         writer.commit()
     summary.seconds = time.perf_counter() - started
     return summary

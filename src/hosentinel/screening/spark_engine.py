@@ -31,7 +31,8 @@ from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import ROW_COLUMNS, Row, Screener, Tally
 
 # Rows come back with the batch's counts on one extra row per batch (`tally` set, the rest null).
-_RESULT_SCHEMA = ", ".join(f"{name} string" for name in (*ROW_COLUMNS, "tally"))
+_RESULT_COLUMNS = (*ROW_COLUMNS, "source", "tally")
+_RESULT_SCHEMA = ", ".join(f"{name} string" for name in _RESULT_COLUMNS)
 _PANDAS_WARNING = "PySpark does not yet fully support pandas"
 
 
@@ -120,7 +121,7 @@ def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     classified.createOrReplaceTempView(f"classified_{suffix}")
     sql = group_sql("pyspark").replace("`classified`", f"`classified_{suffix}`")
-    screen = _screen_partitions(job.as_of, job.validate, job.export.rank_table())
+    screen = _screen_partitions(job.as_of, job.validate, job.keep_sources, job.export.rank_table())
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
         results = spark.sql(sql).mapInArrow(screen, _RESULT_SCHEMA)
@@ -134,7 +135,8 @@ def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
                     yield rows, Tally.from_json(item["tally"])
                     rows = []
                     continue
-                rows.append(Row(*(item[name] for name in ROW_COLUMNS)))
+                values = {name: item[name] for name in ROW_COLUMNS}
+                rows.append(Row(**values, source=item["source"]))
             if rows:
                 yield rows, Tally()
         finally:
@@ -144,7 +146,9 @@ def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
             spark.catalog.dropTempView(f"lines_{suffix}")
 
 
-def _screen_partitions(as_of: date, validate: bool, ranks: dict[str, int]) -> Any:
+def _screen_partitions(
+    as_of: date, validate: bool, keep_sources: bool, ranks: dict[str, int]
+) -> Any:
     """The function each Python worker runs over its Arrow batches of patient groups."""
 
     def screen(batches: Iterator[Any]) -> Iterator[Any]:
@@ -152,15 +156,22 @@ def _screen_partitions(as_of: date, validate: bool, ranks: dict[str, int]) -> An
 
         from hosentinel.knowledge.loader import default_knowledge
 
-        screener = Screener(default_knowledge(), as_of, FileRanks(ranks), validate=validate)
+        screener = Screener(
+            default_knowledge(),
+            as_of,
+            FileRanks(ranks),
+            validate=validate,
+            keep_sources=keep_sources,
+        )
         for batch in batches:
             rows, tally = screen_batch(screener, batch.to_pylist())
-            columns: dict[str, list[str | None]] = {name: [] for name in (*ROW_COLUMNS, "tally")}
+            columns: dict[str, list[str | None]] = {name: [] for name in _RESULT_COLUMNS}
             for row in rows:
                 for name, value in zip(ROW_COLUMNS, row.values(), strict=True):
                     columns[name].append(value)
+                columns["source"].append(row.source)
                 columns["tally"].append(None)
-            for name in ROW_COLUMNS:
+            for name in _RESULT_COLUMNS[:-1]:
                 columns[name].append(None)
             columns["tally"].append(tally.to_json().decode())
             yield pa.RecordBatch.from_pydict(columns)
