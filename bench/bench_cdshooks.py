@@ -1,8 +1,9 @@
 """CDS Hooks patient-view latency under load. Run by `make bench`; not part of the test suite.
 
-Starts the real server (`hosentinel serve`, uvicorn, one process) on loopback with a fresh SQLite
-database, trusts a signing key made here (`HOSENTINEL_CDS_JWKS`, a JWK Set file), fixes today at
-demo patient 03's as-of date (complete SCI, right hip signs), then drives
+Starts the real server (`hosentinel serve --workers N`, uvicorn, N processes, default one per
+core; the jti claims and issued cards they share are in the database) on loopback with a fresh
+SQLite database, trusts a signing key made here (`HOSENTINEL_CDS_JWKS`, a JWK Set file), fixes
+today at demo patient 03's as-of date (complete SCI, right hip signs), then drives
 `POST /cds-services/ho-sentinel-patient-view` with prefetch from 16 concurrent keep-alive
 clients and prints p50/p95/p99 of the wall time per call, seen by the client.
 
@@ -20,8 +21,8 @@ Two workloads, each after a warm-up:
 * `distinct`: every call is a different patient (the demo record under a new id), so nothing is
   reused: the full import (`read_bundle`, fhir.resources validation) and evaluation every call.
 
-Besides wall times, the server process's CPU time per call is printed (from /proc): with one
-process and 16 clients always waiting, a call's latency is about 16 x that figure.
+Besides wall times, the server processes' CPU time per call is printed (from /proc): with 16
+clients always waiting, a call's latency is about 16 x that figure / the cores serving.
 
 Options: --requests N (timed calls per workload, default 2000), --concurrency N (default 16),
 --warmup N, --alg ES384|RS384 (default ES384, the sandbox's; Epic signs RS384 by default),
@@ -83,9 +84,17 @@ class Result:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), all its threads."""
+    """User + system CPU time so far (Linux /proc) of a process and its children (the worker
+    processes of `serve --workers N`), all their threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else ():
+        try:
+            total += cpu_seconds(int(child))
+        except (OSError, ValueError):  # a process that has just exited
+            continue
+    return total
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
@@ -242,6 +251,8 @@ def run(args: argparse.Namespace) -> list[Result]:
             str(port),
             "--database",
             f"sqlite:///{Path(tmp) / 'bench.db'}",
+            "--workers",
+            str(args.workers),
         ]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         try:
@@ -271,13 +282,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--alg", choices=("ES384", "RS384"), default="ES384")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="server processes (default: cores)"
+    )
     parser.add_argument("--strict", action="store_true")
     args = parser.parse_args(argv)
     results = run(args)
     load = os.getloadavg()[0]
     print(
         f"CDS Hooks patient-view with prefetch: {args.concurrency} concurrent clients on "
-        f"loopback, {args.alg} JWTs, one uvicorn process, {os.cpu_count()} CPUs (load average "
+        f"loopback, {args.alg} JWTs, {args.workers} server processes, {os.cpu_count()} CPUs "
+        f"(load average "
         f"{load:.1f} at the end), demo patient {DEMO_FILE}"
     )
     print(

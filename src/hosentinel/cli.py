@@ -7,6 +7,8 @@ web app exists). Bad input exits with status 2 and one line on stderr, never a t
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
 from datetime import date
@@ -122,25 +124,44 @@ def serve(
     demo_data: Annotated[
         bool, typer.Option("--demo", help="Load the synthetic demo patients and demo users.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(help="Server processes (one per core serves the most calls).", min=1),
+    ] = 1,
 ) -> None:
     """Run the web app and all services."""
     import uvicorn
 
     from hosentinel.app.config import AppConfig
-    from hosentinel.app.main import create_app
+    from hosentinel.app.main import WORKER_SETTING, create_app
     from hosentinel.store.db import default_url
 
-    config = AppConfig.from_env(
-        database or default_url(), demo=demo_data, base_url=f"http://{host}:{port}"
-    )
+    url = database or default_url()
+    base_url = f"http://{host}:{port}"
+    config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
+    # This process migrates the database and loads the demo data once, before any worker starts.
     application = create_app(config)
     if demo_data:
         sys.stdout.write("Demo users (synthetic, local use only):\n")
         for username, password, role in application.state.demo_users:
             sys.stdout.write(f"  {username:<12} {password:<16} {role}\n")
-    sys.stdout.write(f"HO Sentinel on http://{host}:{port}/\n")
+    processes = f" ({workers} processes)" if workers > 1 else ""
+    sys.stdout.write(f"HO Sentinel on {base_url}/{processes}\n")
     sys.stdout.flush()
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+        return
+    application.state.engine.dispose()
+    os.environ[WORKER_SETTING] = json.dumps({"database_url": url, "base_url": base_url})
+    uvicorn.run(
+        "hosentinel.app.main:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command("import")

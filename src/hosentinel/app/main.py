@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -59,3 +61,13 @@ def create_app(config: AppConfig) -> FastAPI:
         with app.state.sessionmaker.begin() as session:
             app.state.demo_users = load_demo(session, config)
     return app
+
+
+WORKER_SETTING = "HOSENTINEL_WORKER_CONFIG"
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of `hosentinel serve --workers N` (uvicorn's factory): the
+    database and base URL come from the serving process, which has migrated the database."""
+    settings = json.loads(os.environ[WORKER_SETTING])
+    return create_app(AppConfig.from_env(settings["database_url"], base_url=settings["base_url"]))

@@ -15,19 +15,19 @@ Each service call: verify the JWT; read the patient's data (prefetch, else `fhir
 one collection Bundle and read it with `read_bundle`; `evaluate` it as of the app's today with the
 app's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
 chart opened again, or order-select firing at each selection, costs no new assessment); build the
-cards; remember them for feedback; write one audit entry (who called, which patient, which
-cards), committed before the answer is sent (`AuditWriter`: one thread commits the entries of
-concurrent calls together). Nothing is stored about the patient's data; the FHIR token is never
-kept. The engine and card work is pure CPU and runs on the event loop; database work never does.
+cards; claim the JWT's jti, remember the cards for feedback and write one audit entry (who called,
+which patient, which cards), committed before the answer is sent (`ledger.CallLedger`: one thread
+commits the entries of concurrent calls together; in the database, so that every server process
+sees every claimed jti and issued card). Nothing is stored about the patient's data; the FHIR
+token is never kept. The engine and card work is pure CPU and runs on the event loop; database
+work never does.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
-import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
@@ -40,10 +40,8 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from sqlalchemy import orm
 from starlette.concurrency import run_in_threadpool
 
-from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.cdshooks import security
 from hosentinel.cdshooks.cards import (
@@ -61,7 +59,8 @@ from hosentinel.cdshooks.errors import (
     Unauthorized,
     UnknownService,
 )
-from hosentinel.cdshooks.feedback import CardRegistry, parse_feedback, store_feedback
+from hosentinel.cdshooks.feedback import parse_feedback, store_feedback
+from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
 from hosentinel.cdshooks.orders import read_draft_orders
 from hosentinel.cdshooks.prefetch import FhirAccess, collection_bundle, content_key, gather
 from hosentinel.core.assessment import Assessment
@@ -112,84 +111,14 @@ class AssessmentMemo:
                 self._items.popitem(last=False)
 
 
-class AuditWriter:
-    """The audit entries of CDS service calls, committed in groups by one thread.
-
-    A call waits until its own entry is committed (nothing is answered before its audit is
-    durable), but calls arriving together share one transaction instead of each paying for a
-    commit and a hop to the thread pool."""
-
-    def __init__(self, sessionmaker: orm.sessionmaker[orm.Session]) -> None:
-        self._sessionmaker = sessionmaker
-        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    async def write(self, what: str, patient_id: str) -> None:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        self._queue.put(_Pending(what, patient_id, loop, done))
-        self._start()
-        await done
-
-    def _start(self) -> None:
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._run, name="cds-hooks-audit", daemon=True
-                    )
-                    self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while True:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            error: BaseException | None = None
-            try:
-                with self._sessionmaker.begin() as session:
-                    for item in batch:
-                        audit(session, None, "cds-hooks", item.what, item.patient_id)
-            except Exception as exc:
-                log.exception("CDS Hooks audit entries could not be written")
-                error = exc
-            for item in batch:
-                try:
-                    item.loop.call_soon_threadsafe(_settle, item.done, error)
-                except RuntimeError:  # the caller's event loop is gone (process shutting down)
-                    continue
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    what: str
-    patient_id: str
-    loop: asyncio.AbstractEventLoop
-    done: asyncio.Future[None]
-
-
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
-    if done.done():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
-
-
 @dataclass
 class CdsHooksState:
     """Per app: trusted issuers, the replay cache, issued cards, memoised assessments, and the
     HTTP client for reading clients' FHIR servers."""
 
     trust: security.TrustStore
-    audit: AuditWriter
+    ledger: CallLedger
     replay: security.ReplayCache = field(default_factory=security.ReplayCache)
-    cards: CardRegistry = field(default_factory=CardRegistry)
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
     transport: httpx.AsyncBaseTransport | None = None
     _client: httpx.AsyncClient | None = None
@@ -223,7 +152,7 @@ def install(
         log.error("CDS Hooks disabled (every call refused): %s", exc)
         trust = security.TrustStore()
     state = CdsHooksState(
-        trust=trust, audit=AuditWriter(app.state.sessionmaker), transport=transport
+        trust=trust, ledger=CallLedger(app.state.sessionmaker), transport=transport
     )
     app.state.cds_hooks = state
     return state
@@ -388,7 +317,6 @@ def _assess(
 def _answer(
     request: Request,
     state: CdsHooksState,
-    service: Service,
     call: HookCall,
     bundle: dict[str, Any],
 ) -> list[IssuedCard]:
@@ -408,7 +336,6 @@ def _answer(
         selections = call.context.get("selections") if call.hook == "order-select" else None
         orders = read_draft_orders(call.context.get("draftOrders"), knowledge, selections)
         cards = order_cards(memo.assessment, knowledge, orders, call.patient_id, base)
-    state.cards.remember(service.id, call.patient_id, cards)
     return cards
 
 
@@ -422,9 +349,19 @@ async def call_service(service_id: str, request: Request) -> Response:
     client = state.client() if call.access is not None and call.access.usable else None
     resources = await gather(call.prefetch, call.patient_id, call.access, client)
     bundle = collection_bundle(resources, call.patient_id)
-    cards = _answer(request, state, service, call, bundle)
+    cards = _answer(request, state, call, bundle)
     keys = ", ".join(c.alert_key for c in cards) or "no card"
-    await state.audit.write(f"{call.hook} from {caller.iss}: {keys}"[:200], call.patient_id[:64])
+    entry = CallEntry(
+        what=f"{call.hook} from {caller.iss}: {keys}"[:200],
+        patient_id=call.patient_id[:64],
+        issuer=caller.iss,
+        jti=caller.jti,
+        expires=caller.expires,
+        service_id=service.id,
+        cards=tuple(cards),
+    )
+    if not await state.ledger.record(entry):  # another server process saw this jti first
+        raise security.replayed(caller.iss, caller.jti)
     return _json({"cards": [c.body for c in cards]})
 
 
@@ -435,11 +372,12 @@ async def feedback(service_id: str, request: Request) -> Response:
     caller = _authenticate(request, f"{url}/feedback", url)
     service = _service(service_id)
     items = parse_feedback(await _json_body(request))
-    state = state_of(request)
 
     def store() -> int:
         with request.app.state.sessionmaker.begin() as session:
-            return store_feedback(session, state.cards, service.id, items, caller.iss)
+            if not claim_token(session, caller.iss, caller.jti, caller.expires):
+                raise security.replayed(caller.iss, caller.jti)
+            return store_feedback(session, service.id, items, caller.iss)
 
     stored = await run_in_threadpool(store)
     log.info(

@@ -6,18 +6,15 @@ Each feedback item is validated per CDS Hooks 2.0 (`card`, `outcome` accepted|ov
 as `alert_states` rows with source "cds-hooks", so they count in the unit lead's alert statistics
 next to the app's own: accepted -> status "acknowledged", overridden -> "overridden" with the
 reason's code. The same feedback sent twice is stored once (the spec asks services to tolerate
-repeats). Feedback about a card this process does not know (issued before a restart, or by
-another process) or about a patient not in the app's database is accepted and not stored.
+repeats). Feedback about a card this service does not know (never issued, or issued over a week
+ago) or about a patient not in the app's database is accepted and not stored.
 
-The card registry is in memory (bounded, a week long): a card's uuid -> the service, patient and
-alert it stood for.
+Issued cards are in the database (`ledger.py`, a week long), so feedback can reach any server
+process: a card's uuid -> the service, patient and alert it stood for.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,49 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
-from hosentinel.cdshooks.cards import IssuedCard
 from hosentinel.cdshooks.errors import BadRequest
+from hosentinel.cdshooks.ledger import find_card
 from hosentinel.store import models as m
 
 SOURCE = "cds-hooks"
 STATUS = {"accepted": "acknowledged", "overridden": "overridden"}
-
-
-@dataclass(frozen=True, slots=True)
-class CardRecord:
-    service_id: str
-    patient_id: str
-    alert_key: str
-    suggestions: frozenset[str]
-
-
-class CardRegistry:
-    """Cards issued by this process, by uuid (LRU, at most `limit`, each kept `ttl` seconds)."""
-
-    def __init__(self, limit: int = 100_000, ttl: float = 7 * 24 * 3600) -> None:
-        self._items: OrderedDict[str, tuple[float, CardRecord]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._limit = limit
-        self._ttl = ttl
-
-    def remember(self, service_id: str, patient_id: str, cards: list[IssuedCard]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for card in cards:
-                record = CardRecord(
-                    service_id, patient_id, card.alert_key, frozenset(card.suggestions)
-                )
-                self._items[card.uuid] = (now, record)
-                self._items.move_to_end(card.uuid)
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
-
-    def find(self, card_id: str) -> CardRecord | None:
-        with self._lock:
-            found = self._items.get(card_id)
-        if found is None or time.monotonic() - found[0] > self._ttl:
-            return None
-        return found[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +113,6 @@ def parse_feedback(body: object) -> list[FeedbackItem]:
 
 def store_feedback(
     session: Session,
-    registry: CardRegistry,
     service_id: str,
     items: list[FeedbackItem],
     caller: str,
@@ -161,7 +120,7 @@ def store_feedback(
     """Store what can be stored; returns how many rows were added."""
     added = 0
     for item in items:
-        record = registry.find(item.card)
+        record = find_card(session, item.card)
         if record is None or record.service_id != service_id:
             continue
         if session.get(m.Patient, record.patient_id) is None:

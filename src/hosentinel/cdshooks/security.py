@@ -199,6 +199,7 @@ class Caller:
     iss: str
     jti: str
     tenant: str | None = None
+    expires: float = 0.0  # exp + leeway, epoch seconds: how long the jti must stay claimed
 
 
 def _refuse(reason: str, iss: object = None, jti: object = None) -> Unauthorized:
@@ -276,6 +277,13 @@ def verify(
     if exp > now + MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
         raise _refuse("exp is more than an hour ahead", iss, jti)
     if not replay.first_use(iss, jti, float(exp) + LEEWAY_SECONDS, now):
-        raise _refuse("jti already used (replay)", iss, jti)
+        raise replayed(iss, jti)
     tenant = verified.get("tenant")
-    return Caller(iss, jti, tenant if isinstance(tenant, str) else None)
+    return Caller(
+        iss, jti, tenant if isinstance(tenant, str) else None, float(exp) + LEEWAY_SECONDS
+    )
+
+
+def replayed(iss: str, jti: str) -> Unauthorized:
+    """The refusal of a jti already used (seen here, or claimed in the database by any process)."""
+    return _refuse("jti already used (replay)", iss, jti)

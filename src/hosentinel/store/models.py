@@ -174,3 +174,26 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))  # read | write | login | ...
     patient_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     what: Mapped[str] = mapped_column(String(200))
+
+
+class CdsTokenUse(Base):
+    """A CDS Hooks JWT's `jti`, claimed once per issuer until the token expires: the replay check
+    every server process shares (the per-process cache only answers first)."""
+
+    __tablename__ = "cds_token_uses"
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(200), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CdsIssuedCard(Base):
+    """A card this service issued, by its uuid, so feedback about it can be stored whichever
+    server process receives it. Kept a week."""
+
+    __tablename__ = "cds_issued_cards"
+    uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(80))
+    patient_id: Mapped[str] = mapped_column(String(64))
+    alert_key: Mapped[str] = mapped_column(String(120))
+    suggestions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,207 @@
+"""What every server process must agree on about CDS Hooks calls, kept in the database.
+
+With several server processes (`hosentinel serve --workers N`), a replayed JWT may reach another
+process than the first use, and feedback about a card may reach another process than the one that
+issued it. So each call, before it is answered, claims its `(iss, jti)` in `cds_token_uses` (a
+primary key: the second claim of a pair finds it taken, whichever process makes it) and records its
+cards in `cds_issued_cards`, in the same transaction as its audit entry.
+
+`CallLedger` commits the entries of concurrent calls together, from one thread per process: a
+call waits until its own entry is committed (nothing is answered before its audit is durable), but
+calls arriving together share one transaction instead of each paying for a commit. Expired token
+claims and week-old cards are purged now and then by the same thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hosentinel.app.audit import audit
+from hosentinel.cdshooks.cards import IssuedCard
+from hosentinel.store import models as m
+
+log = logging.getLogger("hosentinel.cdshooks")
+
+CARD_LIFETIME = timedelta(days=7)
+PURGE_EVERY_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    service_id: str
+    patient_id: str
+    alert_key: str
+    suggestions: frozenset[str]
+
+
+def claim_token(session: Session, issuer: str, jti: str, expires: float) -> bool:
+    """True when this `(iss, jti)` was not claimed before (by any process): it is claimed now,
+    in the session's transaction; False on a replay."""
+    values = {
+        "issuer": issuer[:300],
+        "jti": jti[:200],
+        "expires_at": datetime.fromtimestamp(expires, UTC),
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        statement = (
+            upsert(m.CdsTokenUse)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(m.CdsTokenUse.jti)
+        )
+        return session.execute(statement).first() is not None
+    try:  # any other database: a savepoint, and the primary key's refusal
+        with session.begin_nested():
+            session.execute(insert(m.CdsTokenUse).values(values))
+    except IntegrityError:
+        return False
+    return True
+
+
+def remember_cards(
+    session: Session, service_id: str, patient_id: str, cards: tuple[IssuedCard, ...]
+) -> None:
+    if not cards:
+        return
+    issued = datetime.now(UTC)
+    session.execute(
+        insert(m.CdsIssuedCard),
+        [
+            {
+                "uuid": card.uuid,
+                "service_id": service_id,
+                "patient_id": patient_id[:64],
+                "alert_key": card.alert_key[:120],
+                "suggestions": list(card.suggestions),
+                "issued_at": issued,
+            }
+            for card in cards
+        ],
+    )
+
+
+def find_card(session: Session, card_id: str) -> CardRecord | None:
+    """A card issued by this service (any process) in the last week."""
+    row = session.scalar(
+        select(m.CdsIssuedCard).where(
+            m.CdsIssuedCard.uuid == card_id[:64],
+            m.CdsIssuedCard.issued_at > datetime.now(UTC) - CARD_LIFETIME,
+        )
+    )
+    if row is None:
+        return None
+    return CardRecord(row.service_id, row.patient_id, row.alert_key, frozenset(row.suggestions))
+
+
+@dataclass(frozen=True, slots=True)
+class CallEntry:
+    """One answered call: its audit line, its token, its cards."""
+
+    what: str
+    patient_id: str
+    issuer: str
+    jti: str
+    expires: float  # the token's exp (+ leeway), epoch seconds
+    service_id: str
+    cards: tuple[IssuedCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    entry: CallEntry
+    loop: asyncio.AbstractEventLoop
+    done: asyncio.Future[bool]
+
+
+class CallLedger:
+    """Commits call entries in groups from one thread; `record` says whether the call's token
+    was still unclaimed (False: a replay that another process saw first)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._next_purge = 0.0
+
+    async def record(self, entry: CallEntry) -> bool:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+        self._queue.put(_Pending(entry, loop, done))
+        self._start()
+        return await done
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="cds-hooks-ledger", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            outcomes: list[bool] = []
+            error: BaseException | None = None
+            try:
+                with self._sessions.begin() as session:
+                    outcomes = [self._write(session, item.entry) for item in batch]
+                    self._purge(session)
+            except Exception as exc:
+                log.exception("CDS Hooks call entries could not be written")
+                error = exc
+            for index, item in enumerate(batch):
+                claimed = outcomes[index] if error is None else False
+                try:
+                    item.loop.call_soon_threadsafe(_settle, item.done, claimed, error)
+                except RuntimeError:  # the caller's event loop is gone (process shutting down)
+                    continue
+
+    @staticmethod
+    def _write(session: Session, entry: CallEntry) -> bool:
+        if not claim_token(session, entry.issuer, entry.jti, entry.expires):
+            return False
+        audit(session, None, "cds-hooks", entry.what, entry.patient_id)
+        remember_cards(session, entry.service_id, entry.patient_id, entry.cards)
+        return True
+
+    def _purge(self, session: Session) -> None:
+        now = time.monotonic()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY_SECONDS
+        wall = datetime.now(UTC)
+        session.execute(delete(m.CdsTokenUse).where(m.CdsTokenUse.expires_at < wall))
+        session.execute(
+            delete(m.CdsIssuedCard).where(m.CdsIssuedCard.issued_at < wall - CARD_LIFETIME)
+        )
+
+
+def _settle(done: asyncio.Future[bool], claimed: bool, error: BaseException | None) -> None:
+    if done.done():
+        return
+    if error is None:
+        done.set_result(claimed)
+    else:
+        done.set_exception(error)
