@@ -24,6 +24,8 @@ from cdshooks.cdskit import (
     prefetch_for,
     service_request,
 )
+from hosentinel.cdshooks.orders import RADIATION_OPTION, read_draft_orders
+from hosentinel.knowledge.loader import default_knowledge
 
 PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")
 
@@ -257,3 +259,25 @@ def test_unknown_card_fields_are_never_null(pregnant: tuple[Cds, str]) -> None:
     del order["id"]  # no id: no suggestion can name it
     (card,) = order_sign(cds, "19-", order)
     assert "suggestions" not in card and "selectionBehavior" not in card
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("108290001", "radiation"),
+        ("1287742003", "radiation"),
+        ("53438000", "radiation"),
+        ("33195004", "radiation"),
+        ("363680008", "radiograph"),
+        ("168537006", "radiograph"),
+        ("71388002", None),  # Procedure (procedure): neither
+    ],
+)
+def test_service_orders_are_recognised_by_their_cited_snomed_code_alone(
+    code: str, kind: str | None
+) -> None:
+    """The name says nothing ("Order 1"): only the knowledge base's value set can tell."""
+    order = service_request("p-1", "sr-1", "Order 1", code=code)
+    (read,) = read_draft_orders(draft_orders(order), default_knowledge(), None)
+    assert (RADIATION_OPTION in read.options) == (kind == "radiation")
+    assert read.radiograph == (kind == "radiograph")

@@ -181,13 +181,20 @@ def test_identifiers_are_well_formed(citation: Citation) -> None:
         assert not re.search(r"\s", citation.url), f"{citation.id}: whitespace in URL"
 
 
+FOUND_OUTSIDE = "found outside the notes: "
+
+
 @pytest.mark.parametrize("citation", CITATIONS, ids=by_id)
 def test_where_names_an_existing_source_file(citation: Citation) -> None:
     """`where` names the notes file (../shared/clinical/*.md) the source came from.
 
     Two sources are not from the notes: RxNorm codes come from ../shared/DESIGN.md and the
-    Synthea sample lives in ../shared/data/; those name that file or folder instead.
+    Synthea sample lives in ../shared/data/; those name that file or folder instead. A source
+    found beyond the notes says so ("found outside the notes: ...") and must carry its URL.
     """
+    if citation.where.startswith(FOUND_OUTSIDE):
+        assert citation.url, f"{citation.id}: a source found outside the notes needs its URL"
+        return
     notes = re.findall(r"[\w-]+\.md\b", citation.where)
     paths = re.findall(r"\bshared/(\S+)", citation.where)
     assert notes or paths, f"{citation.id}: `where` names no notes file: {citation.where!r}"

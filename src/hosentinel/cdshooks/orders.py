@@ -6,8 +6,8 @@
   `nsaid` -> option `nsaid-indomethacin`, `alendronate` -> `alendronate`, `etidronate` ->
   `etidronate`.
 - ServiceRequest: a radiation course (option `radiation-prophylaxis`) or a plain radiograph, by
-  SNOMED CT code or by words in the order's name. The knowledge base has no value set for these
-  orders yet, so the codes and words are listed here.
+  SNOMED CT code or by words in the order's name: the knowledge concepts `radiotherapy-order` and
+  `radiograph-order` (`valuesets/orders.yaml`, each code cited).
 - For a radiograph: the joints it images (bodySite, or words in its name) and whether its reason
   names HO (`reasonCode` in the knowledge's `ho` value set, or the words).
 """
@@ -32,15 +32,8 @@ DRUG_OPTIONS: dict[str, str] = {
 }
 RADIATION_OPTION = "radiation-prophylaxis"
 
-# SNOMED CT procedures. Radiotherapy: 108290001 Radiation oncology AND/OR radiotherapy,
-# 53438000 Radiation therapy procedure or service, 33195004 External beam radiation therapy.
-RADIATION_SNOMED = frozenset({"108290001", "53438000", "33195004"})
-RADIATION_WORDS = re.compile(r"\b(radiation|radiotherapy|irradiation|XRT)\b", re.IGNORECASE)
-# Plain radiography: 363680008 Radiographic imaging procedure, 168537006 Plain radiography.
-RADIOGRAPH_SNOMED = frozenset({"363680008", "168537006"})
-RADIOGRAPH_WORDS = re.compile(
-    r"\b(x-?rays?|XR|radiographs?|radiography|radiographic|plain films?)\b", re.IGNORECASE
-)
+RADIATION_CONCEPT = "radiotherapy-order"
+RADIOGRAPH_CONCEPT = "radiograph-order"
 HO_WORDS = re.compile(r"\b(heterotopic|ossification|myositis ossificans|HO)\b", re.IGNORECASE)
 HO_CONCEPT = "ho"
 
@@ -73,10 +66,6 @@ def _concepts(concept: JSONObject, knowledge: Knowledge) -> set[str]:
     for name in _names(concept):
         found |= knowledge.concepts_for_text(name)
     return found
-
-
-def _snomed(concept: JSONObject) -> set[str]:
-    return {c.code for c in codings(concept) if c.system == "snomed"}
 
 
 def _medication_concept(
@@ -116,13 +105,12 @@ def _medication_order(
 def _service_order(res: JSONObject, knowledge: Knowledge) -> DraftOrder:
     code = child(res, "code")
     names = _names(code)
-    words = " ".join(names)
-    snomed = _snomed(code)
+    kinds = _concepts(code, knowledge)
     name = names[0] if names else "service request"
     rid = text_of(res, "id")
-    if snomed & RADIATION_SNOMED or RADIATION_WORDS.search(words):
+    if RADIATION_CONCEPT in kinds:
         return DraftOrder("ServiceRequest", rid, name, (RADIATION_OPTION,))
-    if not (snomed & RADIOGRAPH_SNOMED or RADIOGRAPH_WORDS.search(words)):
+    if RADIOGRAPH_CONCEPT not in kinds:
         return DraftOrder("ServiceRequest", rid, name)
     body_sites = children(res, "bodySite")
     site = site_from_concepts([*body_sites, code])
