@@ -44,7 +44,7 @@ class User(Base):
     # saving a user another admin changed meanwhile gets a conflict instead of undoing it.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
 
 
 class WebSession(Base):
@@ -81,7 +81,7 @@ class Patient(Base):
     # matches the version they read, so two writers based on one version cannot both commit.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {
+    __mapper_args__ = {  # noqa: RUF012 (read once by the mapper)
         "version_id_col": version,
         "version_id_generator": False,
     }
