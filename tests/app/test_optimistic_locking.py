@@ -27,6 +27,7 @@ from hosentinel.store.records import add_observations
 
 HIP = "03-sci-hip-rom-loss-probable.json"  # prefilled hip values; fires rec:rule-out-dvt
 DVT = "rec:rule-out-dvt"
+OBS = r.Observation(ref="Observation/concurrent-1", codings=(), site=r.BodySite("knee", "left"))
 
 
 def version_of(app: FastAPI, patient_id: str) -> int:
@@ -102,29 +103,44 @@ def test_exam_api_with_a_stale_version_gets_409_and_saves_nothing(
 def test_two_writers_on_the_same_version_exactly_one_commits(
     app: FastAPI, demo_patient_ids: dict[str, str]
 ) -> None:
-    """Both read version N before either writes: the versioned UPDATE of the patient row lets
+    """Both read version N and edit based on it: the conditional UPDATE of the patient row lets
     the first commit and refuses the second (StaleDataError, mapped to HTTP 409)."""
     pid = demo_patient_ids[HIP]
     start = version_of(app, pid)
     before = count_observations(app, pid)
-    obs = r.Observation(
-        ref="Observation/concurrent-1",
-        codings=(),
-        effective=None,
-        site=r.BodySite(joint="knee", side="left"),
-    )
     maker = app.state.sessionmaker
     with maker() as one, maker() as two:
         # Both hold the patient as read (a request holds it for its whole transaction).
         held = [one.get(m.Patient, pid), two.get(m.Patient, pid)]
         assert all(p is not None and p.version == start for p in held)
-        add_observations(one, pid, [obs], None)
+        add_observations(one, pid, [OBS], None, expected_version=start)
         one.commit()
         with pytest.raises(StaleDataError):
-            add_observations(two, pid, [obs], None)
+            add_observations(two, pid, [OBS], None, expected_version=start)
         two.rollback()
     assert version_of(app, pid) == start + 1
     assert count_observations(app, pid) == before + 1
+
+
+def test_concurrent_appends_without_a_version_all_count(
+    app: FastAPI, demo_patient_ids: dict[str, str]
+) -> None:
+    """Exams sent without a version (appends) are never refused, and each moves the version on:
+    the bump is `version = version + 1` in SQL, not a value computed from a stale read."""
+    pid = demo_patient_ids[HIP]
+    start = version_of(app, pid)
+    before = count_observations(app, pid)
+    maker = app.state.sessionmaker
+    with maker() as one, maker() as two:
+        held = [one.get(m.Patient, pid), two.get(m.Patient, pid)]
+        assert all(p is not None and p.version == start for p in held)
+        add_observations(one, pid, [OBS], None)
+        one.commit()
+        add_observations(two, pid, [OBS], None)
+        two.commit()
+        assert held[1] is not None and held[1].version == start + 2
+    assert version_of(app, pid) == start + 2
+    assert count_observations(app, pid) == before + 2
 
 
 def test_alert_decision_based_on_an_old_number_gets_409(

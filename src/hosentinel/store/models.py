@@ -76,9 +76,11 @@ class Patient(Base):
     unit: Mapped[str] = mapped_column(String(80), default="Rehab unit")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Bumped on every change to the patient's clinical rows: assessments are cached per version.
-    # It is also the optimistic lock of the record: the writers set it to the next number (the
-    # generator is off: appending an exam changes no patient column), and the UPDATE only
-    # matches the version they read, so two writers based on one version cannot both commit.
+    # It is also the record's optimistic lock. Appends (exams) move it on in SQL with
+    # `records.bump_version` (version = version + 1, optionally only WHERE version = the one
+    # the clinician saw); ORM updates of the row (imports) set the next number themselves (the
+    # generator is off) and their UPDATE matches only the version they read. Either way, two
+    # writers based on one version cannot both commit, and no bump is lost.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {  # noqa: RUF012 (read once by the mapper)

@@ -16,10 +16,11 @@ carries the patient's record version (hidden field `version`; the JSON body's `v
 the record has changed since, nothing is saved: HTTP 409, and the form comes back with what
 this clinician entered kept joint by joint, the joints they left alone showing the newer last
 values, and who saved in between; saving again then records it. Two saves based on the same
-version at the same moment: the patient row's UPDATE checks the version (SQLAlchemy
-`version_id_col`), so exactly one commits and the other gets 409. A JSON call without
+version at the same moment: the patient row's UPDATE only matches that version
+(`records.bump_version`), so exactly one commits and the other gets 409. A JSON call without
 `version` appends unconditionally (an instrument or interface sending measurements is not
-editing a displayed state).
+editing a displayed state): concurrent appends queue on the patient row, all are saved and
+each moves the version on.
 """
 
 from __future__ import annotations
@@ -103,9 +104,11 @@ def _exam_patient(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
     return patient
 
 
-def _save(db: Session, viewer: Viewer, patient: m.Patient, entry: ExamEntry) -> list[str]:
+def _save(
+    db: Session, viewer: Viewer, patient: m.Patient, entry: ExamEntry, based_on: int | None
+) -> list[str]:
     observations = exam_observations(entry)
-    add_observations(db, patient.id, observations, viewer.user.id)
+    add_observations(db, patient.id, observations, viewer.user.id, expected_version=based_on)
     audit(db, viewer.user, "write", describe_exam(entry)[:200], patient.id)
     return [o.ref for o in observations]
 
@@ -206,7 +209,7 @@ async def save_exam_form(
             entry.errors,
             status_code=422,
         )
-    saved = _save(db, viewer, patient, entry)
+    saved = _save(db, viewer, patient, entry, based_on)
     target = f"/patients/{patient.id}?saved={len(saved)}"
     if request.headers.get("hx-request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
@@ -300,6 +303,6 @@ def save_exam_api(
     if errors:
         payload = ExamErrors(error="The exam was not saved; correct the fields.", fields=errors)
         return JSONResponse(payload.model_dump(), status_code=422)
-    saved = _save(db, viewer, patient, entry)
+    saved = _save(db, viewer, patient, entry, body.version)
     summary = summary_of(patient, current_assessment(request, db, config, patient.id))
     return ExamSaved(**summary.model_dump(), saved=saved)
