@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import random
 import re
@@ -48,9 +49,13 @@ PASSWORD = "demo-password"
 KINDS = ("exam", "edit", "alert", "read")
 ROLE_OF = {"exam": "therapist", "edit": "physiatrist", "alert": "nurse", "read": "lead"}
 HOT_ALERT = "rec:rule-out-dvt"
+# Demo patients the alert fires for (03 hip ROM loss, 04 swollen thigh): the contended records.
+HOT_PATIENTS = ("9db08d92-41a6-5db4-b625-522471029a5e", "1a56eeee-aca4-5d49-a267-d623a2788aa9")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # An exam of one joint-side writes its ROM and the four signs, in one transaction.
 OBSERVATIONS_PER_EXAM = 5
+# Every write's marker is unique in the process, across runs and trials on one database.
+_MARKERS = itertools.count(1)
 
 
 def free_port() -> int:
@@ -69,42 +74,97 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 # --- the server -------------------------------------------------------------------------------
 
+FORKSERVER = Path(__file__).with_name("forkserver.py")
+
+
+class Launcher:
+    """`forkserver.py`: a parent with the app imported that forks `hosentinel serve` children
+    (fast restarts for the crash trials; see its docstring)."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "HOSENTINEL_TODAY": TODAY}
+        self.process = subprocess.Popen(
+            [sys.executable, str(FORKSERVER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            self.close()
+            raise RuntimeError("the fork server did not start")
+
+    def start(self, port: int, log: Path, database: str) -> int:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"start {port} {log} {database}\n")
+        self.process.stdin.flush()
+        return int(self.process.stdout.readline())
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
 
 @dataclass
 class Server:
-    """`hosentinel serve` on a free loopback port, in its own process group."""
+    """`hosentinel serve` on a free loopback port, in its own process group: a subprocess, or
+    a child of a `Launcher`."""
 
     database: str
     log: Path
+    launcher: Launcher | None = None
     port: int = 0
+    pid: int = 0
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, demo: bool = False, timeout: float = 90.0) -> None:
+    def start(self, demo: bool = False, timeout: float = 120.0) -> None:
         self.port = free_port()
-        command = [
-            sys.executable, "-m", "hosentinel.cli", "serve", "--host", "127.0.0.1",
-            "--port", str(self.port), "--database", self.database,
-        ]  # fmt: skip
-        if demo:
-            command.append("--demo")
-        env = {**os.environ, "HOSENTINEL_TODAY": TODAY}
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
+        if self.launcher is not None and not demo:
+            self.process = None
+            self.pid = self.launcher.start(self.port, self.log, self.database)
+        else:
+            command = [
+                sys.executable, "-m", "hosentinel.cli", "serve", "--host", "127.0.0.1",
+                "--port", str(self.port), "--database", self.database,
+            ]  # fmt: skip
+            if demo:
+                command.append("--demo")
+            env = {**os.environ, "HOSENTINEL_TODAY": TODAY}
+            with self.log.open("ab") as log:
+                self.process = subprocess.Popen(
+                    command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                )
+            self.pid = self.process.pid
         self.wait_ready(timeout)
+
+    def alive(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None
+        try:
+            os.kill(self.pid, 0)  # the launcher reaps its children: a dead one is gone
+        except ProcessLookupError:
+            return False
+        return True
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
+            if not self.alive():
                 tail = self.log.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"the server exited ({self.process.returncode}):\n{tail}")
+                raise RuntimeError(f"the server exited:\n{tail}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
                     return
@@ -112,19 +172,30 @@ class Server:
         self.kill()
         raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
 
+    def _signal(self, sig: signal.Signals, timeout: float) -> bool:
+        """Send `sig` to the server's process group; True when it is gone within `timeout`."""
+        if not self.pid or not self.alive():
+            return True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.process.wait(timeout=0.05)
+            if not self.alive():
+                return True
+            time.sleep(0.02)
+        return False
+
     def kill(self) -> None:
         """kill -9: no shutdown code runs, transactions in flight are cut."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
+        if not self._signal(signal.SIGKILL, 30.0):
+            raise RuntimeError(f"server {self.pid} survived SIGKILL")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if not self._signal(signal.SIGTERM, 30.0):
+            self.kill()
 
 
 # --- the clients ------------------------------------------------------------------------------
@@ -210,7 +281,18 @@ class Client:
         self.seq = 0
         self.rng = random.Random(index)
 
-    async def sign_in(self) -> None:
+    async def sign_in(self, signed: dict[int, tuple[dict[str, str], str]] | None = None) -> None:
+        """Sign in; with `signed`, reuse this client's earlier session when there is one (the
+        sessions live in the database, so they outlive a server restart)."""
+        if signed is not None and self.index in signed:
+            cookies, self.csrf = signed[self.index]
+            self.http.cookies.update(cookies)
+            return
+        await self._sign_in()
+        if signed is not None:
+            signed[self.index] = (dict(self.http.cookies), self.csrf)
+
+    async def _sign_in(self) -> None:
         response = await self.http.post(
             "/login",
             data={"username": ROLE_OF[self.kind], "password": PASSWORD},
@@ -222,11 +304,17 @@ class Client:
         self.csrf = match.group(1)
 
     def marker(self) -> float:
-        """Unique ROM degrees for this client's next exam: 100.iiissss (client, sequence)."""
+        """ROM degrees unique in this process for the next exam: 100.nnnnnnn."""
         self.seq += 1
-        if self.index >= 100 or self.seq >= 10_000:
-            raise RuntimeError("markers are unique for 100 clients of 9,999 writes each")
-        return round(100 + self.index / 1_000 + self.seq / 10_000_000, 7)
+        n = next(_MARKERS)
+        if n >= 10_000_000:
+            raise RuntimeError("markers are unique for 9,999,999 writes")
+        return round(100 + n / 10_000_000, 7)
+
+    def comment(self) -> str:
+        """A decision's comment unique in this process."""
+        self.seq += 1
+        return f"load {self.index}.{next(_MARKERS)}"
 
 
 async def _timed(run: Run, kind: str, request: Any) -> httpx.Response | None:
@@ -250,6 +338,14 @@ def _exam(degrees: float, version: int | None = None) -> dict[str, Any]:
     return body
 
 
+def _exam_write(kind: str, pid: str, degrees: float, response: httpx.Response | None) -> Write:
+    """The write as the client knows it: status 0 when no answer came (cut by a kill)."""
+    if response is None:
+        return Write(kind, pid, repr(degrees), 0)
+    refs = response.json().get("saved", []) if response.status_code == 201 else []
+    return Write(kind, pid, repr(degrees), response.status_code, refs)
+
+
 async def _step(client: Client, run: Run, patients: list[str], hot: list[str]) -> None:
     rng = client.rng
     headers = {"X-CSRF-Token": client.csrf}
@@ -262,9 +358,7 @@ async def _step(client: Client, run: Run, patients: list[str], hot: list[str]) -
             "exam",
             http.post(f"/api/patients/{pid}/exams", json=_exam(degrees), headers=headers),
         )
-        if response is not None:
-            refs = response.json().get("saved", []) if response.status_code == 201 else []
-            run.writes.append(Write("exam", pid, repr(degrees), response.status_code, refs))
+        run.writes.append(_exam_write("exam", pid, degrees, response))
     elif client.kind == "edit":
         pid = rng.choice(hot)
         read = await _timed(run, "patient-api", http.get(f"/api/patients/{pid}"))
@@ -275,9 +369,7 @@ async def _step(client: Client, run: Run, patients: list[str], hot: list[str]) -
         response = await _timed(
             run, "edit", http.post(f"/api/patients/{pid}/exams", json=body, headers=headers)
         )
-        if response is not None:
-            refs = response.json().get("saved", []) if response.status_code == 201 else []
-            run.writes.append(Write("edit", pid, repr(degrees), response.status_code, refs))
+        run.writes.append(_exam_write("edit", pid, degrees, response))
     elif client.kind == "alert":
         pid = rng.choice(hot)
         read = await _timed(run, "alerts-api", http.get(f"/api/patients/{pid}/alerts"))
@@ -286,13 +378,12 @@ async def _step(client: Client, run: Run, patients: list[str], hot: list[str]) -
         versions = {a["key"]: a["version"] for a in read.json()}
         if HOT_ALERT not in versions:
             raise RuntimeError(f"{HOT_ALERT} does not fire for the hot patient {pid}")
-        client.seq += 1
-        comment = f"load {client.index}.{client.seq}"
+        comment = client.comment()
         body = {"comment": comment, "version": versions[HOT_ALERT]}
         url = f"/api/patients/{pid}/alerts/{HOT_ALERT}/acknowledge"
         response = await _timed(run, "alert", http.post(url, json=body, headers=headers))
-        if response is not None:
-            run.writes.append(Write("alert", pid, comment, response.status_code))
+        status = response.status_code if response is not None else 0
+        run.writes.append(Write("alert", pid, comment, status))
     else:
         choice = rng.random()
         if choice < 0.5:
@@ -365,21 +456,16 @@ async def _collide(base: str, run: Run, clients: int, patient: str) -> tuple[int
                 response = await _timed(
                     run, "edit", client.http.post(url, json=body, headers=headers)
                 )
-                if response is not None:
-                    refs = response.json().get("saved", []) if response.status_code == 201 else []
-                    run.writes.append(
-                        Write("edit", patient, repr(degrees), response.status_code, refs)
-                    )
+                run.writes.append(_exam_write("edit", patient, degrees, response))
             else:
-                client.seq += 1
-                comment = f"load {client.index}.{client.seq}"
+                comment = client.comment()
                 url = f"/api/patients/{patient}/alerts/{HOT_ALERT}/acknowledge"
                 body = {"comment": comment, "version": decided}
                 response = await _timed(
                     run, "alert", client.http.post(url, json=body, headers=headers)
                 )
-                if response is not None:
-                    run.writes.append(Write("alert", patient, comment, response.status_code))
+                status = response.status_code if response is not None else 0
+                run.writes.append(Write("alert", patient, comment, status))
 
         first = len(run.writes)
         await asyncio.gather(*(save(c) for c in pool))
@@ -397,15 +483,19 @@ def collide(base: str, run: Run, clients: int, patient: str) -> tuple[int, int]:
 
 
 async def _drive_until_killed(
-    server: Server, clients: int, kill_after: float, patients: list[str], hot: list[str]
+    server: Server,
+    clients: int,
+    kill_after: float,
+    patients: list[str],
+    hot: list[str],
+    signed: dict[int, tuple[dict[str, str], str]],
 ) -> Run:
     run = Run()
-    writers = [
-        Client(server.base, ("exam", "edit", "alert")[i % 3], i, 10.0) for i in range(clients)
-    ]
+    kinds = ("exam", "edit", "alert")
+    writers = [Client(server.base, kinds[i % 3], i, 10.0) for i in range(clients)]
     try:
-        await asyncio.gather(*(c.sign_in() for c in writers))
-        deadline = time.monotonic() + kill_after + 10.0
+        await asyncio.gather(*(c.sign_in(signed) for c in writers))
+        deadline = time.monotonic() + kill_after + 60.0
         stop = asyncio.Event()
 
         async def worker(client: Client) -> None:
@@ -415,6 +505,9 @@ async def _drive_until_killed(
                 await _step(client, run, patients, hot)
 
         async def killer() -> None:
+            # Mid-writes: once the first write is acknowledged, `kill_after` seconds more.
+            while not run.acknowledged() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             await asyncio.sleep(kill_after)
             server.kill()
             stop.set()
@@ -428,11 +521,18 @@ async def _drive_until_killed(
 
 
 def drive_until_killed(
-    server: Server, clients: int, kill_after: float, patients: list[str], hot: list[str]
+    server: Server,
+    clients: int,
+    kill_after: float,
+    patients: list[str],
+    hot: list[str],
+    signed: dict[int, tuple[dict[str, str], str]] | None = None,
 ) -> Run:
     """Writers (exams, versioned exams, alert decisions) until the server is killed with
-    SIGKILL `kill_after` seconds in; requests cut by the kill count as unanswered."""
-    return asyncio.run(_drive_until_killed(server, clients, kill_after, patients, hot))
+    SIGKILL, `kill_after` seconds after the first acknowledged write; requests cut by the kill
+    count as unanswered. `signed`: sessions to reuse (and to fill) across restarts."""
+    sessions = {} if signed is None else signed
+    return asyncio.run(_drive_until_killed(server, clients, kill_after, patients, hot, sessions))
 
 
 # --- what the database holds ------------------------------------------------------------------
@@ -592,3 +692,69 @@ def integrity(engine: Engine) -> list[str]:
             if orphans:
                 problems.append(f"{orphans} rows of {table} without their patient")
     return problems
+
+
+@dataclass
+class Trial:
+    number: int
+    kill_after: float
+    run: Run
+    problems: list[str]
+
+
+def crash_trials(
+    database: str,
+    log: Path,
+    trials: int,
+    clients: int,
+    seed: int,
+    demo: bool = False,
+    fork: bool = False,
+    launcher: Launcher | None = None,
+) -> list[Trial]:
+    """`trials` times: start the server on the database, drive writers, kill -9 it at a random
+    moment (0 to 1 s after the first write is acknowledged), then check the database with the
+    server down: its own integrity checks, every acknowledged write present and whole, nothing
+    of a refused write, no lost update. The next trial's start is the restart after the crash.
+    `launcher` (or `fork`: a new one): restart through a `Launcher` (a fresh process, without
+    paying the imports again); else a new `hosentinel serve` subprocess each time."""
+    rng = random.Random(seed)
+    results: list[Trial] = []
+    own = Launcher() if fork and launcher is None else None
+    server = Server(database, log, launcher or own)
+    try:
+        _trials(server, trials, clients, rng, demo, results)
+    finally:
+        server.kill()
+        if own is not None:
+            own.close()
+    return results
+
+
+def _trials(
+    server: Server, trials: int, clients: int, rng: random.Random, demo: bool, results: list[Trial]
+) -> None:
+    from hosentinel.store.db import make_engine
+
+    database = server.database
+    signed: dict[int, tuple[dict[str, str], str]] = {}  # sign in once, reuse after restarts
+    for number in range(1, trials + 1):
+        engine = make_engine(database)
+        try:
+            if number == 1 and demo:
+                server.start(demo=True)
+                server.stop()
+            patients = patient_ids(engine)
+            hot = [p for p in patients if p in HOT_PATIENTS] or patients[:1]
+            before = snapshot(engine, hot)
+            server.start()
+            kill_after = rng.uniform(0.0, 1.0)
+            try:
+                run = drive_until_killed(server, clients, kill_after, patients, hot, signed)
+            finally:
+                server.kill()
+            problems = integrity(engine) + verify(engine, run, before, hot, strict=False)
+            problems += [f"HTTP {s.status} on {s.kind}" for s in run.samples if s.status >= 500]
+        finally:
+            engine.dispose()
+        results.append(Trial(number, kill_after, run, problems))
