@@ -229,3 +229,57 @@ def test_admin_edit_based_on_an_old_user_version_gets_409(
     assert page.status_code == 409 and "changed by another admin" in page.text
     final = next(u for u in admin.client.get("/api/admin/users").json() if u["username"] == "nurse")
     assert final["role"] == "nurse" and final["active"] is False
+
+
+def test_migration_numbers_existing_decisions_and_downgrades(app_db_url: str) -> None:
+    """7e0c9a1b2d30 on a database with decisions made before it: the app's are numbered per
+    alert in the order they were made, EHR feedback stays unnumbered; down and up again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from hosentinel.store.db import make_engine
+    from hosentinel.store.migrate import alembic_config, upgrade
+
+    engine = make_engine(app_db_url)
+    try:
+        config = alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "4c11cb834fda")
+        with engine.begin() as connection:
+            pid = connection.scalar(text("SELECT id FROM patients ORDER BY id LIMIT 1"))
+            rows = [
+                ("rec:a", "acknowledged", "app", "2026-05-01 10:00:00"),
+                ("rec:b", "overridden", "app", "2026-05-01 09:00:00"),
+                ("rec:a", "overridden", "app", "2026-05-02 10:00:00"),
+                ("rec:a", "accepted", "cds-hooks", "2026-05-01 11:00:00"),
+            ]
+            for key, status, source, at in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO alert_states (patient_id, alert_key, status, source, at)"
+                        " VALUES (:p, :k, :s, :src, :at)"
+                    ),
+                    {"p": pid, "k": key, "s": status, "src": source, "at": at},
+                )
+        upgrade(engine)
+        with engine.connect() as connection:
+            numbered = list(
+                connection.execute(
+                    text(
+                        "SELECT alert_key, status, version FROM alert_states"
+                        " WHERE patient_id = :p ORDER BY alert_key, at"
+                    ),
+                    {"p": pid},
+                )
+            )
+            user_versions = set(connection.scalars(text("SELECT version FROM users")))
+        assert [tuple(r) for r in numbered] == [
+            ("rec:a", "acknowledged", 1),
+            ("rec:a", "accepted", None),
+            ("rec:a", "overridden", 2),
+            ("rec:b", "overridden", 1),
+        ]
+        assert user_versions == {1}
+    finally:
+        engine.dispose()
