@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit system-deps bench sync clean
+.PHONY: run test lint typecheck unit system-deps bench load crash sync clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench: sync
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_cdshooks.py
 	$(BIN)/python bench/bench_screen.py
+
+# The long reliability runs (bounded versions are in `make test`): 50 clinicians for 30 s against
+# the real server on SQLite and PostgreSQL; 50 kill -9 trials per backend.
+load: sync system-deps
+	$(BIN)/python bench/bench_load.py
+
+crash: sync system-deps
+	$(BIN)/python bench/bench_crash.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

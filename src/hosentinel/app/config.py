@@ -19,6 +19,9 @@ class AppConfig:
     # Fixed "today" for tests and demos; None means the real date.
     today: date | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # Requests inside the app at once (the others wait; see admission.py); the database
+    # connection pool holds as many connections.
+    max_concurrent_requests: int = 16
 
     @classmethod
     def from_env(cls, database_url: str, **overrides: object) -> AppConfig:

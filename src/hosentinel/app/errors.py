@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm.exc import StaleDataError
 
 
 class DomainError(Exception):
@@ -34,6 +35,19 @@ class TooManyAttempts(DomainError):
     status = 429
 
 
+class Conflict(DomainError):
+    """The change was based on a version of the record that someone else has changed since:
+    nothing was saved (optimistic locking; see `store/models.py`)."""
+
+    status = 409
+
+
+STALE_MESSAGE = (
+    "Someone else changed this record at the same moment; nothing of yours was saved."
+    " Reload the page, check their change and save again."
+)
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", ""
@@ -55,3 +69,9 @@ def install_handlers(app: FastAPI) -> None:
             status_code=exc.status,
         )
         return response
+
+    @app.exception_handler(StaleDataError)
+    async def stale(request: Request, _exc: StaleDataError) -> Response:
+        # A version_id_col UPDATE matched no row: a concurrent request committed first. The
+        # request's transaction is rolled back by `get_db` as the error passes through it.
+        return await domain_error(request, Conflict(STALE_MESSAGE))

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from hosentinel.app.admission import install_admission
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
 from hosentinel.app.headers import install_security_headers
@@ -31,7 +32,7 @@ def shared_templates() -> Jinja2Templates:
 
 
 def create_app(config: AppConfig) -> FastAPI:
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, pool_size=config.max_concurrent_requests)
     upgrade(engine)
     app = FastAPI(
         title="HO Sentinel", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
@@ -47,6 +48,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_handlers(app)
     install_security_headers(app)
+    install_admission(app, config.max_concurrent_requests)
 
     from hosentinel.app.routes import register
 

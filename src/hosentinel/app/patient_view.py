@@ -807,3 +807,29 @@ def exam_field_names() -> Iterable[str]:
             yield name
         for name, _, _ in row["signs"]:
             yield name
+
+
+def rebase_exam(
+    values: Mapping[str, str], shown: Mapping[str, str], latest: Mapping[str, str]
+) -> dict[str, str]:
+    """The form's values moved onto a newer prefill, after someone else saved an exam while this
+    form was open: a joint-side the clinician changed (or ticked "examined") keeps what they
+    entered; a joint-side they left as prefilled shows the newer last values, so saving again
+    never records the old prefilled findings as a new exam."""
+    rebased = {DATE_FIELD: values.get(DATE_FIELD, "")} if DATE_FIELD in values else {}
+    for joint in JOINTS:
+        for side in SIDES:
+            fields = [(rom_field(joint, side, m), "rom") for m in EXAM_MOTIONS[joint]]
+            fields += [(sign_field(joint, side, s), "sign") for s in SIGNS]
+            ticked = examined_field(joint, side)
+            changed = _checked(values.get(ticked)) or not all(
+                _same(kind, str(values.get(name) or "").strip(), shown.get(name))
+                for name, kind in fields
+            )
+            source = values if changed else latest
+            for name, _ in fields:
+                if source.get(name):
+                    rebased[name] = str(source[name])
+            if changed and _checked(values.get(ticked)):
+                rebased[ticked] = "yes"
+    return rebased

@@ -94,18 +94,20 @@ class WorklistLoader:
                     ),
                     None,
                 )
-                loaded.resources += merge_record(session, record, display_name=name)
+                written = merge_record(session, record, display_name=name)
                 patient = session.get(m.Patient, pid)
                 assert patient is not None
                 patient.unit = loaded.unit
-                audit(
-                    session,
-                    None,
-                    "write",
-                    f"screen as of {self.as_of.isoformat()}: into the {loaded.unit} worklist",
-                    pid,
-                    actor=ACTOR,
-                )
+            loaded.resources += written
+            # Audited once the patient's savepoint has held (entries are written at the commit).
+            audit(
+                session,
+                None,
+                "write",
+                f"screen as of {self.as_of.isoformat()}: into the {loaded.unit} worklist",
+                pid,
+                actor=ACTOR,
+            )
         except (BundleError, SQLAlchemyError, ValueError) as exc:
             loaded.failures += 1
             if len(loaded.messages) < _MAX_MESSAGES:

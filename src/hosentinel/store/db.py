@@ -24,12 +24,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+# SQLite has one write lock: a writer waits for it up to this long (then "database is
+# locked"). Generous: under load, waiting in line is better than failing a clinician's save.
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine with `pool_size` pooled connections (and a few more on overflow)."""
+    pool = {"pool_size": pool_size, "max_overflow": 4}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            pool = {}  # one shared in-memory connection: no pool to size
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            **pool,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

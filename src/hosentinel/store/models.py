@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,11 @@ class User(Base):
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Optimistic locking: every UPDATE checks the version it read and bumps it, so an admin
+    # saving a user another admin changed meanwhile gets a conflict instead of undoing it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once by the mapper)
 
 
 class WebSession(Base):
@@ -70,7 +76,17 @@ class Patient(Base):
     unit: Mapped[str] = mapped_column(String(80), default="Rehab unit")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Bumped on every change to the patient's clinical rows: assessments are cached per version.
+    # It is also the record's optimistic lock. Appends (exams) move it on in SQL with
+    # `records.bump_version` (version = version + 1, optionally only WHERE version = the one
+    # the clinician saw); ORM updates of the row (imports) set the next number themselves (the
+    # generator is off) and their UPDATE matches only the version they read. Either way, two
+    # writers based on one version cannot both commit, and no bump is lost.
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {  # noqa: RUF012 (read once by the mapper)
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
 
 class _Clinical:
@@ -161,6 +177,15 @@ class AlertState(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     source: Mapped[str] = mapped_column(String(20), default="app")  # app | cds-hooks
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The app's decisions on one alert of one patient are numbered 1, 2, ...: a decision is
+    # based on the number the clinician saw, and the unique constraint lets only one of two
+    # concurrent decisions on the same number commit. EHR feedback (CDS Hooks) is a report of
+    # what happened in another system, appended unnumbered (NULL).
+    version: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    __table_args__ = (
+        UniqueConstraint("patient_id", "alert_key", "version", name="uq_alert_states_version"),
+    )
 
 
 class AuditEntry(Base):

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from hosentinel.core import record as r
 from hosentinel.store import models as m
@@ -244,19 +246,40 @@ def store_record(
     return patient
 
 
+def bump_version(session: Session, patient: m.Patient, expected: int | None = None) -> int:
+    """Move the patient's record version on by one, in the database: `version = version + 1`,
+    so concurrent appends each count (they queue on the row, none is refused). With `expected`,
+    only if the version is still that one: otherwise StaleDataError (HTTP 409), nothing
+    changed. Returns the new version (also set on `patient`, as committed state)."""
+    query = update(m.Patient).where(m.Patient.id == patient.id)
+    if expected is not None:
+        query = query.where(m.Patient.version == expected)
+    new = session.execute(
+        query.values(version=m.Patient.version + 1).returning(m.Patient.version),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if new is None:
+        raise StaleDataError(f"patient {patient.id} is no longer at version {expected}")
+    set_committed_value(patient, "version", new)
+    return int(new)
+
+
 def add_observations(
     session: Session,
     patient_id: str,
     observations: list[r.Observation] | tuple[r.Observation, ...],
     entered_by: int | None,
+    expected_version: int | None = None,
 ) -> list[m.Observation]:
     """Append observations to a patient's record (nothing is replaced) and bump the patient's
-    version, so cached assessments and the worklist see the change."""
+    version, so cached assessments and the worklist see the change. With `expected_version`
+    (an edit based on what the clinician saw), only if the record is still at that version:
+    otherwise StaleDataError and nothing is written."""
     patient = session.get(m.Patient, patient_id)
     if patient is None:
         raise LookupError(f"no patient {patient_id}")
+    bump_version(session, patient, expected_version)
     rows = [observation_row(patient_id, obs, entered_by) for obs in observations]
     session.add_all(rows)
-    patient.version = (patient.version or 0) + 1
     session.flush()
     return rows

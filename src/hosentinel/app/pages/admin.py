@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
 from hosentinel.app.deps import CurrentViewer, Db, Viewer, require
-from hosentinel.app.errors import Invalid, NotFound
+from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.security import hash_password, now
 from hosentinel.app.templating import render
 from hosentinel.store import models as m
@@ -116,10 +116,19 @@ def update_user(
     active: bool | None = None,
     patient_id: str | None = None,
     password: str | None = None,
+    based_on: int | None = None,
 ) -> m.User:
+    """Change a user. `based_on` is the user's version the admin saw: when another admin saved
+    the user since, nothing is saved (Conflict, 409); concurrent saves based on one version are
+    caught by the versioned UPDATE (users.version is the mapper's version_id_col)."""
     user = db.get(m.User, user_id)
     if user is None:
         raise NotFound("No such user.")
+    if based_on is not None and based_on != user.version:
+        raise Conflict(
+            f"User {user.username} was changed by another admin after you opened the page."
+            " Nothing was saved: check the current settings below and save again."
+        )
     new_role = _check_role(role) if role is not None else user.role
     new_active = user.active if active is None else active
     if user.id == viewer.user.id and (new_role != "admin" or not new_active):
@@ -234,8 +243,13 @@ def update_user_form(
     active: Annotated[str | None, Form()] = None,
     patient_id: Annotated[str | None, Form()] = None,
     password: Annotated[str | None, Form()] = None,
+    version: Annotated[str | None, Form()] = None,
 ) -> Response:
     require(viewer, "admin")
+    try:
+        based_on = int(version) if version else None
+    except ValueError:
+        based_on = -1  # not a number: cannot match, refused as stale
     try:
         user = update_user(
             db,
@@ -245,9 +259,12 @@ def update_user_form(
             active=active == "yes" if active is not None else None,
             patient_id=patient_id or None,
             password=password or None,
+            based_on=based_on,
         )
     except Invalid as problem:
         return _users_page(request, db, viewer, problem.message, status_code=422)
+    except Conflict as conflict:
+        return _users_page(request, db, viewer, conflict.message, status_code=409)
     done = urlencode({"done": f"User {user.username} saved."})
     return RedirectResponse(f"/admin/users?{done}#user-{user.id}", status_code=303)
 
@@ -332,6 +349,7 @@ class UserOut(BaseModel):
     active: bool
     patient_id: str | None
     created_at: datetime
+    version: int
 
 
 class UserIn(BaseModel):
@@ -347,6 +365,11 @@ class UserPatch(BaseModel):
     active: bool | None = None
     patient_id: str | None = None
     password: str | None = None
+    version: int | None = Field(
+        default=None,
+        description="The user's `version` this change is based on; when another admin changed"
+        " the user since: 409 and nothing saved. Left out: applied to the current user.",
+    )
 
 
 class AuditEntryOut(BaseModel):
@@ -374,6 +397,7 @@ def _user_out(user: m.User) -> UserOut:
         active=user.active,
         patient_id=user.patient_id,
         created_at=user.created_at,
+        version=user.version,
     )
 
 
@@ -396,7 +420,14 @@ def create_user_api(db: Db, viewer: CurrentViewer, body: UserIn) -> UserOut:
 def update_user_api(db: Db, viewer: CurrentViewer, user_id: int, body: UserPatch) -> UserOut:
     require(viewer, "admin")
     user = update_user(
-        db, viewer, user_id, body.role, body.active, body.patient_id, body.password or None
+        db,
+        viewer,
+        user_id,
+        body.role,
+        body.active,
+        body.patient_id,
+        body.password or None,
+        based_on=body.version,
     )
     return _user_out(user)
 

@@ -7,6 +7,13 @@ An alert is keyed `rec:<recommendation id>` or `caution:<about>:<reason>`. Each 
 Pages include `_alert_actions.html` next to each recommendation or caution; put
 `alert_context(db, patient_id)` into the page context so the partial finds the alert states and
 the override reasons (see the template's header).
+
+Two clinicians deciding on the same alert at once: the app's decisions on an alert are numbered
+(`alert_states.version`), each form and JSON call carries the number it saw (`version`; 0 before
+any decision), and a decision based on an older number is refused with HTTP 409 naming who
+decided in between, so nobody overrides an acknowledgement they never saw. Two decisions based
+on the same number at the same moment: the unique constraint on (patient, alert, version) lets
+one commit, the other gets 409. A call without `version` is recorded as the next decision.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
@@ -33,7 +41,7 @@ from hosentinel.app.deps import (
     patient_for,
     require,
 )
-from hosentinel.app.errors import Invalid, NotFound
+from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.override_reasons import BY_CODE, OVERRIDE_REASONS, reason_display
 from hosentinel.app.security import now
 from hosentinel.app.services import WorklistRow, assess, worklist
@@ -184,14 +192,54 @@ def current_states(db: Session, patient_id: str) -> dict[str, AlertStateView]:
     return {view.key: view for view in state_history(db, patient_id)}
 
 
+def decision_versions(db: Session, patient_id: str) -> dict[str, int]:
+    """The number of the app's latest decision per alert key of this patient."""
+    rows = db.execute(
+        select(m.AlertState.alert_key, func.max(m.AlertState.version))
+        .where(m.AlertState.patient_id == patient_id, m.AlertState.version.is_not(None))
+        .group_by(m.AlertState.alert_key)
+    )
+    return {key: int(version or 0) for key, version in rows}
+
+
 def alert_context(db: Session, patient_id: str) -> dict[str, Any]:
     """What `_alert_actions.html` needs besides patient_id, key, csrf and user: merge it into the
     page context and set `alert_state = alert_states.get(key)` next to each include."""
     return {
         "alert_states": current_states(db, patient_id),
+        "alert_versions": decision_versions(db, patient_id),
         "override_reasons": OVERRIDE_REASONS,
         "alert_roles": ALERT_ROLES,
     }
+
+
+def _based_on(raw: object) -> int | None:
+    """The decision number a form or call was based on; None when it carries none (a value
+    that is not a number cannot match: -1)."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        return -1
+
+
+def _decided_meanwhile(db: Session, patient_id: str, key: str) -> str:
+    latest = db.scalar(
+        select(m.AlertState)
+        .where(m.AlertState.patient_id == patient_id, m.AlertState.alert_key == key)
+        .where(m.AlertState.version.is_not(None))
+        .order_by(m.AlertState.version.desc())
+        .limit(1)
+    )
+    if latest is None:  # pragma: no cover - a stale number implies a decision exists
+        return "This alert changed after you opened the page. Nothing was saved."
+    view = _view(latest, _user_names(db, [latest]))
+    verb = "acknowledged" if view.accepted else f"overrode ({view.reason_display or 'no reason'})"
+    return (
+        f"{view.by} {verb} this alert at {view.at.strftime('%H:%M')}, after you opened the page."
+        " Nothing was saved: review their decision and decide again."
+    )
 
 
 def _firing(request: Request, db: Session, config: Config, patient_id: str) -> list[Alert]:
@@ -213,7 +261,14 @@ def record_decision(
     status: str,
     reason: str | None = None,
     comment: str | None = None,
+    based_on: int | None = None,
 ) -> AlertStateView:
+    """Record a decision as the alert's next numbered decision. Raises Conflict when it was
+    based on an older number than the latest (someone decided meanwhile), or when a concurrent
+    decision took the same number first."""
+    current = decision_versions(db, patient.id).get(key, 0)
+    if based_on is not None and based_on != current:
+        raise Conflict(_decided_meanwhile(db, patient.id, key))
     row = m.AlertState(
         patient_id=patient.id,
         alert_key=key,
@@ -223,11 +278,20 @@ def record_decision(
         user_id=viewer.user.id,
         source="app",
         at=now(),
+        version=current + 1,
     )
     db.add(row)
     what = f"alert {key} {status}" + (f" ({reason})" if reason else "")
     audit(db, viewer.user, "write", what, patient.id)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        # uq_alert_states_version: another decision on this number committed first. The
+        # request's transaction is rolled back as the error leaves the handler.
+        raise Conflict(
+            "Someone else decided on this alert at the same moment. Nothing was saved:"
+            " reload the page, review their decision and decide again."
+        ) from exc
     return _view(row, {viewer.user.id: viewer.user.display_name})
 
 
@@ -283,6 +347,8 @@ def _actions_partial(
     next_url: str | None,
     error: str | None = None,
     saved: bool = False,
+    versions: dict[str, int] | None = None,
+    status_code: int = 200,
 ) -> Response:
     return render(
         request,
@@ -298,7 +364,9 @@ def _actions_partial(
             "next": next_url,
             "alert_error": error,
             "alert_saved": saved,
+            "alert_versions": versions or {},
         },
+        status_code,
     )
 
 
@@ -309,9 +377,12 @@ def _after_form(
     key: str,
     state: AlertStateView,
     next_url: str | None,
+    versions: dict[str, int],
 ) -> Response:
     if request.headers.get("hx-request"):
-        return _actions_partial(request, viewer, patient_id, key, state, next_url, saved=True)
+        return _actions_partial(
+            request, viewer, patient_id, key, state, next_url, saved=True, versions=versions
+        )
     target = _safe_next(next_url, f"/patients/{patient_id}/alerts")
     return RedirectResponse(f"{target}#{anchor_of(key)}", status_code=303)
 
@@ -353,10 +424,40 @@ def acknowledge_form(
     key: str,
     comment: Annotated[str | None, Form()] = None,
     next: Annotated[str | None, Form()] = None,
+    version: Annotated[str | None, Form()] = None,
 ) -> Response:
     patient = _decide(request, db, config, viewer, patient_id, key)
-    state = record_decision(db, viewer, patient, key, "acknowledged", None, _clean_comment(comment))
-    return _after_form(request, viewer, patient.id, key, state, next)
+    text = _clean_comment(comment)
+    try:
+        state = record_decision(
+            db, viewer, patient, key, "acknowledged", None, text, _based_on(version)
+        )
+    except Conflict as conflict:
+        return _conflicted(request, db, viewer, patient.id, key, next, conflict)
+    return _after_form(
+        request, viewer, patient.id, key, state, next, decision_versions(db, patient.id)
+    )
+
+
+def _conflicted(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    patient_id: str,
+    key: str,
+    next_url: str | None,
+    conflict: Conflict,
+) -> Response:
+    """HTMX: the alert's block with the decision made meanwhile and the message, as a 409 (the
+    page's htmx-config swaps 409 answers); a plain form post: the 409 error page."""
+    if not request.headers.get("hx-request") or not db.is_active:
+        # (Inactive: a concurrent decision won at the flush; nothing more can be read here.)
+        raise conflict
+    state = current_states(db, patient_id).get(key)
+    versions = decision_versions(db, patient_id)
+    return _actions_partial(
+        request, viewer, patient_id, key, state, next_url, conflict.message, False, versions, 409
+    )
 
 
 @router.post("/patients/{patient_id}/alerts/{key}/override")
@@ -370,6 +471,7 @@ def override_form(
     reason: Annotated[str | None, Form()] = None,
     comment: Annotated[str | None, Form()] = None,
     next: Annotated[str | None, Form()] = None,
+    version: Annotated[str | None, Form()] = None,
 ) -> Response:
     patient = _decide(request, db, config, viewer, patient_id, key)
     try:
@@ -380,9 +482,19 @@ def override_form(
             raise
         # HTMX swaps only 2xx answers: show the problem in place; nothing is stored.
         state = current_states(db, patient.id).get(key)
-        return _actions_partial(request, viewer, patient.id, key, state, next, problem.message)
-    state = record_decision(db, viewer, patient, key, "overridden", code, text)
-    return _after_form(request, viewer, patient.id, key, state, next)
+        versions = decision_versions(db, patient.id)
+        return _actions_partial(
+            request, viewer, patient.id, key, state, next, problem.message, versions=versions
+        )
+    try:
+        state = record_decision(
+            db, viewer, patient, key, "overridden", code, text, _based_on(version)
+        )
+    except Conflict as conflict:
+        return _conflicted(request, db, viewer, patient.id, key, next, conflict)
+    return _after_form(
+        request, viewer, patient.id, key, state, next, decision_versions(db, patient.id)
+    )
 
 
 # --- statistics -------------------------------------------------------------------------------
@@ -513,10 +625,21 @@ class AlertOut(BaseModel):
     summary: str
     basis: dict[str, Any]
     state: AlertStateOut | None
+    version: int = Field(
+        description="The number of the app's latest decision on this alert (0: none yet);"
+        " send it back as `version` with a decision."
+    )
+
+
+_VERSION_DOC = (
+    "The alert's `version` this decision is based on; when someone decided meanwhile: 409 and"
+    " nothing saved. Left out: recorded as the next decision."
+)
 
 
 class AcknowledgeIn(BaseModel):
     comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    version: int | None = Field(default=None, description=_VERSION_DOC)
 
 
 class OverrideIn(BaseModel):
@@ -525,6 +648,7 @@ class OverrideIn(BaseModel):
         description="Required: a code from GET /api/alerts/override-reasons (CDS Hooks)",
     )
     comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    version: int | None = Field(default=None, description=_VERSION_DOC)
 
 
 class ReasonOut(BaseModel):
@@ -576,7 +700,9 @@ def _state_out(state: AlertStateView | None) -> AlertStateOut | None:
     )
 
 
-def _alert_out(alert: Alert, state: AlertStateView | None, knowledge: Knowledge) -> AlertOut:
+def _alert_out(
+    alert: Alert, state: AlertStateView | None, knowledge: Knowledge, version: int
+) -> AlertOut:
     return AlertOut(
         key=alert.key,
         label=alert_label(alert.key, knowledge),
@@ -587,6 +713,7 @@ def _alert_out(alert: Alert, state: AlertStateView | None, knowledge: Knowledge)
         summary=alert.summary,
         basis=alert.basis.to_json(),
         state=_state_out(state),
+        version=version,
     )
 
 
@@ -603,9 +730,11 @@ def alerts_api(
     patient = patient_for(db, viewer, patient_id)
     require(viewer, *CLINICAL_ROLES)
     states = current_states(db, patient.id)
+    versions = decision_versions(db, patient.id)
     alerts = _firing(request, db, config, patient.id)
     audit(db, viewer.user, "read", "alerts api", patient.id)
-    return [_alert_out(a, states.get(a.key), request.app.state.knowledge) for a in alerts]
+    knowledge = request.app.state.knowledge
+    return [_alert_out(a, states.get(a.key), knowledge, versions.get(a.key, 0)) for a in alerts]
 
 
 def _decided_out(
@@ -613,7 +742,8 @@ def _decided_out(
 ) -> AlertOut:
     alert = next(a for a in _firing(request, db, config, patient.id) if a.key == key)
     state = current_states(db, patient.id).get(key)
-    return _alert_out(alert, state, request.app.state.knowledge)
+    version = decision_versions(db, patient.id).get(key, 0)
+    return _alert_out(alert, state, request.app.state.knowledge, version)
 
 
 @router.post("/api/patients/{patient_id}/alerts/{key}/acknowledge", response_model=AlertOut)
@@ -628,7 +758,8 @@ def acknowledge_api(
 ) -> AlertOut:
     patient = _decide(request, db, config, viewer, patient_id, key)
     comment = _clean_comment(body.comment if body else None)
-    record_decision(db, viewer, patient, key, "acknowledged", None, comment)
+    based_on = body.version if body else None
+    record_decision(db, viewer, patient, key, "acknowledged", None, comment, based_on)
     return _decided_out(request, db, config, patient, key)
 
 
@@ -644,7 +775,8 @@ def override_api(
 ) -> AlertOut:
     patient = _decide(request, db, config, viewer, patient_id, key)
     code = _clean_reason(body.reason)
-    record_decision(db, viewer, patient, key, "overridden", code, _clean_comment(body.comment))
+    comment = _clean_comment(body.comment)
+    record_decision(db, viewer, patient, key, "overridden", code, comment, body.version)
     return _decided_out(request, db, config, patient, key)
 
 

@@ -1,0 +1,59 @@
+"""At most `max_concurrent_requests` requests inside the app at once; the others wait their turn
+and are answered, none refused (see app/admission.py: more requests inside than pooled
+connections deadlocked commits behind SQLite's write lock under 50 clients)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from starlette.types import Message, Receive, Scope, Send
+
+from hosentinel.app.admission import Admission
+
+
+def test_requests_beyond_the_limit_wait_and_are_all_answered() -> None:
+    inside = 0
+    most = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        await asyncio.sleep(0.01)
+        inside -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    admitted = Admission(app, limit=3)
+    answers: list[int] = []
+
+    async def request() -> None:
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answers.append(message["status"])
+
+        await admitted({"type": "http", "method": "GET", "path": "/"}, receive, send)
+
+    async def main() -> None:
+        await asyncio.wait_for(asyncio.gather(*(request() for _ in range(20))), timeout=30)
+
+    asyncio.run(main())
+    assert most == 3
+    assert answers == [200] * 20
+
+
+def test_the_app_admits_as_many_requests_as_it_has_connections(tmp_path: Path) -> None:
+    from hosentinel.app.config import AppConfig
+    from hosentinel.app.main import create_app
+
+    app = create_app(AppConfig(database_url=f"sqlite:///{tmp_path}/a.db"))
+    try:
+        limits = [mw.kwargs["limit"] for mw in app.user_middleware if mw.cls is Admission]
+        assert limits == [AppConfig.max_concurrent_requests]
+        assert app.state.engine.pool.size() == AppConfig.max_concurrent_requests
+    finally:
+        app.state.engine.dispose()
