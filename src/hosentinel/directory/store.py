@@ -172,9 +172,9 @@ class SearchResult:
     def message(self) -> str | None:
         if self.total == 0:
             what = self.query.code.name if self.query.code else self.query.group.name
-            name = f" named like {self.query.name!r}" if self.query.name else ""
+            name = f" with a name like {self.query.name!r}" if self.query.name else ""
             return (
-                f"No {what} clinician{name} within {self.query.radius_miles:g} miles of "
+                f"No clinician in {what}{name} within {self.query.radius_miles:g} miles of "
                 f"{self.query.origin.label}. Try a larger radius or another ZIP code."
             )
         if not self.items:

@@ -258,4 +258,8 @@ class Referral(Base):
     patient_version: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     referred_by: Mapped[str] = mapped_column(String(200))
+    # What the letter says, taken from the assessment at the time of referral (app/referral.py),
+    # and that assessment's contract JSON: the PDF and the ServiceRequest are made from these.
+    letter: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -76,6 +76,8 @@ def upgrade() -> None:
         sa.Column("patient_version", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("referred_by", sa.String(length=200), nullable=False),
+        sa.Column("letter", sa.JSON(), nullable=False),
+        sa.Column("assessment", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["patient_id"], ["patients.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
