@@ -9,7 +9,7 @@ the `reasonReference`. Everything else comes from the stored letter content (app
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -135,7 +135,10 @@ def service_request(
             or "Referral to a surgeon for heterotopic ossification",
         },
         "subject": {"reference": patient},
-        "authoredOn": authored.isoformat(),
+        # SQLite hands timestamps back without their zone: they are stored in UTC.
+        "authoredOn": (authored if authored.tzinfo else authored.replace(tzinfo=UTC))
+        .astimezone(UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S+00:00"),
         "requester": {"display": letter["referred_by"]},
         "performer": [{"reference": "#surgeon", "display": surgeon["name"]}],
         "reasonCode": [
