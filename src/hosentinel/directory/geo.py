@@ -73,6 +73,22 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
 
 
+def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
+    """The point on the unit sphere: the chord between two such points orders exactly as the
+    great-circle distance does, and needs no trigonometry to compute."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
+
+
+def chord_for_miles(miles: float) -> float:
+    """The chord length on the unit sphere of a great-circle distance in miles."""
+    return 2 * math.sin(min(math.pi, miles / EARTH_RADIUS_MILES) / 2)
+
+
+def miles_for_chord(chord: float) -> float:
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, chord / 2))
+
+
 def cell(degrees: float) -> int:
     return math.floor(degrees / CELL_DEGREES)
 

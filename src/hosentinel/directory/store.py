@@ -2,9 +2,11 @@
 distance from a ZIP code.
 
 Search plan (the same on SQLite and PostgreSQL): the covering index of `clinician_search`
-(specialty group, lat cell, lon cell, lat, lon, npi) gives the clinicians of the group in the grid
-cells the radius' bounding box covers; the great-circle distance is computed in SQL for those
-only, filtered by the radius, sorted and paginated; the clinicians of the page are then read.
+(specialty group, lat cell, lon cell, x, y, z, npi) gives the clinicians of the group in the grid
+cells the radius' bounding box covers; for those only, the squared chord between unit vectors
+(exactly as ordered as the great-circle distance, and plain arithmetic) is filtered by the radius,
+sorted and paginated in SQL, with the total as a window count; the clinicians of the page are
+then read and their great-circle distance computed from the chord.
 """
 
 from __future__ import annotations
@@ -13,13 +15,21 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
+from sqlalchemy import TextClause, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from hosentinel.directory.geo import EARTH_RADIUS_MILES, ZipPlace, bounding_box, cell
+from hosentinel.directory.geo import (
+    ZipPlace,
+    bounding_box,
+    cell,
+    chord_for_miles,
+    miles_for_chord,
+    unit_vector,
+)
 from hosentinel.directory.records import ClinicianIn, LoadReport, Problem
 from hosentinel.directory.taxonomy import Specialty, SpecialtyGroup, taxonomy
 from hosentinel.store import models as m
@@ -66,14 +76,16 @@ def taxonomy_rows(c: ClinicianIn) -> list[dict[str, Any]]:
 def search_rows(c: ClinicianIn) -> list[dict[str, Any]]:
     by_code = taxonomy().by_code
     groups = dict.fromkeys(by_code[code].group for code, _ in c.taxonomies)
+    x, y, z = unit_vector(c.lat, c.lon)
     return [
         {
             "npi": c.npi,
             "specialty_group": group,
             "lat_cell": cell(c.lat),
             "lon_cell": cell(c.lon),
-            "lat": c.lat,
-            "lon": c.lon,
+            "x": x,
+            "y": y,
+            "z": z,
         }
         for group in groups
     ]
@@ -187,51 +199,64 @@ def display_name(last: str, first: str, credential: str | None) -> str:
     return f"{name}, {credential}" if credential else name
 
 
-def distance_sql(lat: Any, lon: Any, origin: ZipPlace) -> ColumnElement[float]:
-    """Great-circle distance in miles from the origin (haversine), in SQL: SQLite's math
-    functions and PostgreSQL both have sin, cos, asin, sqrt and radians."""
-    dlat = func.radians(lat - origin.lat) / 2
-    dlon = func.radians(lon - origin.lon) / 2
-    h = func.sin(dlat) * func.sin(dlat) + literal(math.cos(math.radians(origin.lat))) * func.cos(
-        func.radians(lat)
-    ) * func.sin(dlon) * func.sin(dlon)
-    distance: ColumnElement[float] = 2 * EARTH_RADIUS_MILES * func.asin(func.sqrt(h))
-    return distance
+_SEARCH_SQL = """
+SELECT s.npi AS npi, {chord2} AS chord2, count(*) OVER () AS total
+FROM clinician_search s{join}
+WHERE s.specialty_group = :grp
+  AND s.lat_cell IN :cells
+  AND s.lon_cell BETWEEN :lon_low AND :lon_high
+  AND {chord2} <= :max_chord2{where}
+ORDER BY chord2, s.npi
+LIMIT :limit OFFSET :offset
+"""
+_CHORD2 = "((s.x - :x) * (s.x - :x) + (s.y - :y) * (s.y - :y) + (s.z - :z) * (s.z - :z))"
+_BY_CODE = """
+  AND EXISTS (SELECT 1 FROM clinician_taxonomies t WHERE t.npi = s.npi AND t.code = :code)"""
+_BY_NAME = "\n  AND c.name_key LIKE :name"
+
+
+@cache
+def _statement(by_code: bool, by_name: bool) -> TextClause:
+    """The search as one statement per shape (compiled once): the specialty group and the grid
+    cells pick the rows through the covering index; the squared chord between unit vectors is
+    the distance test and the order (no trigonometry per row)."""
+    sql = _SEARCH_SQL.format(
+        chord2=_CHORD2,
+        join=" JOIN clinicians c ON c.npi = s.npi" if by_name else "",
+        where=(_BY_CODE if by_code else "") + (_BY_NAME if by_name else ""),
+    )
+    return text(sql).bindparams(bindparam("cells", expanding=True))
 
 
 def search(session: Session, q: SearchQuery) -> SearchResult:
-    s = m.ClinicianSearch
     box = bounding_box(q.origin.lat, q.origin.lon, q.radius_miles)
     lon_low, lon_high = box.lon_cells
-    distance = distance_sql(s.lat, s.lon, q.origin).label("distance")
-    candidates = select(s.npi, distance).where(
-        s.specialty_group == q.group.id,
-        s.lat_cell.in_(box.lat_cells),
-        s.lon_cell.between(lon_low, lon_high),
-        s.lat.between(box.lat_min, box.lat_max),
-        s.lon.between(box.lon_min, box.lon_max),
-    )
+    x, y, z = unit_vector(q.origin.lat, q.origin.lon)
+    params: dict[str, Any] = {
+        "grp": q.group.id,
+        "cells": box.lat_cells,
+        "lon_low": lon_low,
+        "lon_high": lon_high,
+        "x": x,
+        "y": y,
+        "z": z,
+        "max_chord2": chord_for_miles(q.radius_miles) ** 2,
+        "limit": q.per_page,
+        "offset": (q.page - 1) * q.per_page,
+    }
     if q.code is not None:
-        t = m.ClinicianTaxonomy
-        candidates = candidates.where(
-            select(t.npi).where(t.npi == s.npi, t.code == q.code.code).exists()
-        )
+        params["code"] = q.code.code
     if q.name:
-        doc = m.Clinician
-        pattern = "%" + q.name.strip().lower().replace("%", "").replace("_", "") + "%"
-        candidates = candidates.join(doc, doc.npi == s.npi).where(doc.name_key.like(pattern))
-    inner = candidates.subquery()
-    within = select(inner.c.npi, inner.c.distance).where(inner.c.distance <= q.radius_miles)
-    page_rows = session.execute(
-        within.add_columns(func.count().over().label("total"))
-        .order_by(inner.c.distance, inner.c.npi)
-        .limit(q.per_page)
-        .offset((q.page - 1) * q.per_page)
-    ).all()
+        params["name"] = "%" + q.name.strip().lower().replace("%", "").replace("_", "") + "%"
+    statement = _statement(q.code is not None, bool(q.name))
+    page_rows = session.execute(statement, params).all()
     if page_rows:
         total = int(page_rows[0].total)
+    elif q.page > 1:  # past the last page: the count alone
+        first = session.execute(statement, {**params, "limit": 1, "offset": 0}).first()
+        total = int(first.total) if first is not None else 0
     else:
-        total = int(session.scalar(select(func.count()).select_from(within.subquery())) or 0)
+        total = 0
     npis = [r.npi for r in page_rows]
     clinicians = {
         c.npi: c for c in session.scalars(select(m.Clinician).where(m.Clinician.npi.in_(npis)))
@@ -256,7 +281,7 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
                 state=c.state,
                 zip5=c.zip5,
                 phone=c.phone,
-                distance_miles=round(float(r.distance), 1),
+                distance_miles=round(miles_for_chord(math.sqrt(max(0.0, r.chord2))), 1),
                 specialties=tuple(
                     by_code[code] for _, code in sorted(codes.get(c.npi, [])) if code in by_code
                 ),

@@ -211,8 +211,10 @@ class ClinicianTaxonomy(Base):
 
 
 class ClinicianSearch(Base):
-    """One row per clinician and specialty group, with the position and its grid cell: the
-    covering index answers "group G within this box" without touching the clinicians table."""
+    """One row per clinician and specialty group: the grid cell of the practice and its position
+    as a point on the unit sphere (x, y, z), so that the straight-line (chord) distance, which
+    orders exactly as the great-circle distance does, is plain arithmetic in SQL. The covering
+    index answers "group G in these cells" without touching the clinicians table."""
 
     __tablename__ = "clinician_search"
     npi: Mapped[str] = mapped_column(
@@ -221,8 +223,9 @@ class ClinicianSearch(Base):
     specialty_group: Mapped[str] = mapped_column(String(30), primary_key=True)
     lat_cell: Mapped[int] = mapped_column(Integer)
     lon_cell: Mapped[int] = mapped_column(Integer)
-    lat: Mapped[float] = mapped_column(Float)
-    lon: Mapped[float] = mapped_column(Float)
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    z: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (
         Index(
@@ -230,8 +233,9 @@ class ClinicianSearch(Base):
             "specialty_group",
             "lat_cell",
             "lon_cell",
-            "lat",
-            "lon",
+            "x",
+            "y",
+            "z",
             "npi",
         ),
     )

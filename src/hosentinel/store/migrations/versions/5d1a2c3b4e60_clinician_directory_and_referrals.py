@@ -50,15 +50,16 @@ def upgrade() -> None:
         sa.Column("specialty_group", sa.String(length=30), nullable=False),
         sa.Column("lat_cell", sa.Integer(), nullable=False),
         sa.Column("lon_cell", sa.Integer(), nullable=False),
-        sa.Column("lat", sa.Float(), nullable=False),
-        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("x", sa.Float(), nullable=False),
+        sa.Column("y", sa.Float(), nullable=False),
+        sa.Column("z", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(["npi"], ["clinicians.npi"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("npi", "specialty_group"),
     )
     with op.batch_alter_table("clinician_search", schema=None) as batch_op:
         batch_op.create_index(
             "ix_clinician_search_cells",
-            ["specialty_group", "lat_cell", "lon_cell", "lat", "lon", "npi"],
+            ["specialty_group", "lat_cell", "lon_cell", "x", "y", "z", "npi"],
             unique=False,
         )
     op.create_table(
