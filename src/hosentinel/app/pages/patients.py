@@ -83,7 +83,7 @@ def patient_page(
     charts = [c for c in (rom_chart(record), alp_chart(record)) if c is not None]
     referrals = patient_referrals(db, patient.id)
     referral_events = [
-        (r.created_at.date(), f"referred to {r.surgeon_name} (NPI {r.npi}) by {r.referred_by}")
+        (r.as_of, f"referred to {r.surgeon_name} (NPI {r.npi}) by {r.referred_by}")
         for r in referrals
     ]
     context = {

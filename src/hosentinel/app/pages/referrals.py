@@ -245,7 +245,7 @@ def letter_html(request: Request, referral: m.Referral) -> str:
                 "letter": referral.letter,
                 "header": LETTER_HEADER,
                 "referral": referral,
-                "created": referral.created_at.date(),
+                "created": referral.as_of,
             }
         )
     )
