@@ -199,48 +199,63 @@ def display_name(last: str, first: str, credential: str | None) -> str:
     return f"{name}, {credential}" if credential else name
 
 
-_SEARCH_SQL = """
-SELECT s.npi AS npi, {chord2} AS chord2, count(*) OVER () AS total
+_FROM_WHERE = """
 FROM clinician_search s{join}
 WHERE s.specialty_group = :grp
   AND s.lat_cell IN :cells
   AND s.lon_cell BETWEEN :lon_low AND :lon_high
-  AND {chord2} <= :max_chord2{where}
+  AND {chord2} <= :max_chord2{where}"""
+_COUNT_SQL = "SELECT count(*) AS total{from_where}"
+_PAGE_SQL = """SELECT s.npi AS npi, {chord2} AS chord2{from_where}
 ORDER BY chord2, s.npi
-LIMIT :limit OFFSET :offset
-"""
+LIMIT :limit OFFSET :offset"""
 _CHORD2 = "((s.x - :x) * (s.x - :x) + (s.y - :y) * (s.y - :y) + (s.z - :z) * (s.z - :z))"
 _BY_CODE = """
   AND EXISTS (SELECT 1 FROM clinician_taxonomies t WHERE t.npi = s.npi AND t.code = :code)"""
 _BY_NAME = "\n  AND c.name_key LIKE :name"
+# Above this many matches, the page is first looked for within a quarter of the radius.
+NARROW_FIRST_ABOVE = 1000
 
 
 @cache
-def _statement(by_code: bool, by_name: bool) -> TextClause:
-    """The search as one statement per shape (compiled once): the specialty group and the grid
-    cells pick the rows through the covering index; the squared chord between unit vectors is
-    the distance test and the order (no trigonometry per row)."""
-    sql = _SEARCH_SQL.format(
+def _statement(kind: str, by_code: bool, by_name: bool) -> TextClause:
+    """The count or the page, one statement per shape (compiled once): the specialty group and
+    the grid cells pick the rows through the covering index; the squared chord between unit
+    vectors is the distance test and the order (no trigonometry per row)."""
+    from_where = _FROM_WHERE.format(
         chord2=_CHORD2,
         join=" JOIN clinicians c ON c.npi = s.npi" if by_name else "",
         where=(_BY_CODE if by_code else "") + (_BY_NAME if by_name else ""),
     )
+    sql = (_COUNT_SQL if kind == "count" else _PAGE_SQL).format(
+        chord2=_CHORD2, from_where=from_where
+    )
     return text(sql).bindparams(bindparam("cells", expanding=True))
 
 
-def search(session: Session, q: SearchQuery) -> SearchResult:
-    box = bounding_box(q.origin.lat, q.origin.lon, q.radius_miles)
+def _within(q: SearchQuery, radius: float) -> dict[str, Any]:
+    """The parameters that bound the search to `radius` miles around the origin."""
+    box = bounding_box(q.origin.lat, q.origin.lon, radius)
     lon_low, lon_high = box.lon_cells
-    x, y, z = unit_vector(q.origin.lat, q.origin.lon)
-    params: dict[str, Any] = {
-        "grp": q.group.id,
+    return {
         "cells": box.lat_cells,
         "lon_low": lon_low,
         "lon_high": lon_high,
+        "max_chord2": chord_for_miles(radius) ** 2,
+    }
+
+
+def search(session: Session, q: SearchQuery) -> SearchResult:
+    """Count the matches within the radius, then read the page, nearest first. When there are
+    many, the page is first looked for within a quarter of the radius: if that holds the whole
+    page, those are the nearest overall (every match inside the small circle is nearer than any
+    outside it), and far fewer rows are sorted."""
+    x, y, z = unit_vector(q.origin.lat, q.origin.lon)
+    params: dict[str, Any] = {
+        "grp": q.group.id,
         "x": x,
         "y": y,
         "z": z,
-        "max_chord2": chord_for_miles(q.radius_miles) ** 2,
         "limit": q.per_page,
         "offset": (q.page - 1) * q.per_page,
     }
@@ -248,23 +263,45 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         params["code"] = q.code.code
     if q.name:
         params["name"] = "%" + q.name.strip().lower().replace("%", "").replace("_", "") + "%"
-    statement = _statement(q.code is not None, bool(q.name))
-    page_rows = session.execute(statement, params).all()
-    if page_rows:
-        total = int(page_rows[0].total)
-    elif q.page > 1:  # past the last page: the count alone
-        first = session.execute(statement, {**params, "limit": 1, "offset": 0}).first()
-        total = int(first.total) if first is not None else 0
-    else:
-        total = 0
+    shape = (q.code is not None, bool(q.name))
+    total = int(
+        session.execute(
+            _statement("count", *shape), {**params, **_within(q, q.radius_miles)}
+        ).scalar_one()
+    )
+    page_rows: list[Any] = []
+    if total > params["offset"]:
+        radii = [q.radius_miles]
+        if total > NARROW_FIRST_ABOVE:
+            radii.insert(0, q.radius_miles / 4)
+        for radius in radii:
+            page_rows = list(
+                session.execute(_statement("page", *shape), {**params, **_within(q, radius)})
+            )
+            if len(page_rows) == q.per_page:
+                break
     npis = [r.npi for r in page_rows]
+    # Plain rows (no ORM objects): the page and its specialties in two indexed reads.
+    doc, tax = m.Clinician, m.ClinicianTaxonomy
     clinicians = {
-        c.npi: c for c in session.scalars(select(m.Clinician).where(m.Clinician.npi.in_(npis)))
+        c.npi: c
+        for c in session.execute(
+            select(
+                doc.npi,
+                doc.last_name,
+                doc.first_name,
+                doc.credential,
+                doc.address1,
+                doc.address2,
+                doc.city,
+                doc.state,
+                doc.zip5,
+                doc.phone,
+            ).where(doc.npi.in_(npis))
+        )
     }
     codes: dict[str, list[tuple[bool, str]]] = {}
-    for row in session.scalars(
-        select(m.ClinicianTaxonomy).where(m.ClinicianTaxonomy.npi.in_(npis))
-    ):
+    for row in session.execute(select(tax.npi, tax.code, tax.is_primary).where(tax.npi.in_(npis))):
         codes.setdefault(row.npi, []).append((not row.is_primary, row.code))
     by_code = taxonomy().by_code
     items = []
