@@ -42,6 +42,7 @@ bench: sync
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_cdshooks.py
 	$(BIN)/python bench/bench_screen.py
+	$(BIN)/python bench/bench_directory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

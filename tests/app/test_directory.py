@@ -393,6 +393,9 @@ def test_who_may_refer(
     assert not_surgeon.status_code == 422 and "is not an orthopaedic surgeon" in not_surgeon.text
     unknown = doctor.client.get(f"/patients/{patient}/referral/confirm?npi=9999999999")
     assert unknown.status_code == 404
+    missing = doctor.client.get("/fhir/ServiceRequest/999999")
+    assert missing.status_code == 404 and missing.json()["resourceType"] == "OperationOutcome"
+    assert family.client.get("/fhir/ServiceRequest/1").status_code == 404
     # A state change without the CSRF token is refused before anything is stored.
     forged = doctor.client.post(f"/patients/{patient}/referrals", data={"npi": physiatrist_npi})
     assert forged.status_code == 403

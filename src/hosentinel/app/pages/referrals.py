@@ -28,6 +28,7 @@ from hosentinel.app.audit import audit
 from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.pages.directory import RADII, page_links, parse_query
+from hosentinel.app.pages.fhir_api import issue, outcome
 from hosentinel.app.pages.patients import clinical_patient, current_assessment
 from hosentinel.app.patient_view import KnowledgeView
 from hosentinel.app.pdf import html_to_pdf
@@ -285,7 +286,7 @@ def service_request_endpoint(referral_id: int, db: Db, viewer: CurrentViewer) ->
     require(viewer, *CLINICAL_ROLES)
     referral = db.get(m.Referral, referral_id)
     if referral is None:
-        raise NotFound("No such ServiceRequest.")
+        return outcome([issue("error", "not-found", f"No ServiceRequest {referral_id}.")], 404)
     audit(db, viewer.user, "read", f"referral {referral.id} ServiceRequest", referral.patient_id)
     return JSONResponse(referral_resource(referral), media_type="application/fhir+json")
 
