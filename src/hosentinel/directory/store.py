@@ -327,10 +327,6 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
     return SearchResult(q, tuple(items), total)
 
 
-def get_clinician(session: Session, npi: str) -> m.Clinician | None:
-    return session.get(m.Clinician, npi)
-
-
 def clinician_specialties(session: Session, npi: str) -> list[Specialty]:
     rows = session.scalars(
         select(m.ClinicianTaxonomy)

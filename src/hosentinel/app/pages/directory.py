@@ -68,10 +68,6 @@ def parse_query(
         raise Invalid(str(exc)) from None
 
 
-def run(db: Session, query: SearchQuery) -> SearchResult:
-    return search(db, query)
-
-
 def specialty_options() -> list[tuple[str, str, bool]]:
     """(value, label, is_group) for the specialty select: each group, then its codes."""
     options: list[tuple[str, str, bool]] = []
@@ -118,7 +114,7 @@ def _page_context(
     except Invalid as exc:
         context["error"] = exc.message
         return context
-    result = run(db, query)
+    result = search(db, query)
     kept = {k: v for k, v in args.items() if v and k != "page" and k not in fixed}
     context["result"] = result
     context["links"] = page_links(path, kept, result)
@@ -252,4 +248,4 @@ def search_api(
     )
     if viewer.role == "family" and query.group.id != FAMILY_SPECIALTY:
         raise Forbidden("A family account can search for physiatrists only.")
-    return search_out(run(db, query))
+    return search_out(search(db, query))
