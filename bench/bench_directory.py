@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from hosentinel.directory.geo import zip_table
+from hosentinel.directory.load import refresh_statistics
 from hosentinel.directory.records import ClinicianIn
 from hosentinel.directory.store import (
     SearchQuery,
@@ -87,10 +88,9 @@ def load_sqlite(engine: Engine, count: int, seed: int) -> None:
                 )
                 cursor.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
         raw.commit()
-        cursor.execute("ANALYZE")
-        raw.commit()
     finally:
         raw.close()
+    refresh_statistics(engine)
 
 
 def _copy_value(value: Any) -> str:
@@ -115,15 +115,12 @@ def load_postgres(engine: Engine, count: int, seed: int) -> None:
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     copy.write(buffer.getvalue())
         raw.commit()
-        cursor.execute("ANALYZE clinicians")
-        cursor.execute("ANALYZE clinician_taxonomies")
-        cursor.execute("ANALYZE clinician_search")
-        raw.commit()
     except Exception:
         raw.rollback()
         raise
     finally:
         raw.close()
+    refresh_statistics(engine)
 
 
 def run_queries(

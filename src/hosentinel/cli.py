@@ -378,7 +378,7 @@ def directory_load(
     from datetime import UTC, datetime
 
     from hosentinel.directory.fhir_bundle import DirectoryBundleError
-    from hosentinel.directory.load import load_file
+    from hosentinel.directory.load import load_file, refresh_statistics
     from hosentinel.directory.nppes import NppesFormatError
     from hosentinel.store.db import default_url, make_engine, make_sessionmaker
     from hosentinel.store.migrate import upgrade
@@ -394,6 +394,7 @@ def directory_load(
         fail(f"{file}: {exc}")
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {file}: {exc}")
+    refresh_statistics(engine)
     for problem in report.problems:
         if problem.kind == "bad":
             sys.stderr.write(f"hosentinel: bad row: {problem}\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from hosentinel.directory.fhir_bundle import read_directory_bundle
@@ -23,3 +24,17 @@ def load_file(session: Session, path: Path, at: datetime) -> LoadReport:
     # utf-8-sig: a byte-order mark before the header is dropped; NPPES itself writes plain UTF-8.
     with path.open(encoding="utf-8-sig", newline="") as stream:
         return upsert(session, read_nppes(stream), at)
+
+
+DIRECTORY_TABLES = ("clinicians", "clinician_taxonomies", "clinician_search")
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """After a large load: the planner's statistics, and on PostgreSQL the visibility map too
+    (VACUUM), without which the covering index cannot answer a search on its own."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for table in DIRECTORY_TABLES:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text(f"VACUUM ANALYZE {table}"))
+            else:
+                connection.execute(text(f"ANALYZE {table}"))
