@@ -56,6 +56,8 @@ def test_zip_codes_and_distances() -> None:
         zip_place("00000")
     with pytest.raises(ZipError, match="is not a US ZIP code"):
         zip_place("6061")
+    with pytest.raises(ZipError, match="ZIP code 09001 has no location"):
+        zip_place("09001")  # an APO code: listed, without coordinates
     new_york = zip_place("10001")
     miles = haversine_miles(chicago.lat, chicago.lon, new_york.lat, new_york.lon)
     assert 700 < miles < 725  # Chicago to Manhattan, about 711 miles

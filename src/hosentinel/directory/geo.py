@@ -36,18 +36,25 @@ class ZipPlace:
 
 
 @cache
-def zip_table() -> dict[str, ZipPlace]:
-    """Every ZIP code of the `zipcodes` package that has coordinates (about 42,000)."""
+def _zip_tables() -> tuple[dict[str, ZipPlace], frozenset[str]]:
+    """The ZIP codes of the `zipcodes` package with a location (about 42,000), and those it lists
+    at 0,0, i.e. without one (military APO/FPO codes and a few special-purpose codes)."""
     import zipcodes
 
     table: dict[str, ZipPlace] = {}
+    unlocated: set[str] = set()
     rows: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]
     for row in rows:
-        if row.get("lat") and row.get("long"):
-            table[row["zip_code"]] = ZipPlace(
-                row["zip_code"], float(row["lat"]), float(row["long"]), row["city"], row["state"]
-            )
-    return table
+        lat, lon = float(row.get("lat") or 0), float(row.get("long") or 0)
+        if abs(lat) < 1 and abs(lon) < 1:
+            unlocated.add(row["zip_code"])
+            continue
+        table[row["zip_code"]] = ZipPlace(row["zip_code"], lat, lon, row["city"], row["state"])
+    return table, frozenset(unlocated)
+
+
+def zip_table() -> dict[str, ZipPlace]:
+    return _zip_tables()[0]
 
 
 def zip5(value: str) -> str:
@@ -60,7 +67,13 @@ def zip5(value: str) -> str:
 
 def zip_place(value: str) -> ZipPlace:
     code = zip5(value)
-    place = zip_table().get(code)
+    table, unlocated = _zip_tables()
+    place = table.get(code)
+    if place is None and code in unlocated:
+        raise ZipError(
+            f"ZIP code {code} has no location (a military or special-purpose code): use the ZIP "
+            "code of a street address."
+        )
     if place is None:
         raise ZipError(f"ZIP code {code} does not exist (it is not in the US ZIP code list).")
     return place

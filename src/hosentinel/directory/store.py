@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, delete, insert, select, text, update
+from sqlalchemy import BindParameter, TextClause, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from hosentinel.directory.geo import (
@@ -199,57 +199,73 @@ def display_name(last: str, first: str, credential: str | None) -> str:
     return f"{name}, {credential}" if credential else name
 
 
-_FROM_WHERE = """
+_MATCH = """
 FROM clinician_search s{join}
 WHERE s.specialty_group = :grp
-  AND s.lat_cell IN :cells
-  AND s.lon_cell BETWEEN :lon_low AND :lon_high
-  AND {chord2} <= :max_chord2{where}"""
-_COUNT_SQL = "SELECT count(*) AS total{from_where}"
-_PAGE_SQL = """SELECT s.npi AS npi, {chord2} AS chord2{from_where}
-ORDER BY chord2, s.npi
-LIMIT :limit OFFSET :offset"""
+  AND s.lat_cell IN :cells{suffix}
+  AND s.lon_cell BETWEEN :lon_low{suffix} AND :lon_high{suffix}
+  AND {chord2} <= :max_chord2{suffix}{where}"""
 _CHORD2 = "((s.x - :x) * (s.x - :x) + (s.y - :y) * (s.y - :y) + (s.z - :z) * (s.z - :z))"
 _BY_CODE = """
   AND EXISTS (SELECT 1 FROM clinician_taxonomies t WHERE t.npi = s.npi AND t.code = :code)"""
 _BY_NAME = "\n  AND c.name_key LIKE :name"
-# Above this many matches, the page is first looked for within a quarter of the radius.
-NARROW_FIRST_ABOVE = 1000
+# One round trip: the page of clinicians with their specialties, and the total within the whole
+# radius as a one-row derived table (evaluated once, on SQLite and PostgreSQL alike).
+_PAGE_SQL = """
+SELECT p.npi AS npi, p.chord2 AS chord2, n.total AS total,
+       d.last_name, d.first_name, d.credential, d.address1, d.address2, d.city, d.state, d.zip5,
+       d.phone, t.code AS code, t.is_primary AS is_primary
+FROM (SELECT count(*) AS total{match_all}) n
+CROSS JOIN (SELECT s.npi AS npi, {chord2} AS chord2{match_page}
+      ORDER BY chord2, s.npi LIMIT :limit OFFSET :offset) p
+JOIN clinicians d ON d.npi = p.npi
+LEFT JOIN clinician_taxonomies t ON t.npi = p.npi
+ORDER BY p.chord2, p.npi, t.is_primary DESC, t.code"""
+_COUNT_SQL = "SELECT count(*) AS total{match_all}"
 
 
 @cache
 def _statement(kind: str, by_code: bool, by_name: bool) -> TextClause:
-    """The count or the page, one statement per shape (compiled once): the specialty group and
-    the grid cells pick the rows through the covering index; the squared chord between unit
-    vectors is the distance test and the order (no trigonometry per row)."""
-    from_where = _FROM_WHERE.format(
-        chord2=_CHORD2,
-        join=" JOIN clinicians c ON c.npi = s.npi" if by_name else "",
-        where=(_BY_CODE if by_code else "") + (_BY_NAME if by_name else ""),
+    """The page (with the total) or the count alone, one statement per shape, compiled once.
+    The specialty group and the grid cells pick the rows through the covering index; the squared
+    chord between unit vectors is the distance test and the order (no trigonometry per row).
+    Parameters ending in _all bound the whole radius; the others the circle the page is read
+    from."""
+
+    def match(suffix: str) -> str:
+        return _MATCH.format(
+            chord2=_CHORD2,
+            suffix=suffix,
+            join=" JOIN clinicians c ON c.npi = s.npi" if by_name else "",
+            where=(_BY_CODE if by_code else "") + (_BY_NAME if by_name else ""),
+        )
+
+    sql = (_PAGE_SQL if kind == "page" else _COUNT_SQL).format(
+        chord2=_CHORD2, match_all=match("_all"), match_page=match("")
     )
-    sql = (_COUNT_SQL if kind == "count" else _PAGE_SQL).format(
-        chord2=_CHORD2, from_where=from_where
-    )
-    return text(sql).bindparams(bindparam("cells", expanding=True))
+    params: list[BindParameter[Any]] = [bindparam("cells_all", expanding=True)]
+    if kind == "page":
+        params.append(bindparam("cells", expanding=True))
+    return text(sql).bindparams(*params)
 
 
-def _within(q: SearchQuery, radius: float) -> dict[str, Any]:
+def _within(q: SearchQuery, radius: float, suffix: str = "") -> dict[str, Any]:
     """The parameters that bound the search to `radius` miles around the origin."""
     box = bounding_box(q.origin.lat, q.origin.lon, radius)
     lon_low, lon_high = box.lon_cells
     return {
-        "cells": box.lat_cells,
-        "lon_low": lon_low,
-        "lon_high": lon_high,
-        "max_chord2": chord_for_miles(radius) ** 2,
+        f"cells{suffix}": box.lat_cells,
+        f"lon_low{suffix}": lon_low,
+        f"lon_high{suffix}": lon_high,
+        f"max_chord2{suffix}": chord_for_miles(radius) ** 2,
     }
 
 
 def search(session: Session, q: SearchQuery) -> SearchResult:
-    """Count the matches within the radius, then read the page, nearest first. When there are
-    many, the page is first looked for within a quarter of the radius: if that holds the whole
-    page, those are the nearest overall (every match inside the small circle is nearer than any
-    outside it), and far fewer rows are sorted."""
+    """The page, nearest first, and the total within the radius. The page is first read within a
+    quarter of the radius: when that circle holds the whole page, those are the nearest overall
+    (every match inside it is nearer than any outside), and far fewer rows are sorted; else it is
+    read within the whole radius. One round trip when the area is dense, two otherwise."""
     x, y, z = unit_vector(q.origin.lat, q.origin.lon)
     params: dict[str, Any] = {
         "grp": q.group.id,
@@ -258,73 +274,46 @@ def search(session: Session, q: SearchQuery) -> SearchResult:
         "z": z,
         "limit": q.per_page,
         "offset": (q.page - 1) * q.per_page,
+        **_within(q, q.radius_miles, "_all"),
     }
     if q.code is not None:
         params["code"] = q.code.code
     if q.name:
         params["name"] = "%" + q.name.strip().lower().replace("%", "").replace("_", "") + "%"
     shape = (q.code is not None, bool(q.name))
-    total = int(
-        session.execute(
-            _statement("count", *shape), {**params, **_within(q, q.radius_miles)}
-        ).scalar_one()
-    )
-    page_rows: list[Any] = []
-    if total > params["offset"]:
-        radii = [q.radius_miles]
-        if total > NARROW_FIRST_ABOVE:
-            radii.insert(0, q.radius_miles / 4)
-        for radius in radii:
-            page_rows = list(
-                session.execute(_statement("page", *shape), {**params, **_within(q, radius)})
-            )
-            if len(page_rows) == q.per_page:
-                break
-    npis = [r.npi for r in page_rows]
-    # Plain rows (no ORM objects): the page and its specialties in two indexed reads.
-    doc, tax = m.Clinician, m.ClinicianTaxonomy
-    clinicians = {
-        c.npi: c
-        for c in session.execute(
-            select(
-                doc.npi,
-                doc.last_name,
-                doc.first_name,
-                doc.credential,
-                doc.address1,
-                doc.address2,
-                doc.city,
-                doc.state,
-                doc.zip5,
-                doc.phone,
-            ).where(doc.npi.in_(npis))
-        )
-    }
-    codes: dict[str, list[tuple[bool, str]]] = {}
-    for row in session.execute(select(tax.npi, tax.code, tax.is_primary).where(tax.npi.in_(npis))):
-        codes.setdefault(row.npi, []).append((not row.is_primary, row.code))
+    page = _statement("page", *shape)
+    rows: list[Any] = []
+    for radius in (q.radius_miles / 4, q.radius_miles):
+        rows = list(session.execute(page, {**params, **_within(q, radius)}))
+        if len({r.npi for r in rows}) == q.per_page:
+            break
+    if rows:
+        total = int(rows[0].total)
+    elif q.page == 1:
+        total = 0
+    else:  # past the last page: the count alone
+        total = int(session.execute(_statement("count", *shape), params).scalar_one())
     by_code = taxonomy().by_code
-    items = []
-    for r in page_rows:
-        c = clinicians[r.npi]
-        items.append(
-            Hit(
-                npi=c.npi,
-                name=display_name(c.last_name, c.first_name, c.credential),
-                credential=c.credential,
-                address1=c.address1,
-                address2=c.address2,
-                city=c.city,
-                state=c.state,
-                zip5=c.zip5,
-                phone=c.phone,
+    hits: dict[str, Hit] = {}
+    for r in rows:
+        hit = hits.get(r.npi)
+        if hit is None:
+            hit = hits[r.npi] = Hit(
+                npi=r.npi,
+                name=display_name(r.last_name, r.first_name, r.credential),
+                credential=r.credential,
+                address1=r.address1,
+                address2=r.address2,
+                city=r.city,
+                state=r.state,
+                zip5=r.zip5,
+                phone=r.phone,
                 distance_miles=round(miles_for_chord(math.sqrt(max(0.0, r.chord2))), 1),
-                specialties=tuple(
-                    by_code[code] for _, code in sorted(codes.get(c.npi, [])) if code in by_code
-                ),
+                specialties=(),
             )
-        )
-    return SearchResult(q, tuple(items), total)
+        if r.code in by_code:
+            hits[r.npi] = replace(hit, specialties=(*hit.specialties, by_code[r.code]))
+    return SearchResult(q, tuple(hits.values()), total)
 
 
 def clinician_specialties(session: Session, npi: str) -> list[Specialty]:
