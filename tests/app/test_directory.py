@@ -399,3 +399,28 @@ def test_who_may_refer(
     # A state change without the CSRF token is refused before anything is stored.
     forged = doctor.client.post(f"/patients/{patient}/referrals", data={"npi": physiatrist_npi})
     assert forged.status_code == 403
+
+
+def test_a_lesion_referred_when_mature_says_so_in_the_letter(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    doctor = signed_in("physiatrist")
+    patient = demo_patient_ids["08-tbi-elbow-ho-active-growing.json"]
+    surgeon = next(
+        c.npi
+        for c in demo_clinicians()
+        if taxonomy().by_code[c.taxonomies[0][0]].group == "orthopaedic-surgery"
+    )
+    created = doctor.post(
+        f"/patients/{patient}/referrals",
+        data={"npi": surgeon, "csrf_token": doctor.csrf},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303  # type: ignore[attr-defined]
+    with app.state.sessionmaker() as session:
+        referral = session.scalars(select(m.Referral).where(m.Referral.patient_id == patient)).one()
+    (lesion,) = referral.letter["lesions"]
+    assert lesion["surgical_referral"] == "when-mature" and lesion["maturity"] != "mature"
+    assert lesion["timing"].startswith("Referral for planning")
+    assert "not met" in {c["status"] for c in lesion["criteria"]}
+    assert referral.letter["surgeon"]["distance_miles"] is None  # no ZIP code was given
