@@ -42,6 +42,7 @@ bench: sync
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_cdshooks.py
 	$(BIN)/python bench/bench_screen.py
+	$(BIN)/python bench/bench_directory.py
 
 # The long reliability runs (bounded versions are in `make test`): 50 clinicians for 30 s against
 # the real server on SQLite and PostgreSQL; 50 kill -9 trials per backend.

@@ -77,4 +77,15 @@ def load_demo(session: Session, config: AppConfig) -> list[tuple[str, str, str]]
         user.patient_id = family_patient if role == "family" else None
         created.append((username, DEMO_PASSWORD, role))
     session.flush()
+    load_demo_directory(session)
     return created
+
+
+def load_demo_directory(session: Session) -> None:
+    """The synthetic clinician directory (NPPES format, around Chicago, Houston and Seattle)."""
+    from hosentinel.directory.nppes import read_nppes
+    from hosentinel.directory.store import upsert
+    from hosentinel.directory.synth import DEMO_DIRECTORY
+
+    with DEMO_DIRECTORY.open(encoding="utf-8", newline="") as stream:
+        upsert(session, read_nppes(stream), now())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -263,8 +263,13 @@ def _reference(obs: Observation) -> str | None:
     return f"≥ {low:g}" if low is not None else f"≤ {high:g}"
 
 
-def timeline(record: PatientRecord, assessment: Assessment) -> Timeline:
-    """Index events, exams (ROM and signs by date), labs and imaging, newest first."""
+def timeline(
+    record: PatientRecord,
+    assessment: Assessment,
+    referrals: Sequence[tuple[date, str]] = (),
+) -> Timeline:
+    """Index events, exams (ROM and signs by date), labs, imaging and referrals (day, text),
+    newest first."""
     observations = sorted(
         (o for o in record.observations if not o.cancelled), key=_day, reverse=True
     )
@@ -328,6 +333,8 @@ def timeline(record: PatientRecord, assessment: Assessment) -> Timeline:
         events.append(TimelineEvent(lab.day, "lab", f"{lab.name}: {lab.value} {lab.unit}{flag}"))
     for img in imaging:
         events.append(TimelineEvent(img.day, "imaging", f"{img.what}: {img.value} ({img.site})"))
+    for day, text in referrals:
+        events.append(TimelineEvent(day, "referral", text))
     events.sort(key=lambda e: e.day or date.min, reverse=True)
     return Timeline(tuple(events), exam_days, tuple(labs), tuple(imaging))
 

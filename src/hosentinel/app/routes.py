@@ -10,12 +10,14 @@ def register(app: FastAPI) -> None:
         admin,
         alerts,
         auth,
+        directory,
         exams,
         family,
         fhir_api,
         health,
         knowledge_pages,
         patients,
+        referrals,
         worklist,
     )
     from hosentinel.cdshooks import api as cds_hooks
@@ -30,6 +32,8 @@ def register(app: FastAPI) -> None:
         exams,
         alerts,
         family,
+        directory,
+        referrals,
         knowledge_pages,
         admin,
     ):

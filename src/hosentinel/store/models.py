@@ -222,3 +222,96 @@ class CdsIssuedCard(Base):
     alert_key: Mapped[str] = mapped_column(String(120))
     suggestions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Clinician(Base):
+    """A clinician of the directory (NPPES file or FHIR directory Bundle), placed at the centre of
+    their practice ZIP code. Re-loading the same NPI updates the row."""
+
+    __tablename__ = "clinicians"
+    npi: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_name: Mapped[str] = mapped_column(String(100))
+    first_name: Mapped[str] = mapped_column(String(100))
+    credential: Mapped[str | None] = mapped_column(String(60), default=None)
+    address1: Mapped[str] = mapped_column(String(200))
+    address2: Mapped[str | None] = mapped_column(String(200), default=None)
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(40))
+    zip5: Mapped[str] = mapped_column(String(5))
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    # Lower-case "last first", for the name filter.
+    name_key: Mapped[str] = mapped_column(String(210))
+    source: Mapped[str] = mapped_column(String(10))  # nppes | fhir
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClinicianTaxonomy(Base):
+    """A clinician's supported NUCC taxonomy codes (directory/taxonomy.yaml)."""
+
+    __tablename__ = "clinician_taxonomies"
+    npi: Mapped[str] = mapped_column(
+        ForeignKey("clinicians.npi", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClinicianSearch(Base):
+    """One row per clinician and specialty group: the grid cell of the practice and its position
+    as a point on the unit sphere (x, y, z), so that the straight-line (chord) distance, which
+    orders exactly as the great-circle distance does, is plain arithmetic in SQL. The covering
+    index answers "group G in these cells" without touching the clinicians table."""
+
+    __tablename__ = "clinician_search"
+    npi: Mapped[str] = mapped_column(
+        ForeignKey("clinicians.npi", ondelete="CASCADE"), primary_key=True
+    )
+    specialty_group: Mapped[str] = mapped_column(String(30), primary_key=True)
+    lat_cell: Mapped[int] = mapped_column(Integer)
+    lon_cell: Mapped[int] = mapped_column(Integer)
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    z: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        Index(
+            "ix_clinician_search_cells",
+            "specialty_group",
+            "lat_cell",
+            "lon_cell",
+            "x",
+            "y",
+            "z",
+            "npi",
+        ),
+    )
+
+
+class Referral(Base):
+    """A referral of a patient to a surgeon. The surgeon's details are copied at the time of
+    referral, so the letter stays the same when the directory is re-loaded."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[str] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    npi: Mapped[str] = mapped_column(String(10))
+    surgeon_name: Mapped[str] = mapped_column(String(220))
+    surgeon_specialty: Mapped[str] = mapped_column(String(200))
+    surgeon_address: Mapped[str] = mapped_column(Text)
+    surgeon_phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    # The lesions referred, e.g. [{"joint": "hip", "side": "right", "surgical_referral": "now"}]
+    lesions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    as_of: Mapped[date] = mapped_column(Date)
+    knowledge_release: Mapped[str] = mapped_column(String(40))
+    patient_version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    referred_by: Mapped[str] = mapped_column(String(200))
+    # What the letter says, taken from the assessment at the time of referral (app/referral.py),
+    # and that assessment's contract JSON: the PDF and the ServiceRequest are made from these.
+    letter: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -36,6 +36,7 @@ from hosentinel.app.deps import (
 from hosentinel.app.errors import NotFound
 from hosentinel.app.pages.alerts import alert_context
 from hosentinel.app.patient_view import KnowledgeView, alp_chart, fmt_value, rom_chart, timeline
+from hosentinel.app.referral import REFER_ROLES, patient_referrals, referable_lesions
 from hosentinel.app.services import assess, assess_many, worklist_row
 from hosentinel.app.templating import render
 from hosentinel.core.assessment import Assessment
@@ -80,13 +81,20 @@ def patient_page(
     assert record is not None
     audit(db, viewer.user, "read", "patient page", patient.id)
     charts = [c for c in (rom_chart(record), alp_chart(record)) if c is not None]
+    referrals = patient_referrals(db, patient.id)
+    referral_events = [
+        (r.as_of, f"referred to {r.surgeon_name} (NPI {r.npi}) by {r.referred_by}")
+        for r in referrals
+    ]
     context = {
         "user": viewer.user,
         "csrf": viewer.csrf_token,
         "patient": patient,
         "a": assessment,
         "kb": KnowledgeView(request.app.state.knowledge),
-        "timeline": timeline(record, assessment),
+        "timeline": timeline(record, assessment, referral_events),
+        "referrals": referrals,
+        "can_refer": viewer.role in REFER_ROLES and bool(referable_lesions(assessment)),
         "charts": charts,
         "fmt": fmt_value,
         "can_examine": viewer.role in EXAM_ROLES,

@@ -1,7 +1,7 @@
 """optimistic locking: users.version, alert_states.version (numbered app decisions)
 
 Revision ID: 7e0c9a1b2d30
-Revises: 3b7c5d9e1f20
+Revises: 5d1a2c3b4e60
 Create Date: 2026-11-25 21:50:00
 
 `patients.version` exists since the initial schema (it keys the assessment cache); the models
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7e0c9a1b2d30"
-down_revision = "3b7c5d9e1f20"
+down_revision = "5d1a2c3b4e60"
 branch_labels = None
 depends_on = None
 

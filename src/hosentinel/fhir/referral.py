@@ -1,0 +1,162 @@
+"""A referral to a surgeon as a FHIR R4 ServiceRequest.
+
+The surgeon is a contained Practitioner with their NPI (`http://hl7.org/fhir/sid/us-npi`); the
+assessment the referral rests on is attached as a contained DocumentReference (its contract JSON)
+and named in `supportingInfo` with the patient's own maturity evidence; the lesion's condition is
+the `reasonReference`. Everything else comes from the stored letter content (app/referral.py).
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from hosentinel.fhir.export import PROJECT, RECOMMENDATION_SYSTEM
+
+NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
+NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
+SNOMED = "http://snomed.info/sct"
+PATIENT_REFERRAL = {"system": SNOMED, "code": "3457005", "display": "Patient referral"}
+
+
+def _lines(letter: dict[str, Any]) -> list[str]:
+    notes: list[str] = []
+    for lesion in letter["lesions"]:
+        site = lesion["site"]
+        criteria = "; ".join(f"{c['title']}: {c['status']}" for c in lesion["criteria"])
+        notes.append(f"{site}: maturity {lesion['maturity']} ({criteria}). {lesion['timing']}")
+        evidence = "; ".join(
+            f"{e['what']} {e['value']}" + (f" ({e['date']})" if e["date"] else "")
+            for e in lesion["evidence"]
+        )
+        if evidence:
+            notes.append(f"{site} maturity evidence: {evidence}.")
+        limits = [f"function limited ({e['date']})" for e in lesion["function_limited"]]
+        limits += [
+            f"{r['what']} {r['latest']} ({r['latest_date']})"
+            + (f", first {r['first']} ({r['first_date']})" if r["first"] else "")
+            for r in lesion["rom"]
+        ]
+        if limits:
+            notes.append(f"{site} function: {'; '.join(limits)}.")
+        basis = lesion["basis"]
+        notes.append(
+            f"{site} basis: rule {basis['rule']}; sources "
+            + "; ".join(c["title"] for c in basis["citations"])
+        )
+    for caution in letter["cautions"]:
+        notes.append(f"Caution ({caution['level']}), {caution['about']}: {caution['summary']}")
+    return notes
+
+
+def service_request(
+    *,
+    referral_id: int,
+    letter: dict[str, Any],
+    assessment: dict[str, Any],
+    authored: datetime,
+    performer_code: dict[str, str] | None,
+) -> dict[str, Any]:
+    patient = f"Patient/{letter['patient']['id']}"
+    surgeon = letter["surgeon"]
+    practitioner: dict[str, Any] = {
+        "resourceType": "Practitioner",
+        "id": "surgeon",
+        "identifier": [{"system": NPI_SYSTEM, "value": surgeon["npi"]}],
+        "name": [
+            {
+                "family": surgeon["family"],
+                "given": [g for g in surgeon["given"].split() if g],
+                "text": surgeon["name"],
+            }
+        ],
+        "address": [
+            {
+                "line": surgeon["line"],
+                "city": surgeon["city"],
+                "state": surgeon["state"],
+                "postalCode": surgeon["zip5"],
+                "country": "US",
+            }
+        ],
+    }
+    if surgeon.get("phone"):
+        practitioner["telecom"] = [{"system": "phone", "value": surgeon["phone"], "use": "work"}]
+    document = {
+        "resourceType": "DocumentReference",
+        "id": "assessment",
+        "status": "current",
+        "type": {"text": "HO Sentinel assessment"},
+        "subject": {"reference": patient},
+        "date": f"{letter['as_of']}T00:00:00Z",
+        "description": f"HO Sentinel assessment as of {letter['as_of']}, knowledge release "
+        f"{letter['knowledge_release']}",
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "application/json",
+                    "title": "HO Sentinel assessment (contract JSON)",
+                    "data": base64.b64encode(orjson.dumps(assessment)).decode(),
+                }
+            }
+        ],
+    }
+    reasons: dict[str, dict[str, str]] = {}
+    evidence: dict[str, dict[str, str]] = {}
+    for lesion in letter["lesions"]:
+        for item in lesion["evidence"] + lesion["function_limited"]:
+            ref = str(item["ref"])
+            if ref.startswith("Condition/"):
+                reasons.setdefault(ref, {"reference": ref})
+            elif ref.startswith(("Observation/", "DiagnosticReport/")):
+                evidence.setdefault(ref, {"reference": ref})
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": f"referral-{referral_id}",
+        "meta": {
+            "tag": [{"system": f"{PROJECT}/knowledge-release", "code": letter["knowledge_release"]}]
+        },
+        "contained": [practitioner, document],
+        "status": "active",
+        "intent": "order",
+        "category": [{"coding": [PATIENT_REFERRAL], "text": "Referral"}],
+        "code": {
+            "coding": [
+                {
+                    "system": RECOMMENDATION_SYSTEM,
+                    "code": "surgical-referral",
+                    "display": "Surgical referral",
+                }
+            ],
+            "text": (letter["recommendation"] or {}).get("summary")
+            or "Referral to a surgeon for heterotopic ossification",
+        },
+        "subject": {"reference": patient},
+        # SQLite hands timestamps back without their zone: they are stored in UTC.
+        "authoredOn": (authored if authored.tzinfo else authored.replace(tzinfo=UTC))
+        .astimezone(UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "requester": {"display": letter["referred_by"]},
+        "performer": [{"reference": "#surgeon", "display": surgeon["name"]}],
+        "reasonCode": [
+            {
+                "text": f"Heterotopic ossification, {x['site']}: maturity {x['maturity']}, "
+                f"surgical referral {x['surgical_referral']}"
+            }
+            for x in letter["lesions"]
+        ],
+        "bodySite": [{"text": x["site"]} for x in letter["lesions"]],
+        "supportingInfo": [{"reference": "#assessment"}, *evidence.values()],
+        "note": [{"text": line} for line in _lines(letter)],
+    }
+    if performer_code is not None:
+        resource["performerType"] = {
+            "coding": [{"system": NUCC_SYSTEM, **performer_code}],
+            "text": performer_code["display"],
+        }
+    if reasons:
+        resource["reasonReference"] = list(reasons.values())
+    return resource
