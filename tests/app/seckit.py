@@ -15,12 +15,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 import orjson
+from conftest import sign_in
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-
-from conftest import sign_in
 
 # Demo username -> the role it has (see hosentinel.app.demo); "anonymous" is not signed in.
 USERS = {
@@ -122,16 +121,19 @@ def unclear(status: int, content_type: str, body: bytes) -> str | None:
                 return None
             if isinstance(detail, str) and detail.strip():
                 return None
-            if isinstance(detail, list) and detail:
-                if all(isinstance(d, dict) and str(d.get("msg") or "").strip() for d in detail):
-                    return None
+            if isinstance(detail, list) and _all_have(detail, "msg"):
+                return None
             issues = data.get("issue")
-            if data.get("resourceType") == "OperationOutcome" and isinstance(issues, list):
-                if issues and all(isinstance(i, dict) and i.get("diagnostics") for i in issues):
-                    return None
+            outcome = data.get("resourceType") == "OperationOutcome"
+            if outcome and isinstance(issues, list) and _all_have(issues, "diagnostics"):
+                return None
         return f"JSON {status} without a message: {body[:200]!r}"
     if "text/html" in content_type:
         if _ALERT.search(body.decode("utf-8", "replace")):
             return None
         return f"HTML {status} without a role=alert message"
     return f"{status} with content type {content_type!r} and no message: {body[:200]!r}"
+
+
+def _all_have(items: list[object], key: str) -> bool:
+    return bool(items) and all(isinstance(i, dict) and str(i.get(key) or "").strip() for i in items)

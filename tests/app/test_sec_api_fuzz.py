@@ -88,7 +88,7 @@ def test_fuzzed_requests_get_no_5xx_and_every_4xx_says_why(
         for mode in modes:
             generated = operation.as_strategy(mode)
             with_real = fixed.flatmap(
-                lambda params, mode=mode: operation.as_strategy(mode, path_parameters=params)
+                lambda params, op=operation, mode=mode: op.as_strategy(mode, path_parameters=params)
             )
             strategy = st.one_of(generated, with_real) if names else generated
 
