@@ -33,7 +33,39 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/fhir")
+# The body is read raw (FHIR JSON is parsed and checked by the importer); this describes it in the
+# OpenAPI schema, so clients and the API fuzzing tests know what to send.
+BUNDLE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {
+                "schema": {
+                    "type": "object",
+                    "required": ["resourceType"],
+                    "properties": {
+                        "resourceType": {"type": "string", "enum": ["Bundle"]},
+                        "type": {"type": "string", "enum": ["transaction", "collection"]},
+                        "entry": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "fullUrl": {"type": "string"},
+                                    "resource": {"type": "object"},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+            for media in (FHIR_JSON, "application/json")
+        },
+    }
+}
+
+
+@router.post("/fhir", openapi_extra=BUNDLE_BODY)
 def import_bundle(
     request: Request,
     db: Db,
