@@ -172,5 +172,5 @@ def test_injection_payloads_are_stored_as_text_and_rendered_escaped(
     assert escaped in shown[f"/patients/{patient}/alerts"], "the comment is shown, escaped"
     assert escaped in shown["/admin/users"], "the display name is shown, escaped"
     assert escaped in shown["/patients/xss-0"], "the imported condition text is shown, escaped"
-    record("attacks refused: SQL injection / XSS submissions", sent)
+    record("injection and XSS payloads sent (stored as text, shown escaped)", sent)
     assert not problems, "\n".join(problems[:40])
