@@ -39,7 +39,7 @@ unit: sync system-deps
 
 # The long fuzzing run: the same tests as in `make test` with many more (random) examples per
 # operation and input (API fuzzing with Schemathesis, FHIR import / assess / POST /fhir with
-# Hypothesis). About 20 minutes at 25 on this 2-core machine; the figures print at the end.
+# Hypothesis). 15-20 minutes at 25 on this 2-core machine; the figures print at the end.
 FUZZ_EXAMPLES ?= 25
 fuzz: sync system-deps
 	HOSENTINEL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \

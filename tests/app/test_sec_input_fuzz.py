@@ -137,6 +137,7 @@ HOSTILE_DOCUMENTS = [
     _raw({"resourceType": "B" * HUGE}),
     b'{"resourceType":"Bundle","entry":[' + b"{}," * 50_000 + b"{}]}",
     b"\xff\xfe\x00garbage",
+    _raw({"resourceType": _nested(300)}),
     b'{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p\x00"}}]}',
 ]
 
@@ -148,7 +149,11 @@ def test_read_bundle_survives_hostile_documents() -> None:
     bundle = copy.deepcopy(DEMO)
     bundle["entry"][1]["resource"]["extension"] = _nested(DEEP // 20)
     _read(_raw(bundle))
-    record("inputs fuzzed: read_bundle", len(HOSTILE_DOCUMENTS) + 1)
+    # Found by fuzzing: a deeply nested value where the message quotes it (resourceType here)
+    # made orjson raise TypeError inside the error message: a 500 in POST /fhir.
+    with pytest.raises(BundleError, match="nested too deep to show"):
+        read_bundle(_raw({"resourceType": _nested(300), "entry": []}))
+    record("inputs fuzzed: read_bundle", len(HOSTILE_DOCUMENTS) + 2)
 
 
 @fuzz_settings(fuzz_examples(25))
