@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit system-deps bench load crash sync clean
+.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ system-deps:
 
 unit: sync system-deps
 	$(BIN)/pytest -q
+
+# The long fuzzing run: the same tests as in `make test` with many more (random) examples per
+# operation and input (API fuzzing with Schemathesis, FHIR import / assess / POST /fhir with
+# Hypothesis). 15-20 minutes at 25 on this 2-core machine; the figures print at the end.
+FUZZ_EXAMPLES ?= 25
+fuzz: sync system-deps
+	HOSENTINEL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -p no:cacheprovider \
+		tests/app/test_sec_api_fuzz.py tests/app/test_sec_input_fuzz.py
+
+# Known vulnerabilities in the locked dependencies (needs PyPI's JSON API or an OSV service:
+# AUDIT_ARGS="--service osv --osv-url http://mirror/v1/query" for a local mirror).
+audit: sync
+	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
 
 bench: sync
 	$(BIN)/python bench/bench_evaluate.py

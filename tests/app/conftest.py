@@ -131,3 +131,15 @@ def demo_patient_ids(app: FastAPI) -> dict[str, str]:
     from hosentinel.demo.catalog import load_catalog
 
     return {e.file: e.patient.removeprefix("Patient/") for e in load_catalog()}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures the security and fuzzing tests measured in this run (see seckit.py)."""
+    import sys
+
+    seckit = sys.modules.get("seckit")
+    figures = getattr(seckit, "FIGURES", None)
+    if figures:
+        terminalreporter.section("security and fuzzing figures")
+        for name, value in sorted(figures.items()):
+            terminalreporter.write_line(f"{name}: {value}")

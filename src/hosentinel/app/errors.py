@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
 
@@ -54,7 +57,36 @@ def _wants_json(request: Request) -> bool:
     )
 
 
+log = logging.getLogger("hosentinel.app")
+VALUE_NOT_STORABLE = (
+    "A value is too long or not valid for storage (for example a code or unit longer than the"
+    " field allows, or a NUL character); nothing was saved."
+)
+
+
 def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        """A value the database refuses (PostgreSQL enforces column lengths and rejects NUL
+        characters; SQLite does neither). The request's transaction has already been rolled back
+        when this runs (`get_db`), so nothing of it is stored: a 422 naming the problem, never a
+        500."""
+        log.warning(
+            "%s %s: the database refused a value (%s)",
+            request.method,
+            request.url.path,
+            type(exc.orig).__name__,
+        )
+        if request.url.path.startswith("/fhir"):
+            body = {
+                "resourceType": "OperationOutcome",
+                "issue": [
+                    {"severity": "error", "code": "too-long", "diagnostics": VALUE_NOT_STORABLE}
+                ],
+            }
+            return JSONResponse(body, status_code=422, media_type="application/fhir+json")
+        return await domain_error(request, Invalid(VALUE_NOT_STORABLE))
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotAuthenticated) and not _wants_json(request):

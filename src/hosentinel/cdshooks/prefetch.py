@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -248,4 +249,7 @@ def collection_bundle(resources: list[dict[str, Any]], patient_id: str) -> dict[
 
 def content_key(bundle: Mapping[str, Any]) -> bytes:
     """Canonical bytes of a Bundle: equal data, equal key (for the assessment cache)."""
-    return orjson.dumps(bundle, option=orjson.OPT_SORT_KEYS)
+    try:
+        return orjson.dumps(bundle, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # nested deeper than orjson writes (255 levels; found by fuzzing: a 500)
+        return json.dumps(bundle, sort_keys=True, default=str).encode()

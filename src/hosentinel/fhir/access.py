@@ -71,5 +71,8 @@ def shown(value: object) -> str:
     """A short, one-line rendering of a JSON value for a message."""
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else value[:37] + "...")
-    rendered = orjson.dumps(value, default=str).decode()
+    try:
+        rendered = orjson.dumps(value, default=str).decode()
+    except TypeError:  # nested deeper than orjson writes (found by fuzzing: a 500 in POST /fhir)
+        return f"a {type(value).__name__} nested too deep to show"
     return rendered if len(rendered) <= 40 else rendered[:37] + "..."

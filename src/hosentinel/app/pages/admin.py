@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
@@ -39,6 +39,8 @@ ROLE_WORDS = {
     "family": "Family member (one patient)",
 }
 AUDIT_PAGE_SIZE = 50
+# A user id in a URL: a database integer (an id past 64 bits made SQLite raise, a 500).
+UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The user's id")]
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -238,7 +240,7 @@ def update_user_form(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
-    user_id: int,
+    user_id: UserId,
     role: Annotated[str | None, Form()] = None,
     active: Annotated[str | None, Form()] = None,
     patient_id: Annotated[str | None, Form()] = None,
@@ -417,7 +419,7 @@ def create_user_api(db: Db, viewer: CurrentViewer, body: UserIn) -> UserOut:
 
 
 @router.patch("/api/admin/users/{user_id}", response_model=UserOut)
-def update_user_api(db: Db, viewer: CurrentViewer, user_id: int, body: UserPatch) -> UserOut:
+def update_user_api(db: Db, viewer: CurrentViewer, user_id: UserId, body: UserPatch) -> UserOut:
     require(viewer, "admin")
     user = update_user(
         db,

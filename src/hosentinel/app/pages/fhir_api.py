@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -32,20 +33,62 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/fhir")
+# The body is read raw (FHIR JSON is parsed and checked by the importer); this describes it in the
+# OpenAPI schema, so clients and the API fuzzing tests know what to send.
+BUNDLE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            media: {
+                "schema": {
+                    "type": "object",
+                    "required": ["resourceType"],
+                    "properties": {
+                        "resourceType": {"type": "string", "enum": ["Bundle"]},
+                        "type": {"type": "string", "enum": ["transaction", "collection"]},
+                        "entry": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "fullUrl": {"type": "string"},
+                                    "resource": {"type": "object"},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+            for media in (FHIR_JSON, "application/json")
+        },
+    }
+}
+
+
+@router.post("/fhir", openapi_extra=BUNDLE_BODY)
 def import_bundle(
     request: Request,
     db: Db,
     viewer: CurrentViewer,
     body: Annotated[bytes, Depends(raw_body)],
 ) -> JSONResponse:
-    """Store a transaction or collection Bundle for one patient. Idempotent on resource ids; a
-    resource that fails validation is named in the OperationOutcome and the rest are kept."""
+    """Store a transaction or collection Bundle for one patient. Idempotent on resource ids.
+    Collection (and other) Bundles: a resource that fails validation is named in the
+    OperationOutcome and the rest are kept. A transaction Bundle is all or nothing (FHIR's
+    transaction rule): if any resource in it is rejected, nothing is stored and the answer is a
+    422 naming each rejected resource."""
     require(viewer, *IMPORT_ROLES)
     try:
         record = read_bundle(body, request.app.state.knowledge, strict_dates=False)
     except BundleError as exc:
         return outcome([issue("error", "invalid", str(exc))], 400)
+    rejected = [w for w in record.stats.warnings if " skipped: " in w]
+    if rejected and _bundle_type(body) == "transaction":
+        issues = [issue("error", "invalid", w) for w in rejected]
+        issues.append(
+            issue("error", "processing", "transaction Bundle not stored: it is all or nothing")
+        )
+        return outcome(issues, 422)
     written = merge_record(db, record)
     pid = record.patient.id
     audit(db, viewer.user, "write", f"FHIR import: {written} resources", pid)
@@ -54,6 +97,12 @@ def import_bundle(
         issue("information", "informational", f"stored {written} resources for Patient/{pid}")
     )
     return outcome(issues, 200)
+
+
+def _bundle_type(body: bytes) -> object:
+    """Bundle.type of a body that `read_bundle` has already read as a JSON object."""
+    parsed = orjson.loads(body)
+    return parsed.get("type") if isinstance(parsed, dict) else None
 
 
 @router.get("/fhir/Patient/{patient_id}/$ho-assessment")

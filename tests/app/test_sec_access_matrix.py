@@ -1,0 +1,296 @@
+"""The access matrix: every route of the app (read from its routing table, so a new route without
+an entry here fails) against every demo account and anonymous, on the family account's own
+patient and on another patient. Each cell names the one outcome allowed; a refused request writes
+nothing.
+
+Outcomes: `ok` (2xx, or a redirect that is not to the sign-in page), `login` (401 for JSON, a
+redirect to /login?next=... for pages), `403`, `404` (the same answer as for a patient that does
+not exist, so ids cannot be probed), `bare-401` (CDS Hooks without a JWT), `401` (a wrong
+password).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from seckit import ACCOUNTS, OTHER, OWN, Account, account, endpoints, record
+from sqlalchemy import func, select
+
+from hosentinel.store import models as m
+
+P, T, N, L, A, F, ANON = ACCOUNTS  # physiatrist therapist nurse lead admin family anonymous
+CLINICAL = (P, T, N, L, A)
+EVERYONE = (*CLINICAL, F, ANON)
+SIGNED_IN = (*CLINICAL, F)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who gets `ok`; the rest of the signed-in accounts get `refused`, anonymous gets `anon`.
+    `family_own` and `family_other` are the family account's answers on a patient route for its
+    own patient and for another one."""
+
+    ok: tuple[str, ...]
+    refused: str = "403"
+    family_own: str | None = None
+    family_other: str = "404"
+    anon: str = "login"
+    body: Callable[[Ctx], dict[str, Any]] | None = None
+
+
+@dataclass
+class Ctx:
+    csrf: str | None
+    serial: Any
+
+
+def exam_json(_: Ctx) -> dict[str, Any]:
+    return {"json": {"joints": [{"joint": "hip", "side": "left", "rom": {"flexion": 100}}]}}
+
+
+def exam_form(ctx: Ctx) -> dict[str, Any]:
+    fields = {"exam_date": "2026-06-01", "hip-left-examined": "yes", "hip-left-flexion": "100"}
+    return {"data": {**fields, "csrf_token": ctx.csrf or ""}}
+
+
+def reason_json(_: Ctx) -> dict[str, Any]:
+    return {"json": {"reason": "patient-refuses", "comment": "matrix"}}
+
+
+def reason_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"reason": "patient-refuses", "csrf_token": ctx.csrf or ""}}
+
+
+def ack_json(_: Ctx) -> dict[str, Any]:
+    return {"json": {"comment": "matrix"}}
+
+
+def ack_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"comment": "matrix", "csrf_token": ctx.csrf or ""}}
+
+
+def new_user_json(ctx: Ctx) -> dict[str, Any]:
+    n = next(ctx.serial)
+    return {"json": {**_new_user(n), "username": f"matrix-api-{n}"}}
+
+
+def new_user_form(ctx: Ctx) -> dict[str, Any]:
+    n = next(ctx.serial)
+    return {"data": {**_new_user(n), "csrf_token": ctx.csrf or ""}}
+
+
+def _new_user(n: int) -> dict[str, str]:
+    return {
+        "username": f"matrix-{n}",
+        "display_name": "Matrix",
+        "role": "nurse",
+        "password": "a long enough password",
+    }
+
+
+def patch_user(_: Ctx) -> dict[str, Any]:
+    return {"json": {"active": True}}
+
+
+def update_user_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"active": "yes", "csrf_token": ctx.csrf or ""}}
+
+
+def bundle(ctx: Ctx) -> dict[str, Any]:
+    pid = f"matrix-{next(ctx.serial)}"
+    resource = {"resourceType": "Patient", "id": pid, "gender": "female"}
+    return {
+        "json": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": resource}]}
+    }
+
+
+def login_form(_: Ctx) -> dict[str, Any]:
+    return {"data": {"username": "nurse", "password": "not the password"}}
+
+
+def feedback(_: Ctx) -> dict[str, Any]:
+    return {"json": {"feedback": []}}
+
+
+def hook(_: Ctx) -> dict[str, Any]:
+    return {"json": {"hook": "patient-view", "hookInstance": "x", "context": {}}}
+
+
+PUBLIC = Rule(ok=EVERYONE, anon="ok")
+CLINICIANS = Rule(ok=CLINICAL)
+ADMIN = Rule(ok=(A,))
+STATS = Rule(ok=(L, A))
+ALERT_ROLES = (P, N, L)
+EXAM_ROLES = (P, T, N)
+# Clinical patient pages: a family member gets 404 even for their own patient.
+CLINICAL_PATIENT = Rule(ok=CLINICAL, family_own="404")
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/openapi.json"): PUBLIC,
+    ("GET", "/api/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    # Open to all; a wrong password is a 401 with a message (a right one: test_sec_session).
+    ("POST", "/login"): Rule(ok=(), refused="401", anon="401", body=login_form),
+    ("POST", "/logout"): Rule(ok=SIGNED_IN),
+    # CDS Hooks: discovery and CORS preflight are public; a call needs the EHR's JWT, which no
+    # session cookie replaces (the JWT attacks themselves are in tests/cdshooks/test_security.py).
+    ("GET", "/cds-services"): PUBLIC,
+    ("OPTIONS", "/cds-services"): PUBLIC,
+    ("OPTIONS", "/cds-services/{service_id}"): PUBLIC,
+    ("OPTIONS", "/cds-services/{service_id}/feedback"): PUBLIC,
+    ("POST", "/cds-services/{service_id}"): Rule(
+        ok=(), refused="bare-401", anon="bare-401", body=hook
+    ),
+    ("POST", "/cds-services/{service_id}/feedback"): Rule(
+        ok=(), refused="bare-401", anon="bare-401", body=feedback
+    ),
+    ("GET", "/"): CLINICIANS,
+    ("GET", "/api/worklist"): CLINICIANS,
+    ("POST", "/fhir"): Rule(ok=(P, N, A), body=bundle),
+    # Refused to a family member before the patient is looked up: the same 403 for any id.
+    ("GET", "/fhir/Patient/{patient_id}/$ho-assessment"): Rule(
+        ok=CLINICAL, family_own="403", family_other="403"
+    ),
+    ("GET", "/patients/{patient_id}"): CLINICAL_PATIENT,
+    ("GET", "/api/patients"): Rule(ok=CLINICAL, refused="404"),
+    ("GET", "/api/patients/{patient_id}"): CLINICAL_PATIENT,
+    ("GET", "/api/patients/{patient_id}/assessment"): CLINICAL_PATIENT,
+    ("GET", "/api/patients/{patient_id}/observations"): CLINICAL_PATIENT,
+    ("GET", "/patients/{patient_id}/exam"): Rule(ok=EXAM_ROLES, family_own="404"),
+    ("POST", "/patients/{patient_id}/exam"): Rule(ok=EXAM_ROLES, family_own="404", body=exam_form),
+    ("POST", "/api/patients/{patient_id}/exams"): Rule(
+        ok=EXAM_ROLES, family_own="404", body=exam_json
+    ),
+    ("GET", "/patients/{patient_id}/alerts"): Rule(ok=CLINICAL, family_own="403"),
+    ("GET", "/api/patients/{patient_id}/alerts"): Rule(ok=CLINICAL, family_own="403"),
+    ("POST", "/patients/{patient_id}/alerts/{key}/acknowledge"): Rule(
+        ok=ALERT_ROLES, family_own="403", body=ack_form
+    ),
+    ("POST", "/patients/{patient_id}/alerts/{key}/override"): Rule(
+        ok=ALERT_ROLES, family_own="403", body=reason_form
+    ),
+    ("POST", "/api/patients/{patient_id}/alerts/{key}/acknowledge"): Rule(
+        ok=ALERT_ROLES, family_own="403", body=ack_json
+    ),
+    ("POST", "/api/patients/{patient_id}/alerts/{key}/override"): Rule(
+        ok=ALERT_ROLES, family_own="403", body=reason_json
+    ),
+    ("GET", "/alerts/stats"): STATS,
+    ("GET", "/api/alerts/stats"): STATS,
+    ("GET", "/api/alerts/override-reasons"): CLINICIANS,
+    # The family view: every clinician, and the family member for their own patient only.
+    ("GET", "/patients/{patient_id}/family"): Rule(ok=CLINICAL, family_own="ok"),
+    ("GET", "/patients/{patient_id}/family/handout.pdf"): Rule(ok=CLINICAL, family_own="ok"),
+    ("GET", "/api/patients/{patient_id}/education"): Rule(ok=CLINICAL, family_own="ok"),
+    ("GET", "/knowledge"): CLINICIANS,
+    ("GET", "/knowledge/interventions"): CLINICIANS,
+    ("GET", "/knowledge/citations"): CLINICIANS,
+    ("GET", "/api/knowledge"): CLINICIANS,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): Rule(ok=(A,), body=new_user_form),
+    ("POST", "/admin/users/{user_id}"): Rule(ok=(A,), body=update_user_form),
+    ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/api/admin/users"): ADMIN,
+    ("POST", "/api/admin/users"): Rule(ok=(A,), body=new_user_json),
+    ("PATCH", "/api/admin/users/{user_id}"): Rule(ok=(A,), body=patch_user),
+    ("GET", "/api/admin/audit"): ADMIN,
+}
+
+TABLES = (m.User, m.Patient, m.Observation, m.AlertState, m.Condition, m.WebSession)
+
+
+def _counts(app: FastAPI) -> dict[str, int]:
+    with app.state.sessionmaker() as session:
+        return {
+            t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0
+            for t in TABLES
+        }
+
+
+def outcome(response: Any) -> str:
+    status = response.status_code
+    location = response.headers.get("location", "")
+    if status in (302, 303, 307) and location.startswith("/login?next="):
+        return "login"
+    if status == 401 and response.content == b"":
+        return "bare-401"
+    if status == 401 and "json" in response.headers.get("content-type", ""):
+        return "login"
+    if status < 400:
+        return "ok"
+    return str(status)
+
+
+def expected(rule: Rule, name: str, patient: str | None, own: str) -> str:
+    if name == ANON:
+        return rule.anon
+    if name in rule.ok:
+        return "ok"
+    if name == F and patient is not None:
+        return (rule.family_own or rule.refused) if patient == own else rule.family_other
+    return rule.refused
+
+
+def test_every_route_has_a_row(app: FastAPI) -> None:
+    routes = {(e.method, e.path) for e in endpoints(app)}
+    assert routes - MATRIX.keys() == set(), "new routes need a row in MATRIX"
+    assert MATRIX.keys() - routes == set(), "rows for routes that no longer exist"
+
+
+@pytest.mark.parametrize("name", ACCOUNTS)
+def test_access_matrix(app: FastAPI, demo_patient_ids: dict[str, str], name: str) -> None:
+    own, other = demo_patient_ids[OWN], demo_patient_ids[OTHER]
+    acct: Account = account(app, name)
+    with app.state.sessionmaker() as session:
+        target = m.User(
+            username=f"target-{name}",
+            display_name="Target",
+            role="nurse",
+            password_hash="x",
+            active=True,
+            created_at=datetime.now(UTC),
+        )
+        session.add(target)
+        session.commit()
+        target_id = target.id
+    ctx = Ctx(acct.csrf, itertools.count(1))
+    # Signing out ends the session: last.
+    routes = sorted(endpoints(app), key=lambda e: (e.method, e.path) == ("POST", "/logout"))
+    mismatches: list[str] = []
+    cells = 0
+    for endpoint in routes:
+        rule = MATRIX[(endpoint.method, endpoint.path)]
+        patients: list[str | None] = [own, other] if "{patient_id}" in endpoint.path else [None]
+        for patient in patients:
+            url = (
+                endpoint.path.replace("{patient_id}", patient or "")
+                .replace("{key}", "rec:rule-out-dvt")
+                .replace("{user_id}", str(target_id))
+                .replace("{service_id}", "ho-sentinel-patient-view")
+            )
+            want = expected(rule, name, patient, own)
+            before = _counts(app) if want != "ok" else None
+            kwargs = rule.body(ctx) if rule.body else {}
+            response = acct.client.request(
+                endpoint.method, url, headers=acct.headers, follow_redirects=False, **kwargs
+            )
+            got = outcome(response)
+            cells += 1
+            if got != want:
+                mismatches.append(f"{endpoint.method} {url}: want {want}, got {got}")
+            elif before is not None:
+                if _counts(app) != before:
+                    mismatches.append(f"{endpoint.method} {url}: refused ({got}) but wrote")
+                record("access-matrix requests refused", 1)
+            assert response.status_code < 500, f"{endpoint.method} {url}: {response.status_code}"
+    record("access-matrix cells checked", cells)
+    assert not mismatches, "\n".join(mismatches)

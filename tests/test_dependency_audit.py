@@ -1,0 +1,117 @@
+"""The dependency audit (`make audit`, scripts/audit.py) without the network.
+
+The real audit needs PyPI's JSON API or api.osv.dev; `make test` must not depend on either. Here
+the lock must export with every package pinned, and the whole pipeline (export, pip-audit, the
+verdict) runs against a stand-in OSV service on 127.0.0.1: a known vulnerability fails the audit
+and names the package, a clean answer passes, and an unreachable service is a failure, never a
+silent pass.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "audit.py"
+sys.path.insert(0, str(SCRIPT.parent))
+import audit  # noqa: E402
+
+VULNERABLE = "jinja2"
+
+
+class FakeOsv(BaseHTTPRequestHandler):
+    vulnerable: str | None = VULNERABLE
+    queries: list[str] = []  # noqa: RUF012
+
+    def do_POST(self) -> None:
+        query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        name = query["package"]["name"]
+        type(self).queries.append(name)
+        body: dict[str, object] = {}
+        if name == type(self).vulnerable:
+            body = {
+                "vulns": [
+                    {
+                        "id": "TEST-2026-0001",
+                        "summary": "a stand-in vulnerability",
+                        "affected": [
+                            {
+                                "package": {"name": name, "ecosystem": "PyPI"},
+                                "ranges": [
+                                    {
+                                        "type": "ECOSYSTEM",
+                                        "events": [{"introduced": "0"}, {"fixed": "999.0"}],
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            }
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def osv() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOsv)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FakeOsv.queries = []
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
+    server.shutdown()
+    server.server_close()
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_lock_exports_with_every_package_pinned(tmp_path: Path) -> None:
+    out = tmp_path / "requirements.txt"
+    count = audit.export_lock(out)
+    lines = [line for line in out.read_text().splitlines() if line and line[0] not in " #"]
+    assert count == len(lines) > 50
+    assert all("==" in line.split(";")[0] for line in lines), [
+        line for line in lines if "==" not in line
+    ]
+
+
+def test_a_known_vulnerability_fails_the_audit(osv: str) -> None:
+    FakeOsv.vulnerable = VULNERABLE
+    result = _run("--service", "osv", "--osv-url", osv)
+    assert result.returncode == 1, result.stderr
+    assert f"  {VULNERABLE} " in result.stdout and "TEST-2026-0001" in result.stdout
+    assert "fix: 999.0" in result.stdout
+    assert len(FakeOsv.queries) > 50  # every locked package was asked about
+
+
+def test_a_clean_answer_passes_and_counts_every_package(osv: str) -> None:
+    FakeOsv.vulnerable = None
+    result = _run("--service", "osv", "--osv-url", osv)
+    assert result.returncode == 0, result.stderr
+    assert "0 not audited; 0 with known vulnerabilities" in result.stdout
+
+
+def test_an_unreachable_service_is_a_failure_not_a_pass() -> None:
+    # Port 9 on loopback (discard): nothing listens there.
+    result = _run("--service", "osv", "--osv-url", "http://127.0.0.1:9/v1/query", "--timeout", "2")
+    assert result.returncode == 2
+    assert "audit could not run" in result.stderr
