@@ -34,7 +34,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hosentinel.app.audit import audit
 from hosentinel.cdshooks.cards import IssuedCard
 from hosentinel.store import models as m
 
@@ -78,26 +77,39 @@ def claim_token(session: Session, issuer: str, jti: str, expires: float) -> bool
     return True
 
 
-def remember_cards(
-    session: Session, service_id: str, patient_id: str, cards: tuple[IssuedCard, ...]
-) -> None:
-    if not cards:
-        return
-    issued = datetime.now(UTC)
-    session.execute(
-        insert(m.CdsIssuedCard),
-        [
-            {
-                "uuid": card.uuid,
-                "service_id": service_id,
-                "patient_id": patient_id[:64],
-                "alert_key": card.alert_key[:120],
-                "suggestions": list(card.suggestions),
-                "issued_at": issued,
-            }
-            for card in cards
-        ],
+def claim_tokens(session: Session, tokens: list[tuple[str, str, float]]) -> set[tuple[str, str]]:
+    """The `(iss, jti)` pairs of `tokens` ((iss, jti, expires)) claimed now, in one statement
+    where the database can skip taken pairs and return the new ones; the others were taken."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return {
+            (issuer[:300], jti[:200])
+            for issuer, jti, expires in tokens
+            if claim_token(session, issuer, jti, expires)
+        }
+    rows = [
+        {"issuer": i[:300], "jti": j[:200], "expires_at": datetime.fromtimestamp(e, UTC)}
+        for i, j, e in tokens
+    ]
+    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = (
+        upsert(m.CdsTokenUse)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(m.CdsTokenUse.issuer, m.CdsTokenUse.jti)
     )
+    return {(issuer, jti) for issuer, jti in session.execute(statement)}
+
+
+def card_row(service_id: str, patient_id: str, card: IssuedCard, at: datetime) -> dict[str, Any]:
+    return {
+        "uuid": card.uuid,
+        "service_id": service_id,
+        "patient_id": patient_id[:64],
+        "alert_key": card.alert_key[:120],
+        "suggestions": list(card.suggestions),
+        "issued_at": at,
+    }
 
 
 def find_card(session: Session, card_id: str) -> CardRecord | None:
@@ -173,7 +185,7 @@ class CallLedger:
             error: BaseException | None = None
             try:
                 with self._turns(), self._sessions.begin() as session:
-                    outcomes = [self._write(session, item.entry) for item in batch]
+                    outcomes = self._write(session, [item.entry for item in batch])
                     self._purge(session)
             except Exception as exc:
                 log.exception("CDS Hooks call entries could not be written")
@@ -186,12 +198,40 @@ class CallLedger:
                     continue
 
     @staticmethod
-    def _write(session: Session, entry: CallEntry) -> bool:
-        if not claim_token(session, entry.issuer, entry.jti, entry.expires):
-            return False
-        audit(session, None, "cds-hooks", entry.what, entry.patient_id)
-        remember_cards(session, entry.service_id, entry.patient_id, entry.cards)
-        return True
+    def _write(session: Session, entries: list[CallEntry]) -> list[bool]:
+        """The batch in three statements: the claims (one multi-row insert that skips taken
+        pairs and returns the new ones), then the audit rows and the cards of the calls whose
+        claim held. Core statements: the ORM's per-object bookkeeping cost more than the
+        writes themselves."""
+        claimed = claim_tokens(session, [(e.issuer, e.jti, e.expires) for e in entries])
+        held = [key in claimed for key in ((e.issuer[:300], e.jti[:200]) for e in entries)]
+        seen: set[tuple[str, str]] = set()
+        for index, entry in enumerate(entries):  # a jti twice in one batch: the first holds
+            key = (entry.issuer[:300], entry.jti[:200])
+            if key in seen:
+                held[index] = False
+            seen.add(key)
+        kept = [entry for entry, ok in zip(entries, held, strict=True) if ok]
+        if kept:
+            at = datetime.now(UTC)
+            session.execute(
+                insert(m.AuditEntry),
+                [
+                    {
+                        "at": at,
+                        "user_id": None,
+                        "username": "anonymous",
+                        "action": "cds-hooks",
+                        "patient_id": entry.patient_id,
+                        "what": entry.what,
+                    }
+                    for entry in kept
+                ],
+            )
+            cards = [card_row(e.service_id, e.patient_id, c, at) for e in kept for c in e.cards]
+            if cards:
+                session.execute(insert(m.CdsIssuedCard), cards)
+        return held
 
     def _purge(self, session: Session) -> None:
         now = time.monotonic()
