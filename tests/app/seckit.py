@@ -20,6 +20,9 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
+from sqlalchemy import select
+
+from hosentinel.store import models as m
 
 # Demo username -> the role it has (see hosentinel.app.demo); "anonymous" is not signed in.
 USERS = {
@@ -33,6 +36,9 @@ USERS = {
 ACCOUNTS = (*USERS, "anonymous")
 OWN = "03-sci-hip-rom-loss-probable.json"  # the family account's patient
 OTHER = "04-sci-day-18-swollen-thigh.json"
+# Mature right hip HO limiting sitting: a surgical referral is recommended, so a physiatrist may
+# refer this patient (OWN and OTHER have no lesion to refer: 422).
+REFERABLE = "09-tbi-hip-ho-mature-refer.json"
 
 DEFAULT_EXAMPLES = 3
 FIGURES: Counter[str] = Counter()
@@ -142,3 +148,29 @@ def unclear(status: int, content_type: str, body: bytes) -> str | None:
 
 def _all_have(items: list[object], key: str) -> bool:
     return bool(items) and all(isinstance(i, dict) and str(i.get(key) or "").strip() for i in items)
+
+
+def surgeon_npi(app: FastAPI) -> str:
+    """An orthopaedic surgeon's NPI from the demo directory."""
+    with app.state.sessionmaker() as session:
+        npi = session.scalar(
+            select(m.ClinicianSearch.npi)
+            .where(m.ClinicianSearch.specialty_group == "orthopaedic-surgery")
+            .order_by(m.ClinicianSearch.npi)
+            .limit(1)
+        )
+    assert npi, "the demo directory has orthopaedic surgeons"
+    return npi
+
+
+def make_referral(app: FastAPI, patient_id: str) -> int:
+    """A referral of `patient_id` (a referable patient) made by the physiatrist through the app;
+    its id."""
+    doctor = sign_in(app, "physiatrist")
+    response = doctor.client.post(
+        f"/patients/{patient_id}/referrals",
+        data={"npi": surgeon_npi(app), "zip": "60611", "csrf_token": doctor.csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:300]
+    return int(response.headers["location"].rsplit("/", 1)[1])

@@ -1,6 +1,8 @@
 """The access matrix: every route of the app (read from its routing table, so a new route without
 an entry here fails) against every demo account and anonymous, on the family account's own
-patient and on another patient. Each cell names the one outcome allowed; a refused request writes
+patient and on another patient (for the referral routes: on a patient with a lesion to refer, and
+on the family's own patient, who has none and under whose URL the other's referral is not found).
+Each cell names the one outcome allowed; a refused request writes
 nothing.
 
 Outcomes: `ok` (2xx, or a redirect that is not to the sign-in page), `login` (401 for JSON, a
@@ -19,7 +21,18 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from seckit import ACCOUNTS, OTHER, OWN, Account, account, endpoints, record
+from seckit import (
+    ACCOUNTS,
+    OTHER,
+    OWN,
+    REFERABLE,
+    Account,
+    account,
+    endpoints,
+    make_referral,
+    record,
+    surgeon_npi,
+)
 from sqlalchemy import func, select
 
 from hosentinel.store import models as m
@@ -34,7 +47,9 @@ SIGNED_IN = (*CLINICAL, F)
 class Rule:
     """Who gets `ok`; the rest of the signed-in accounts get `refused`, anonymous gets `anon`.
     `family_own` and `family_other` are the family account's answers on a patient route for its
-    own patient and for another one."""
+    own patient and for another one. On a patient route, `other` is the demo patient that plays
+    the other patient, and `ok_own` the answer the `ok` accounts get on the family's own patient.
+    `query` is appended to the URL ({npi}: an orthopaedic surgeon's NPI)."""
 
     ok: tuple[str, ...]
     refused: str = "403"
@@ -42,12 +57,16 @@ class Rule:
     family_other: str = "404"
     anon: str = "login"
     body: Callable[[Ctx], dict[str, Any]] | None = None
+    other: str = OTHER
+    ok_own: str = "ok"
+    query: str = ""
 
 
 @dataclass
 class Ctx:
     csrf: str | None
     serial: Any
+    npi: str = ""
 
 
 def exam_json(_: Ctx) -> dict[str, Any]:
@@ -110,6 +129,10 @@ def bundle(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def referral_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"npi": ctx.npi, "zip": "60611", "csrf_token": ctx.csrf or ""}}
+
+
 def login_form(_: Ctx) -> dict[str, Any]:
     return {"data": {"username": "nurse", "password": "not the password"}}
 
@@ -130,6 +153,12 @@ ALERT_ROLES = (P, N, L)
 EXAM_ROLES = (P, T, N)
 # Clinical patient pages: a family member gets 404 even for their own patient.
 CLINICAL_PATIENT = Rule(ok=CLINICAL, family_own="404")
+# Referring: only a physiatrist, and only a patient with a lesion to refer (the family's own
+# patient has none: 422); other clinicians 403; a family member 404, as on any clinical page.
+REFER: dict[str, Any] = {"ok": (P,), "family_own": "404", "other": REFERABLE, "ok_own": "422"}
+# Reading a referral: every clinician, for the patient it belongs to; the same id under another
+# patient's URL is not found.
+REFERRAL = Rule(ok=CLINICAL, family_own="404", other=REFERABLE, ok_own="404")
 
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/openapi.json"): PUBLIC,
@@ -203,9 +232,37 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/api/admin/users"): Rule(ok=(A,), body=new_user_json),
     ("PATCH", "/api/admin/users/{user_id}"): Rule(ok=(A,), body=patch_user),
     ("GET", "/api/admin/audit"): ADMIN,
+    # The physician directory: clinicians search any specialty; a family member searches
+    # physiatrists only (from the family view, or the API with specialty=physiatry: see
+    # test_family_searches_physiatrists_only), so surgeons are a 403 and the page a 404.
+    ("GET", "/directory"): Rule(ok=CLINICAL, refused="404"),
+    ("GET", "/api/directory/search"): Rule(
+        ok=CLINICAL, query="?specialty=orthopaedic-surgery&zip=60611"
+    ),
+    ("GET", "/patients/{patient_id}/family/physiatrists"): Rule(
+        ok=CLINICAL, family_own="ok", query="?zip=60611"
+    ),
+    ("GET", "/patients/{patient_id}/referral"): Rule(**REFER, query="?zip=60611"),
+    ("GET", "/patients/{patient_id}/referral/confirm"): Rule(**REFER, query="?npi={npi}&zip=60611"),
+    ("POST", "/patients/{patient_id}/referrals"): Rule(**REFER, body=referral_form),
+    ("GET", "/patients/{patient_id}/referrals/{referral_id}"): REFERRAL,
+    ("GET", "/patients/{patient_id}/referrals/{referral_id}/letter.pdf"): REFERRAL,
+    ("GET", "/api/patients/{patient_id}/referrals"): Rule(
+        ok=CLINICAL, family_own="404", other=REFERABLE
+    ),
+    # Not under a patient: every clinician; a family member the same 404 as a missing one.
+    ("GET", "/fhir/ServiceRequest/{referral_id}"): Rule(ok=CLINICAL, refused="404"),
 }
 
-TABLES = (m.User, m.Patient, m.Observation, m.AlertState, m.Condition, m.WebSession)
+TABLES = (
+    m.User,
+    m.Patient,
+    m.Observation,
+    m.AlertState,
+    m.Condition,
+    m.WebSession,
+    m.Referral,
+)
 
 
 def _counts(app: FastAPI) -> dict[str, int]:
@@ -234,7 +291,7 @@ def expected(rule: Rule, name: str, patient: str | None, own: str) -> str:
     if name == ANON:
         return rule.anon
     if name in rule.ok:
-        return "ok"
+        return rule.ok_own if patient is not None and patient == own else "ok"
     if name == F and patient is not None:
         return (rule.family_own or rule.refused) if patient == own else rule.family_other
     return rule.refused
@@ -248,7 +305,8 @@ def test_every_route_has_a_row(app: FastAPI) -> None:
 
 @pytest.mark.parametrize("name", ACCOUNTS)
 def test_access_matrix(app: FastAPI, demo_patient_ids: dict[str, str], name: str) -> None:
-    own, other = demo_patient_ids[OWN], demo_patient_ids[OTHER]
+    own = demo_patient_ids[OWN]
+    referral_id = make_referral(app, demo_patient_ids[REFERABLE])
     acct: Account = account(app, name)
     with app.state.sessionmaker() as session:
         target = m.User(
@@ -262,21 +320,24 @@ def test_access_matrix(app: FastAPI, demo_patient_ids: dict[str, str], name: str
         session.add(target)
         session.commit()
         target_id = target.id
-    ctx = Ctx(acct.csrf, itertools.count(1))
+    ctx = Ctx(acct.csrf, itertools.count(1), surgeon_npi(app))
     # Signing out ends the session: last.
     routes = sorted(endpoints(app), key=lambda e: (e.method, e.path) == ("POST", "/logout"))
     mismatches: list[str] = []
     cells = 0
     for endpoint in routes:
         rule = MATRIX[(endpoint.method, endpoint.path)]
-        patients: list[str | None] = [own, other] if "{patient_id}" in endpoint.path else [None]
+        patients: list[str | None] = (
+            [own, demo_patient_ids[rule.other]] if "{patient_id}" in endpoint.path else [None]
+        )
         for patient in patients:
             url = (
                 endpoint.path.replace("{patient_id}", patient or "")
                 .replace("{key}", "rec:rule-out-dvt")
                 .replace("{user_id}", str(target_id))
                 .replace("{service_id}", "ho-sentinel-patient-view")
-            )
+                .replace("{referral_id}", str(referral_id))
+            ) + rule.query.replace("{npi}", ctx.npi)
             want = expected(rule, name, patient, own)
             before = _counts(app) if want != "ok" else None
             kwargs = rule.body(ctx) if rule.body else {}
@@ -294,3 +355,21 @@ def test_access_matrix(app: FastAPI, demo_patient_ids: dict[str, str], name: str
             assert response.status_code < 500, f"{endpoint.method} {url}: {response.status_code}"
     record("access-matrix cells checked", cells)
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_family_searches_physiatrists_only(app: FastAPI, demo_patient_ids: dict[str, str]) -> None:
+    """Physiatrists by group or by their NUCC code; any other specialty a 403, and the family
+    page's specialty cannot be changed from its query string."""
+    family = account(app, F)
+    search = "/api/directory/search?zip=60611&specialty="
+    assert family.client.get(search + "physiatry").status_code == 200
+    assert family.client.get(search + "208100000X").status_code == 200
+    for other in ("orthopaedic-surgery", "207X00000X", "207XS0117X"):
+        assert family.client.get(search + other).status_code == 403, other
+        record("access-matrix requests refused")
+    own = demo_patient_ids[OWN]
+    page = family.client.get(
+        f"/patients/{own}/family/physiatrists?zip=60611&radius=25&specialty=orthopaedic-surgery"
+    )
+    assert page.status_code == 200 and "Physical Medicine &amp; Rehabilitation" in page.text
+    assert "Orthopaedic Surgery" not in page.text

@@ -3,7 +3,8 @@ invalid ones, and sends them as each demo account (signed in, with its CSRF toke
 No request may get a 5xx, and every 4xx must say what went wrong.
 
 Path parameters are drawn from the schema's generator and from the real ids (the family
-account's own patient, another patient, a firing alert, a real user) so that the handlers behind
+account's own patient, another patient, a patient with a lesion to refer, a firing alert, a real
+user, a real referral) so that the handlers behind
 the access checks are reached too. `HOSENTINEL_FUZZ_EXAMPLES` sets the examples per operation
 and mode (small in `make test`, large in `make fuzz`).
 """
@@ -20,7 +21,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
-from seckit import ACCOUNTS, OTHER, OWN, Account, account, fuzz_settings, record, unclear
+from seckit import (
+    ACCOUNTS,
+    OTHER,
+    OWN,
+    REFERABLE,
+    Account,
+    account,
+    fuzz_settings,
+    make_referral,
+    record,
+    unclear,
+)
 from sqlalchemy import select
 
 from hosentinel.store import models as m
@@ -35,9 +47,10 @@ def _real_ids(app: FastAPI, patient_ids: dict[str, str]) -> dict[str, list[Any]]
     with app.state.sessionmaker() as session:
         users = list(session.scalars(select(m.User.id).order_by(m.User.id)))
     return {
-        "patient_id": [patient_ids[OWN], patient_ids[OTHER]],
+        "patient_id": [patient_ids[OWN], patient_ids[OTHER], patient_ids[REFERABLE]],
         "key": ["rec:rule-out-dvt", "rec:serial-joint-exam", "caution:nsaid-indomethacin:x"],
         "user_id": users[-2:],
+        "referral_id": [make_referral(app, patient_ids[REFERABLE])],
     }
 
 

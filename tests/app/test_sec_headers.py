@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from seckit import OTHER, OWN, account, endpoints, record
+from seckit import OTHER, OWN, REFERABLE, account, endpoints, make_referral, record
 
 PV = "ho-sentinel-patient-view"
 
@@ -54,14 +54,20 @@ def check_headers(response: Any, where: str, static: bool = False) -> list[str]:
 def test_every_get_route_sends_the_security_headers(
     app: FastAPI, demo_patient_ids: dict[str, str], name: str
 ) -> None:
+    # A real referral, so that its page, letter PDF and ServiceRequest are answered (to the admin)
+    # and not only refused.
+    referral_id = make_referral(app, demo_patient_ids[REFERABLE])
     acct = account(app, name)
     problems: list[str] = []
     checked = 0
     for endpoint in endpoints(app):
         if endpoint.method != "GET":
             continue
-        for patient in (demo_patient_ids[OWN], demo_patient_ids[OTHER]):
-            url = endpoint.path.replace("{patient_id}", patient)
+        patients = [OWN, OTHER, REFERABLE] if "referral" in endpoint.path else [OWN, OTHER]
+        for patient in (demo_patient_ids[p] for p in patients):
+            url = endpoint.path.replace("{patient_id}", patient).replace(
+                "{referral_id}", str(referral_id)
+            )
             response = acct.client.get(url, follow_redirects=False)
             problems.extend(check_headers(response, f"{name} GET {url} ({response.status_code})"))
             checked += 1

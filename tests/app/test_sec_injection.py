@@ -1,6 +1,8 @@
 """SQL injection and stored (and reflected) XSS through every form, JSON body and search parameter
 that takes text: alert comments and override reasons, user administration, sign-in, the exam form
-and API, FHIR import, and the worklist, audit and observation filters.
+and API, FHIR import, the worklist, audit and observation filters, the physician directory's
+search (page, API and the family's physiatrist search: specialty, ZIP code, name, radius, page)
+and the referral's search, confirmation and form (ZIP code, name, NPI).
 
 Every submission gets an answer below 500; afterwards the demo users and patients are as they
 were (nothing dropped, deleted or changed by a quote), and every page that shows the stored text
@@ -13,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI
-from seckit import OTHER, account, record
+from seckit import OTHER, OWN, REFERABLE, account, record, surgeon_npi
 from sqlalchemy import select
 
 from hosentinel.store import models as m
@@ -85,12 +87,15 @@ def test_injection_payloads_are_stored_as_text_and_rendered_escaped(
     users_before, patients_before = _snapshot(app)
     doctor, admin = account(app, "physiatrist"), account(app, "admin")
     nurse, lead = account(app, "nurse"), account(app, "lead")
-    anonymous = account(app, "anonymous")
+    anonymous, family = account(app, "anonymous"), account(app, "family")
+    referable, own = demo_patient_ids[REFERABLE], demo_patient_ids[OWN]
+    npi = surgeon_npi(app)
     with app.state.sessionmaker() as session:
         therapist_id = session.scalar(select(m.User.id).where(m.User.username == "therapist"))
     problems: list[str] = []
     imported: list[str] = []
     sent = 0
+    referrals = 0
 
     def send(acct: Any, method: str, url: str, **kwargs: Any) -> int:
         nonlocal sent
@@ -144,12 +149,42 @@ def test_injection_payloads_are_stored_as_text_and_rendered_escaped(
         ):
             send(admin if "admin" in url else doctor, "GET", url)
         send(anonymous, "GET", f"/login?next={q}")
+        # The directory and referral searches: a bad field is a 422 naming it, shown escaped; a
+        # name is matched as text.
+        fields = f"zip={q}&radius={q}&name={q}&page={q}"
+        for url in (
+            f"/directory?specialty={q}&{fields}",
+            f"/directory?specialty=orthopaedic-surgery&zip=60611&radius=300&name={q}",
+            f"/api/directory/search?specialty={q}&{fields}&per_page={q}",
+            f"/patients/{referable}/referral?{fields}",
+            f"/patients/{referable}/referral?zip=60611&radius=300&name={q}",
+            f"/patients/{referable}/referral/confirm?npi={q}&zip={q}",
+            f"/patients/{referable}/referral/confirm?npi={npi}&zip={q}",
+        ):
+            send(doctor, "GET", url)
+        send(family, "GET", f"/patients/{own}/family/physiatrists?specialty={q}&{fields}")
+        send(family, "GET", f"/patients/{own}/family/physiatrists?zip=60611&name={q}")
+        send(family, "GET", f"/api/directory/search?specialty=physiatry&zip=60611&name={q}")
+        named = doctor.client.get(
+            f"/api/directory/search?specialty=physiatry&zip=60611&radius=300&name={q}"
+        )
+        sent += 1
+        # PostgreSQL refuses a NUL in a query parameter: a 422 with a message, as for storage.
+        refused = named.status_code == 422 and "\x00" in p and named.json()["error"]
+        if not refused and (named.status_code != 200 or named.json()["total"] != 0):
+            problems.append(f"name {p[:40]!r}: {named.status_code}, matched {named.text[:80]}")
+        send(doctor, "POST", f"/patients/{referable}/referrals", data={"npi": p, "zip": p})
+        referred = {"npi": npi, "zip": p}
+        if send(doctor, "POST", f"/patients/{referable}/referrals", data=referred) == 303:
+            referrals += 1
 
     # Nothing was dropped, deleted or changed: every demo user and patient is as it was.
     users_after, patients_after = _snapshot(app)
     assert users_before <= users_after
     assert patients_before <= patients_after
     assert {u for u in users_after if u[0].startswith("xss-")}, "payload users were created"
+    # A ZIP code that is not one only leaves the distance out of the letter.
+    assert referrals == len(PAYLOADS)
 
     # The stored payloads, rendered on every page that shows them: escaped, never markup.
     pages = [
@@ -161,6 +196,7 @@ def test_injection_payloads_are_stored_as_text_and_rendered_escaped(
         (admin, "/admin/users"),
         (admin, "/admin/audit"),
         *((doctor, f"/patients/{pid}") for pid in imported),
+        (doctor, f"/patients/{referable}"),
     ]
     shown: dict[str, str] = {}
     for acct, url in pages:

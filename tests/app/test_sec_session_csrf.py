@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from seckit import OTHER, account, endpoints, record
+from seckit import OTHER, REFERABLE, account, endpoints, record, surgeon_npi
 from sqlalchemy import select
 from test_sec_access_matrix import MATRIX, Ctx, _counts
 
@@ -109,7 +109,7 @@ def test_every_state_change_needs_the_sessions_csrf_token(
     other_session = account(app, "physiatrist").csrf
     with app.state.sessionmaker() as session:
         target = session.scalar(select(m.User.id).where(m.User.username == "therapist"))
-    patient = demo_patient_ids[OTHER]
+    npi = surgeon_npi(app)
     routes = _state_changing(app)
     assert len(routes) >= 10, routes
     # Signing out ends the session: last.
@@ -125,9 +125,11 @@ def test_every_state_change_needs_the_sessions_csrf_token(
             "right": acct.csrf,
         }[mode]
         rule = MATRIX[(method, path)]
-        kwargs = rule.body(Ctx(token, itertools.count(100))) if rule.body else {}
+        kwargs = rule.body(Ctx(token, itertools.count(100), npi)) if rule.body else {}
         if token is None:
             kwargs.get("data", {}).pop("csrf_token", None)
+        # A referral needs a patient with a lesion to refer (OTHER has none: a 422).
+        patient = demo_patient_ids[REFERABLE if "/referrals" in path else OTHER]
         url = (
             path.replace("{patient_id}", patient)
             .replace("{key}", "rec:rule-out-dvt")
