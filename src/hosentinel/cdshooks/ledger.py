@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Engine, Table, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -77,28 +77,18 @@ def claim_token(session: Session, issuer: str, jti: str, expires: float) -> bool
     return True
 
 
-def claim_tokens(session: Session, tokens: list[tuple[str, str, float]]) -> set[tuple[str, str]]:
-    """The `(iss, jti)` pairs of `tokens` ((iss, jti, expires)) claimed now, in one statement
-    where the database can skip taken pairs and return the new ones; the others were taken."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        return {
-            (issuer[:300], jti[:200])
-            for issuer, jti, expires in tokens
-            if claim_token(session, issuer, jti, expires)
-        }
-    rows = [
-        {"issuer": i[:300], "jti": j[:200], "expires_at": datetime.fromtimestamp(e, UTC)}
-        for i, j, e in tokens
-    ]
-    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = (
-        upsert(m.CdsTokenUse)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(m.CdsTokenUse.issuer, m.CdsTokenUse.jti)
-    )
-    return {(issuer, jti) for issuer, jti in session.execute(statement)}
+_TOKENS: Table = m.CdsTokenUse.__table__  # type: ignore[assignment]
+_CARDS: Table = m.CdsIssuedCard.__table__  # type: ignore[assignment]
+_AUDIT: Table = m.AuditEntry.__table__  # type: ignore[assignment]
+
+
+def _claim_statement(dialect: str) -> Any:
+    """One claim: insert the pair, or nothing when it is taken; a row comes back when new."""
+    if dialect in ("sqlite", "postgresql"):
+        upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        return upsert(_TOKENS).on_conflict_do_nothing().returning(_TOKENS.c.jti)
+    # Elsewhere: a plain insert; a taken pair raises and fails the batch (refused, safe side).
+    return insert(_TOKENS).returning(_TOKENS.c.jti)
 
 
 def card_row(service_id: str, patient_id: str, card: IssuedCard, at: datetime) -> dict[str, Any]:
@@ -150,8 +140,9 @@ class CallLedger:
     was still unclaimed (False: a replay that another process saw first)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]
         self._turns = _writer_turns(sessions)
+        self._claim = _claim_statement(self._engine.dialect.name)
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -184,9 +175,9 @@ class CallLedger:
             outcomes: list[bool] = []
             error: BaseException | None = None
             try:
-                with self._turns(), self._sessions.begin() as session:
-                    outcomes = self._write(session, [item.entry for item in batch])
-                    self._purge(session)
+                with self._turns(), self._engine.begin() as connection:
+                    outcomes = self._write(connection, [item.entry for item in batch])
+                    self._purge(connection)
             except Exception as exc:
                 log.exception("CDS Hooks call entries could not be written")
                 error = exc
@@ -197,52 +188,47 @@ class CallLedger:
                 except RuntimeError:  # the caller's event loop is gone (process shutting down)
                     continue
 
-    @staticmethod
-    def _write(session: Session, entries: list[CallEntry]) -> list[bool]:
-        """The batch in three statements: the claims (one multi-row insert that skips taken
-        pairs and returns the new ones), then the audit rows and the cards of the calls whose
-        claim held. Core statements: the ORM's per-object bookkeeping cost more than the
-        writes themselves."""
-        claimed = claim_tokens(session, [(e.issuer, e.jti, e.expires) for e in entries])
-        held = [key in claimed for key in ((e.issuer[:300], e.jti[:200]) for e in entries)]
-        seen: set[tuple[str, str]] = set()
-        for index, entry in enumerate(entries):  # a jti twice in one batch: the first holds
-            key = (entry.issuer[:300], entry.jti[:200])
-            if key in seen:
-                held[index] = False
-            seen.add(key)
+    def _write(self, connection: Connection, entries: list[CallEntry]) -> list[bool]:
+        """The batch on one connection with Core statements of a fixed shape (compiled once):
+        each call's claim (an insert that skips a taken pair and returns a new one), then the
+        audit rows and the cards of the calls whose claim held, each as one executemany. The
+        ORM's per-object bookkeeping cost more than the writes themselves."""
+        held: list[bool] = []
+        for entry in entries:
+            row = {
+                "issuer": entry.issuer[:300],
+                "jti": entry.jti[:200],
+                "expires_at": datetime.fromtimestamp(entry.expires, UTC),
+            }
+            held.append(connection.execute(self._claim, row).first() is not None)
         kept = [entry for entry, ok in zip(entries, held, strict=True) if ok]
         if kept:
             at = datetime.now(UTC)
-            session.execute(
-                insert(m.AuditEntry),
-                [
-                    {
-                        "at": at,
-                        "user_id": None,
-                        "username": "anonymous",
-                        "action": "cds-hooks",
-                        "patient_id": entry.patient_id,
-                        "what": entry.what,
-                    }
-                    for entry in kept
-                ],
-            )
+            audit_rows = [
+                {
+                    "at": at,
+                    "user_id": None,
+                    "username": "anonymous",
+                    "action": "cds-hooks",
+                    "patient_id": entry.patient_id,
+                    "what": entry.what,
+                }
+                for entry in kept
+            ]
+            connection.execute(insert(_AUDIT), audit_rows)
             cards = [card_row(e.service_id, e.patient_id, c, at) for e in kept for c in e.cards]
             if cards:
-                session.execute(insert(m.CdsIssuedCard), cards)
+                connection.execute(insert(_CARDS), cards)
         return held
 
-    def _purge(self, session: Session) -> None:
+    def _purge(self, connection: Connection) -> None:
         now = time.monotonic()
         if now < self._next_purge:
             return
         self._next_purge = now + PURGE_EVERY_SECONDS
         wall = datetime.now(UTC)
-        session.execute(delete(m.CdsTokenUse).where(m.CdsTokenUse.expires_at < wall))
-        session.execute(
-            delete(m.CdsIssuedCard).where(m.CdsIssuedCard.issued_at < wall - CARD_LIFETIME)
-        )
+        connection.execute(delete(_TOKENS).where(_TOKENS.c.expires_at < wall))
+        connection.execute(delete(_CARDS).where(_CARDS.c.issued_at < wall - CARD_LIFETIME))
 
 
 def _writer_turns(sessions: sessionmaker[Session]) -> Callable[[], AbstractContextManager[Any]]:
