@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,24 +55,24 @@ class CardRecord:
 def claim_token(session: Session, issuer: str, jti: str, expires: float) -> bool:
     """True when this `(iss, jti)` was not claimed before (by any process): it is claimed now,
     in the session's transaction; False on a replay."""
-    values = {
+    return _claim(session, session.get_bind().dialect.name, _token_row(issuer, jti, expires))
+
+
+def _token_row(issuer: str, jti: str, expires: float) -> dict[str, Any]:
+    return {
         "issuer": issuer[:300],
         "jti": jti[:200],
         "expires_at": datetime.fromtimestamp(expires, UTC),
     }
-    dialect = session.get_bind().dialect.name
+
+
+def _claim(db: Session | Connection, dialect: str, row: dict[str, Any]) -> bool:
+    """Insert the pair, or nothing when it is taken; True when it was new."""
     if dialect in ("sqlite", "postgresql"):
-        upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        statement = (
-            upsert(m.CdsTokenUse)
-            .values(values)
-            .on_conflict_do_nothing()
-            .returning(m.CdsTokenUse.jti)
-        )
-        return session.execute(statement).first() is not None
+        return db.execute(_claim_statement(dialect), row).first() is not None
     try:  # any other database: a savepoint, and the primary key's refusal
-        with session.begin_nested():
-            session.execute(insert(m.CdsTokenUse).values(values))
+        with db.begin_nested():
+            db.execute(insert(_TOKENS), row)
     except IntegrityError:
         return False
     return True
@@ -82,13 +83,12 @@ _CARDS: Table = m.CdsIssuedCard.__table__  # type: ignore[assignment]
 _AUDIT: Table = m.AuditEntry.__table__  # type: ignore[assignment]
 
 
+@cache
 def _claim_statement(dialect: str) -> Any:
-    """One claim: insert the pair, or nothing when it is taken; a row comes back when new."""
-    if dialect in ("sqlite", "postgresql"):
-        upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-        return upsert(_TOKENS).on_conflict_do_nothing().returning(_TOKENS.c.jti)
-    # Elsewhere: a plain insert; a taken pair raises and fails the batch (refused, safe side).
-    return insert(_TOKENS).returning(_TOKENS.c.jti)
+    """SQLite's and PostgreSQL's claim: a row comes back only when the pair was new. Built once
+    per dialect, so that its compiled form is reused."""
+    upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return upsert(_TOKENS).on_conflict_do_nothing().returning(_TOKENS.c.jti)
 
 
 def card_row(service_id: str, patient_id: str, card: IssuedCard, at: datetime) -> dict[str, Any]:
@@ -142,7 +142,7 @@ class CallLedger:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._engine: Engine = sessions.kw["bind"]
         self._turns = _writer_turns(sessions)
-        self._claim = _claim_statement(self._engine.dialect.name)
+        self._dialect = self._engine.dialect.name
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -193,14 +193,10 @@ class CallLedger:
         each call's claim (an insert that skips a taken pair and returns a new one), then the
         audit rows and the cards of the calls whose claim held, each as one executemany. The
         ORM's per-object bookkeeping cost more than the writes themselves."""
-        held: list[bool] = []
-        for entry in entries:
-            row = {
-                "issuer": entry.issuer[:300],
-                "jti": entry.jti[:200],
-                "expires_at": datetime.fromtimestamp(entry.expires, UTC),
-            }
-            held.append(connection.execute(self._claim, row).first() is not None)
+        held = [
+            _claim(connection, self._dialect, _token_row(e.issuer, e.jti, e.expires))
+            for e in entries
+        ]
         kept = [entry for entry, ok in zip(entries, held, strict=True) if ok]
         if kept:
             at = datetime.now(UTC)
