@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -115,3 +116,64 @@ def test_an_unreachable_service_is_a_failure_not_a_pass() -> None:
     result = _run("--service", "osv", "--osv-url", "http://127.0.0.1:9/v1/query", "--timeout", "2")
     assert result.returncode == 2
     assert "audit could not run" in result.stderr
+
+
+class FakePypiProject(BaseHTTPRequestHandler):
+    """PyPI's project endpoint: `/pypi/NAME/json` describes the latest release only."""
+
+    latest: ClassVar[dict[str, str]] = {"jinja2": "3.1.6", "numpy": "2.5.5"}
+    vulnerable = "jinja2"
+
+    def do_GET(self) -> None:
+        name = self.path.split("/")[2]
+        if name not in self.latest:
+            self.send_error(404)
+            return
+        vulns = [{"id": "TEST-2026-0002", "fixed_in": ["3.1.7"]}] if name == self.vulnerable else []
+        data = json.dumps({"info": {"version": self.latest[name]}, "vulnerabilities": vulns})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def pypi() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakePypiProject)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _skipped(name: str, version: str) -> dict[str, object]:
+    return {"name": name, "version": version, "skip_reason": "Dependency not found on PyPI"}
+
+
+def test_a_pin_at_the_latest_release_is_audited_on_the_project_endpoint(pypi: str) -> None:
+    found = audit.audit_at_latest(_skipped("jinja2", "3.1.6"), pypi, timeout=5)
+    assert "skip_reason" not in found
+    assert found["vulns"] == [{"id": "TEST-2026-0002", "fix_versions": ["3.1.7"]}]
+
+
+def test_an_older_pin_stays_not_audited_with_the_reason(pypi: str) -> None:
+    found = audit.audit_at_latest(_skipped("numpy", "2.4.6"), pypi, timeout=5)
+    assert "pinned 2.4.6, latest release 2.5.5" in found["skip_reason"]
+    missing = audit.audit_at_latest(_skipped("nonesuch", "1.0"), pypi, timeout=5)
+    assert "project endpoint" in missing["skip_reason"]
+
+
+def test_pins_follow_this_interpreter(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        "numpy==2.4.6 ; python_full_version < '3.12'\n"
+        "numpy==2.5.5 ; python_full_version >= '3.12'\n"
+        "Typing_Extensions==4.16.0\n"
+        "    # via pandas\n"
+    )
+    expected = "2.4.6" if sys.version_info < (3, 12) else "2.5.5"
+    assert audit.pins(requirements) == {"numpy": expected, "typing-extensions": "4.16.0"}
