@@ -218,6 +218,37 @@ def test_a_hand_made_export_agrees_with_assess(tmp_path: Path, knowledge: Knowle
     assert by_patient["Patient/p2"]["risk_level"] == "moderate"
 
 
+def test_texts_that_only_case_folding_or_escapes_reveal_are_read(
+    tmp_path: Path, knowledge: Knowledge
+) -> None:
+    """ "Stroke" spelled with a KELVIN SIGN (lower-cased, it is plain ASCII "k"), with a long s
+    (it stays outside ASCII) and with a JSON escape: assess reads all three as a stroke, so the
+    engine must keep them."""
+    directory = tmp_path / "export"
+    directory.mkdir()
+    spellings = {"p1": "Stro\u212ae", "p2": "\u017ftroke", "p3": "\\u0053troke"}
+    patients = [{"resourceType": "Patient", "id": pid} for pid in [*spellings, "p4"]]
+    write_ndjson(directory / "Patient.000.ndjson", patients)
+    (directory / "Condition.000.ndjson").write_text(
+        "".join(
+            f'{{"resourceType":"Condition","id":"c-{pid}","code":{{"text":"{text}"}},'
+            f'"subject":{{"reference":"Patient/{pid}"}},"onsetDateTime":"2025-11-01"}}\n'
+            for pid, text in spellings.items()
+        ),
+        encoding="utf-8",
+    )
+    summary, rows = run(directory, tmp_path / "rows.csv")
+    assert summary.lines_by_status()["kept"] == 3
+    expected = bundles(directory)
+    by_patient = {row["patient"]: row for row in rows}
+    for pid in [*spellings, "p4"]:
+        assert by_patient[f"Patient/{pid}"] == expected_row(
+            assess(expected[pid], AS_OF, knowledge)
+        ), pid
+    judged = [{**by_patient[f"Patient/{pid}"], "patient": ""} for pid in [*spellings, "p4"]]
+    assert judged[0] == judged[1] == judged[2] != judged[3]  # three strokes, and nothing
+
+
 def test_validate_reads_as_read_bundle_does(tmp_path: Path, knowledge: Knowledge) -> None:
     """A resource that is readable but not valid FHIR (a code with spaces around it, which the
     R4B models refuse and the builders trim) counts in the fast path and not in assess; with

@@ -59,7 +59,6 @@ def macros() -> list[str]:
     paths = ", ".join(_literal(p) for p in HEAD_PATHS)
     return [
         f"CREATE MACRO hs_resource_head(line) AS try(json_extract_string(line, [{paths}]))",
-        "CREATE MACRO hs_octets(text) AS strlen(text)",
         "CREATE MACRO hs_valid_text(line) AS true",  # the reader rejects invalid UTF-8
     ]
 

@@ -26,12 +26,11 @@ counted (`n`) per file and resource type, so one pass over the data gives both t
 the counts of the summary.
 
 The expressions are compiled to SQL for DuckDB or Spark (`classify_sql`, `group_sql`; `to_sql` for
-the two as one query). They need three functions that Ibis does not translate; each engine defines
+the two as one query). They need two functions that Ibis does not translate; each engine defines
 them in its own SQL: `hs_resource_head(line)`, the line parsed once into the strings at
 `HEAD_PATHS` (null when the line is not JSON; DuckDB `json_extract_string`, Spark `from_json`);
-`hs_octets(text)`, a string's length in bytes; and `hs_valid_text(line)`, false for a line that is
-not UTF-8 (Spark reads such a line with replacement characters; DuckDB's reader rejects it before
-the query, see `duckdb_engine.py`).
+and `hs_valid_text(line)`, false for a line that is not UTF-8 (Spark reads such a line with
+replacement characters; DuckDB's reader rejects it before the query, see `duckdb_engine.py`).
 """
 
 from __future__ import annotations
@@ -59,6 +58,14 @@ READ_TYPES = tuple(sorted(BUILDERS))
 # "Patient/<id>", an absolute URL ending so, or a version-specific reference (".../_history/2").
 PATIENT_REFERENCE = r"^(?:.*/)?Patient/([^/]+)(?:/_history/[^/]*)?$"
 URN_REFERENCE = r"^urn:uuid:([A-Za-z0-9\-.]{1,64})$"
+# A backslash or a character outside ASCII: JSON escapes or Unicode case folding could hide a
+# match from the raw text (see `relevance.py`), so such a resource is kept and read exactly. It
+# is one more branch of the relevance pattern, matched on the lower-cased text: a second pattern
+# would cost a second pass over the text, a branch costs nothing. Lower-casing turns only two
+# characters outside ASCII into ASCII (KELVIN SIGN into k; CAPITAL I WITH DOT ABOVE into i, in
+# DuckDB's simple mapping), and the knowledge base's case-insensitive matching reads them as those
+# very letters, so a resource it could match is still kept.
+ESCAPED = r"[\\]|[^\x00-\x7f]"
 
 
 # The head of a resource: what the engine reads of every line, in one parse, as strings (an
@@ -83,16 +90,11 @@ def _resource_head(line: str) -> list[str]:  # Ibis reads the signature; the eng
     raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
 
 
-def _octets(text: str) -> int:
-    raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
-
-
 def _valid_text(line: str) -> bool:
     raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
 
 
 resource_head: Any = ibis.udf.scalar.builtin(_resource_head, name="hs_resource_head")
-octets: Any = ibis.udf.scalar.builtin(_octets, name="hs_octets")
 valid_text: Any = ibis.udf.scalar.builtin(_valid_text, name="hs_valid_text")
 
 
@@ -112,13 +114,13 @@ def classify(lines: Any, relevance: str) -> Any:
     line = lines.line
     parsed = lines.mutate(parsed=resource_head(line))
     head = parsed.parsed
-    typed = parsed.mutate(rtype=head[_RTYPE].strip())
-    read = typed.rtype.isin(READ_TYPES)
-    coded = ibis.literal("").concat(*(head[HEAD_PATHS.index(path)].fill_null("") for path in CODED))
-    escaped = coded.contains("\\") | (coded.length() != octets(coded))
-    classified = typed.mutate(
-        relevant=ibis.ifelse(read, escaped | coded.lower().re_search(relevance), False)
+    typed = parsed.mutate(
+        rtype=head[_RTYPE].strip(),
+        coded=ibis.literal("").concat(*(head[HEAD_PATHS.index(p)].fill_null("") for p in CODED)),
     )
+    read = typed.rtype.isin(READ_TYPES)
+    relevant = ibis.ifelse(read, typed.coded.lower().re_search(f"{ESCAPED}|{relevance}"), False)
+    classified = _computed_once(typed, relevant=relevant)
     rtype = classified.rtype
     reference = ibis.ifelse(rtype == "AllergyIntolerance", head[_PATIENT], head[_SUBJECT]).strip()
     referenced = ibis.coalesce(
@@ -153,6 +155,17 @@ def classify(lines: Any, relevance: str) -> Any:
         "patient",
         line=ibis.ifelse(classified.status.isin(CARRIED), line, ibis.null("string")),
     )
+
+
+def _computed_once(table: Any, **columns: Any) -> Any:
+    """`table` with the columns added, each computed once per row. The statuses below refer to
+    `relevant` several times, and engines inline a subquery's columns into every reference
+    (DuckDB re-ran the relevance pattern up to three times a line); unnesting a one-element
+    array is a boundary neither DuckDB nor Spark inlines across."""
+    wrapped = table.mutate(**{name: ibis.array([value]) for name, value in columns.items()})
+    for name in columns:
+        wrapped = wrapped.unnest(name)
+    return wrapped
 
 
 RESOURCES_TYPE = "array<struct<ordinal: int64, line: string>>"

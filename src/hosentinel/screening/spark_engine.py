@@ -70,8 +70,6 @@ def functions() -> list[str]:
     return [
         "CREATE OR REPLACE TEMPORARY FUNCTION hs_resource_head(line STRING) RETURNS ARRAY<STRING> "
         f"RETURN transform(array(from_json(line, '{schema}')), h -> array({', '.join(picks)}))[0]",
-        "CREATE OR REPLACE TEMPORARY FUNCTION hs_octets(text STRING) RETURNS INT "
-        "RETURN octet_length(text)",
         "CREATE OR REPLACE TEMPORARY FUNCTION hs_valid_text(line STRING) RETURNS BOOLEAN "
         "RETURN is_valid_utf8(line)",
     ]
