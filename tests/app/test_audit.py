@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from conftest import SignedIn
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from hosentinel.store import models as m
 
@@ -170,3 +171,27 @@ def test_the_audit_log_is_append_only(app: FastAPI, signed_in: Callable[[str], S
             m.AuditEntry(at=datetime.now(UTC), username="x", action="read", what="append works")
         )
     assert any(e.what == "append works" for e in new_entries(app, 0))
+
+
+def test_the_database_itself_refuses_to_change_the_audit_log(
+    app: FastAPI, signed_in: Callable[[str], SignedIn]
+) -> None:
+    """Past the ORM (as the CDS ledger's Core statements, or any other database client): the
+    migration's triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
+    signed_in("nurse")
+    engine = app.state.engine
+    audit = m.AuditEntry.__table__
+    before = new_entries(app, 0)
+    attempts = [update(audit).values(what="rewritten"), delete(audit)]
+    if engine.dialect.name == "postgresql":
+        attempts.append(text("TRUNCATE audit_log"))
+    for statement in attempts:
+        with engine.connect() as connection, pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(statement)
+    with engine.begin() as connection:
+        connection.execute(
+            audit.insert().values(at=datetime.now(UTC), username="x", action="read", what="core")
+        )
+    after = new_entries(app, 0)
+    assert [(e.id, e.what) for e in after[:-1]] == [(e.id, e.what) for e in before]
+    assert after[-1].what == "core"

@@ -204,6 +204,7 @@ def test_search_says_what_is_wrong(signed_in: Callable[[str], SignedIn]) -> None
         "specialty=physiatry&zip=60611&radius=5000": "radius must be between 1 and 300",
         "specialty=physiatry&zip=60611&radius=far": "The radius must be a number",
         "specialty=physiatry&zip=60611&page=0": "page number starts at 1",
+        "specialty=physiatry&zip=60611&name=Smi%00th": "cannot contain a NUL character",
     }
     for query, message in cases.items():
         response = client.get(f"/api/directory/search?{query}")

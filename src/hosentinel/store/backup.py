@@ -262,6 +262,8 @@ def _describe_sqlite(path: Path) -> tuple[dict[str, TableSummary], str | None]:
 
 
 PG_TOOLS = ("pg_dump", "pg_restore", "psql")
+# Functions the migrations create (the audit log's append-only trigger): the dump recreates them.
+FUNCTIONS = ("hosentinel_audit_log_append_only",)
 
 
 def pg_bin_dir(server_major: int | None = None) -> Path:
@@ -479,14 +481,16 @@ def _restore_sqlite(payload: Path, engine: Engine) -> None:
 
 
 def _restore_postgres(payload: Path, engine: Engine) -> None:
-    """One transaction: drop the app's tables (and Alembic's; nothing else in the database),
-    then the dump's SQL (pg_restore writes it, psql runs it). On any error nothing changed."""
+    """One transaction: drop the app's tables and functions (and Alembic's table; nothing else
+    in the database), then the dump's SQL (pg_restore writes it, psql runs it). On any error
+    nothing changed."""
     uri, env = _libpq(engine)
     with engine.connect() as connection:
         tools = pg_bin_dir(_server_major(connection))
     engine.dispose()
     names = [t.name for t in reversed(m.Base.metadata.sorted_tables)] + ["alembic_version"]
     drops = "".join(f'DROP TABLE IF EXISTS public."{name}" CASCADE;\n' for name in names)
+    drops += "".join(f"DROP FUNCTION IF EXISTS public.{name}() CASCADE;\n" for name in FUNCTIONS)
     script = _run(
         tools / "pg_restore", "--no-owner", "--no-privileges", "--file=-", str(payload), env=env
     ).stdout

@@ -48,6 +48,9 @@ def parse_query(
     per_page: str = "20",
 ) -> SearchQuery:
     """The search from its form or query fields; Invalid with a clear message otherwise."""
+    if any("\x00" in field for field in (specialty, zip_code, radius, name, page, per_page)):
+        # PostgreSQL refuses NUL in a query parameter and SQLite finds nothing: one answer for both.
+        raise Invalid("A search field cannot contain a NUL character.")
     if not zip_code.strip():
         raise Invalid("Enter a US ZIP code to search near, e.g. 60611.")
     if not specialty.strip():
