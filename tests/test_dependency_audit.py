@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -28,7 +29,20 @@ import audit  # noqa: E402
 VULNERABLE = "jinja2"
 
 
-class FakeOsv(BaseHTTPRequestHandler):
+class JsonService(BaseHTTPRequestHandler):
+    def answer(self, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class FakeOsv(JsonService):
     vulnerable: str | None = VULNERABLE
     queries: list[str] = []  # noqa: RUF012
 
@@ -57,26 +71,27 @@ class FakeOsv(BaseHTTPRequestHandler):
                     }
                 ]
             }
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(body)
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """The handler on an ephemeral port of 127.0.0.1; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def osv() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOsv)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     FakeOsv.queries = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
-    server.shutdown()
-    server.server_close()
+    with serving(FakeOsv) as url:
+        yield f"{url}/v1/query"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -118,7 +133,7 @@ def test_an_unreachable_service_is_a_failure_not_a_pass() -> None:
     assert "audit could not run" in result.stderr
 
 
-class FakePypiProject(BaseHTTPRequestHandler):
+class FakePypiProject(JsonService):
     """PyPI's project endpoint: `/pypi/NAME/json` describes the latest release only."""
 
     latest: ClassVar[dict[str, str]] = {"jinja2": "3.1.6", "numpy": "2.5.5"}
@@ -130,24 +145,13 @@ class FakePypiProject(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         vulns = [{"id": "TEST-2026-0002", "fixed_in": ["3.1.7"]}] if name == self.vulnerable else []
-        data = json.dumps({"info": {"version": self.latest[name]}, "vulnerabilities": vulns})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(data.encode())
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.answer({"info": {"version": self.latest[name]}, "vulnerabilities": vulns})
 
 
 @pytest.fixture
 def pypi() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakePypiProject)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(FakePypiProject) as url:
+        yield url
 
 
 def _skipped(name: str, version: str) -> dict[str, object]:
