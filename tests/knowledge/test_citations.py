@@ -208,6 +208,6 @@ def test_where_names_an_existing_source_file(citation: Citation) -> None:
 
 def test_every_citation_is_used_by_a_knowledge_file() -> None:
     knowledge = loader.load_knowledge()
-    used = {cid for entry in knowledge.entries.values() for cid in loader._citation_ids(entry)}
+    used = {cid for entry in knowledge.entries.values() for cid in loader.citation_ids(entry)}
     unused = sorted(set(knowledge.citations) - used)
     assert not unused, f"citations no knowledge file cites: {unused}"

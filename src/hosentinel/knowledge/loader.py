@@ -302,7 +302,7 @@ def _index(
     )
 
 
-def _citation_ids(value: Any) -> Iterator[str]:
+def citation_ids(value: Any) -> Iterator[str]:
     """Every citation id used anywhere inside a model (CitationRef.id, Effect.citation, ...)."""
     if isinstance(value, s.CitationRef):
         yield value.id
@@ -312,10 +312,10 @@ def _citation_ids(value: Any) -> Iterator[str]:
         yield from value.bibliographic_citation
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _citation_ids(getattr(value, name))
+            yield from citation_ids(getattr(value, name))
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _citation_ids(item)
+            yield from citation_ids(item)
 
 
 def _clause_refs(when: s.When) -> Iterator[tuple[str, str]]:
@@ -346,7 +346,7 @@ def check_references(k: Knowledge) -> list[str]:
     """Every citation, concept, setting and recommendation reference resolves."""
     problems: list[str] = []
     for entry in k.entries.values():
-        for cid in _citation_ids(entry):
+        for cid in citation_ids(entry):
             if cid not in k.citations:
                 problems.append(f"{entry.id}: unknown citation {cid}")
     for kind in k.index_events.kinds:

@@ -3,7 +3,6 @@ intervention's ONC HTI-1 source attributes, and the citation registry. No patien
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +12,7 @@ from pydantic import BaseModel
 from hosentinel.app.deps import CLINICAL_ROLES, CurrentViewer, require
 from hosentinel.app.templating import render
 from hosentinel.knowledge import schema as s
-from hosentinel.knowledge.loader import Knowledge
+from hosentinel.knowledge.loader import Knowledge, citation_ids
 
 router = APIRouter()
 
@@ -47,27 +46,11 @@ def _knowledge(request: Request) -> Knowledge:
     return knowledge
 
 
-def cited_ids(value: Any) -> Iterator[str]:
-    """Every citation id used inside a knowledge model."""
-    if isinstance(value, s.CitationRef):
-        yield value.id
-    elif isinstance(value, s.Effect | s.EvidenceStatement):
-        yield value.citation
-    elif isinstance(value, s.SourceAttributes):
-        yield from value.bibliographic_citation
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from cited_ids(getattr(value, name))
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from cited_ids(item)
-
-
 def cited_by(knowledge: Knowledge) -> dict[str, list[str]]:
     """Citation id -> ids of the knowledge entries that cite it."""
     users: dict[str, list[str]] = {}
     for entry in knowledge.entries.values():
-        for cid in dict.fromkeys(cited_ids(entry)):
+        for cid in dict.fromkeys(citation_ids(entry)):
             users.setdefault(cid, []).append(entry.id)
     return users
 
