@@ -30,7 +30,7 @@ try every alternative at every position.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from hosentinel.knowledge.loader import Knowledge
 
@@ -117,25 +117,31 @@ def _class_end(pattern: str, start: int) -> int:
     raise PatternError(f"{pattern!r}: unterminated character class")
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the ')' closing the group opened at `start`."""
-    depth = 0
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of the pattern from `start`, escapes and character classes stepped
+    over whole: what is left are the characters that make its structure."""
     i = start
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
             i += 2
-            continue
-        if ch == "[":
+        elif ch == "[":
             i = _class_end(pattern, i) + 1
-            continue
+        else:
+            yield i, ch
+            i += 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ')' closing the group opened at `start`."""
+    depth = 0
+    for i, ch in _structure(pattern, start):
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     raise PatternError(f"{pattern!r}: unbalanced parentheses")
 
 
@@ -161,15 +167,8 @@ def lowercase(pattern: str) -> str:
 def branches_of(pattern: str) -> list[str]:
     """The pattern split at its top-level `|` (not inside groups or classes)."""
     out: list[str] = []
-    depth = start = i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = _class_end(pattern, i) + 1
-            continue
+    depth = start = 0
+    for i, ch in _structure(pattern):
         if ch == "(":
             depth += 1
         elif ch == ")":
@@ -177,7 +176,6 @@ def branches_of(pattern: str) -> list[str]:
         elif ch == "|" and depth == 0:
             out.append(pattern[start:i])
             start = i + 1
-        i += 1
     out.append(pattern[start:])
     return out
 
