@@ -74,6 +74,11 @@ CAUTION_REASONS = frozenset(
         "cannot-sit-upright",
         "hypocalcaemia",
         "allergy",
+        # added 2026-12-05
+        "antiplatelet",
+        "ssri",
+        "corticosteroid",
+        "osteomalacia",
     }
 )
 INDEX_KINDS = frozenset({"sci", "tbi", "stroke", "burn", "fracture", "arthroplasty", "blast"})
@@ -92,6 +97,7 @@ EDUCATION_LEVELS = frozenset({"basics", "detailed"})
 TOP_LEVEL = frozenset(
     {
         "patient",
+        "patient_status",
         "as_of",
         "knowledge",
         "index_events",
@@ -131,8 +137,10 @@ SHAPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "suspicion": (frozenset({"level", "sites"}), frozenset()),
     "site": (frozenset({"joint", "side", "level", "findings"}), frozenset({"basis"})),
     "recommendation": (
-        frozenset({"id", "category", "priority", "summary", "rationale", "basis"}),
-        frozenset({"sites", "evidence", "conflicting_evidence", "availability"}),
+        frozenset({"id", "category", "priority", "tier", "summary", "rationale", "basis"}),
+        frozenset(
+            {"sites", "evidence", "conflicting_evidence", "availability", "cautions", "waits_for"}
+        ),
     ),
     "caution": (
         frozenset({"about", "level", "reason", "summary", "basis"}),

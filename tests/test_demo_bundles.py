@@ -26,7 +26,7 @@ MESSY = "25-messy-real-world-export.json"
 FINDING = "https://hosentinel.org/fhir/CodeSystem/finding"
 SNOMED = "http://snomed.info/sct"
 SIDES = {"7771000": "left", "24028007": "right"}
-JOINTS = {"24136001": "hip", "72696002": "knee", "16953009": "elbow", "91775009": "shoulder"}
+JOINTS = {"24136001": "hip", "72696002": "knee", "16953009": "elbow", "16982005": "shoulder"}
 IMAGING = {
     "bone-scan-ho": {"positive", "negative"},
     "radiograph-ho": {"present", "absent"},

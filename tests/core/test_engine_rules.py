@@ -60,6 +60,8 @@ PROBABLE_HIP = (
     finding("hip-swelling", True),
 )
 HIGH_RISK_THA = (proc("52734007", 2, side="right"), cond("M45.9", 900))
+# Bone scan positive, radiograph not yet: the stage etidronate's evidence covers.
+EARLY_HIP = (cond(SCI, 40), finding("bone-scan-ho", "positive", 3, "hip"))
 
 CASES = [
     Case("index-event", True, (cond(SCI),)),
@@ -124,24 +126,20 @@ CASES = [
     Case("recommend:joint-pain", False, (cond(SCI, 40), finding("hip-swelling", True))),
     Case("recommend:spasticity", True, (cond(SCI, 30), finding("spasticity", True, 5, side=None))),
     Case("recommend:spasticity", False, (cond(SCI, 30), finding("spasticity", False, 5, side=None))),
-    Case("recommend:early-or-active-ho", True, PROBABLE_HIP),
-    Case("recommend:early-or-active-ho", False, HIP_PAIN),
-    Case("recommend:neurogenic-early-ho", True, PROBABLE_HIP),
-    Case("recommend:neurogenic-early-ho", False, (cond("S72.301A", 40), rom("hip", 110, 20), rom("hip", 90, 2), finding("hip-swelling", True))),
-    Case("recommend:bisphosphonate-alternative", True, PROBABLE_HIP),
-    Case("recommend:bisphosphonate-alternative", False, HIP_PAIN),
-    Case("recommend:prophylaxis-high-risk-hip", True, HIGH_RISK_THA),
-    Case("recommend:prophylaxis-high-risk-hip", False, (proc("52734007", 2, side="right"),), "female"),
-    Case("recommend:prophylaxis-high-risk-arthroplasty", True, HIGH_RISK_THA),
-    Case("recommend:prophylaxis-high-risk-arthroplasty", False, (proc("52734007", 10, side="right"), cond("M45.9", 900))),
+    Case("recommend:drug-early-ho", True, EARLY_HIP),
+    Case("recommend:drug-early-ho", False, (*EARLY_HIP, finding("radiograph-ho", "present", 1, "hip"))),
+    Case("recommend:drug-active-ho", True, ACTIVE_LIMITED_HIP),
+    Case("recommend:drug-active-ho", False, MATURE_HIP),
+    Case("recommend:drug-prophylaxis-hip-surgery", True, HIGH_RISK_THA),
+    Case("recommend:drug-prophylaxis-hip-surgery", False, (proc("52734007", 2, side="right"),), "female"),
     Case("recommend:function-limited-mature", True, MATURE_HIP),
     Case("recommend:function-limited-mature", False, ACTIVE_LIMITED_HIP),
     Case("recommend:referral-now", True, MATURE_HIP),
     Case("recommend:referral-now", False, ACTIVE_LIMITED_HIP),
     Case("recommend:after-excision", True, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 30))),
     Case("recommend:after-excision", False, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 500))),
-    Case("recommend:post-excision-prophylaxis", True, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 2))),
-    Case("recommend:post-excision-prophylaxis", False, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 30))),
+    Case("recommend:drug-post-excision", True, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 2))),
+    Case("recommend:drug-post-excision", False, (cond(SCI, 700), text_proc("Excision of heterotopic ossification, right hip", 30))),
     Case("recommend:function-limited-not-mature", True, ACTIVE_LIMITED_HIP),
     Case("recommend:function-limited-not-mature", False, (*ACTIVE_LIMITED_HIP[:3], finding("function-limited", False, 5, "hip"))),
 ]  # fmt: skip
@@ -254,7 +252,7 @@ def test_education_follows_the_stage(items: tuple[Item, ...], stage: str) -> Non
 def test_missing_inputs_name_what_would_change_the_answer() -> None:
     no_baseline = {m.id for m in assess(cond(SCI, 30)).missing_inputs}
     assert "rom-baseline" in no_baseline
-    treated = {m.id for m in assess(*PROBABLE_HIP).missing_inputs}
+    treated = {m.id for m in assess(*EARLY_HIP).missing_inputs}
     assert "egfr" in treated
     lesion = {m.id for m in assess(cond(SCI, 90), cond("M61.251", 5)).missing_inputs}
     assert {"function-status", "serum-alp", "bone-scan-activity", "serial-radiographs"} <= lesion
@@ -269,7 +267,7 @@ def test_cautions_are_listed_for_drugs_that_are_not_recommended() -> None:
 
 
 def test_alendronate_is_shown_with_its_conflicting_evidence() -> None:
-    rec = next(r for r in assess(*PROBABLE_HIP).recommendations if r.id == "alendronate")
+    rec = next(r for r in assess(*ACTIVE_LIMITED_HIP).recommendations if r.id == "alendronate")
     assert rec.conflicting_evidence
     assert {e["stance"] for e in rec.evidence} >= {"supports", "against"}
 

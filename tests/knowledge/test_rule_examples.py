@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from hosentinel.core.cautions import evaluate_caution
 from hosentinel.core.engine import context_for
 from hosentinel.core.examples import record_from_example
-from hosentinel.core.plan import evaluate_caution
 from hosentinel.core.risk import evaluate_factor
 from hosentinel.knowledge import schema as s
 from hosentinel.knowledge.loader import default_knowledge
@@ -53,7 +53,7 @@ def test_drug_caution_example(
 ) -> None:
     record = record_from_example(example, AS_OF)
     ctx, _ = context_for(record, KNOWLEDGE, AS_OF)
-    caution, _missing = evaluate_caution(ctx, drug, rule, set())
+    caution, _missing = evaluate_caution(ctx, drug, rule)
     assert (caution is not None) is expected, f"{rule.id} on {example}"
     if caution is not None:
         assert caution.basis.inputs, "a fired caution must name the patient's inputs"

@@ -15,6 +15,8 @@ SuspicionLevel = Literal["none", "possible", "probable", "confirmed"]
 Priority = Literal["routine", "soon", "urgent"]
 CautionLevel = Literal["contraindicated", "caution"]
 Maturity = Literal["active", "maturing", "mature", "unknown"]
+Tier = Literal["next", "also"]
+PatientStatus = Literal["active", "deceased"]
 Referral = Literal["not-indicated", "when-mature", "now"]
 
 SUSPICION_ORDER: dict[str, int] = {"none": 0, "possible": 1, "probable": 2, "confirmed": 3}
@@ -235,16 +237,28 @@ class Recommendation:
     evidence: tuple[dict[str, str], ...] = ()
     conflicting_evidence: bool = False
     availability: str | None = None
+    # `next`: what the team should do now (at most MAX_NEXT, urgent first); `also`: the rest.
+    tier: Tier = "also"
+    # For a drug option: the caution reasons that hold for this patient, shown with it.
+    cautions: tuple[str, ...] = ()
+    # Recommendation ids that must be done first (a swollen leg: the DVT work-up).
+    waits_for: tuple[str, ...] = ()
+    is_drug: bool = False
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
             "category": self.category,
             "priority": self.priority,
+            "tier": self.tier,
             "summary": self.summary,
             "rationale": self.rationale,
             "basis": self.basis.to_json(),
         }
+        if self.is_drug:
+            out["cautions"] = list(self.cautions)
+        if self.waits_for:
+            out["waits_for"] = list(self.waits_for)
         if self.sites:
             out["sites"] = list(self.sites)
         if self.evidence:
@@ -343,6 +357,7 @@ class Assessment:
     missing_inputs: tuple[MissingInput, ...]
     import_warnings: tuple[str, ...] = field(default=())
     unknown_codes: int = 0
+    patient_status: PatientStatus = "active"
 
     def recommendation_ids(self) -> list[str]:
         return [r.id for r in self.recommendations]
@@ -350,6 +365,7 @@ class Assessment:
     def to_json(self) -> dict[str, Any]:
         return {
             "patient": self.patient,
+            "patient_status": self.patient_status,
             "as_of": self.as_of.isoformat(),
             "knowledge": {"release": self.knowledge_release, "digest": self.knowledge_digest},
             "index_events": [e.to_json() for e in self.index_events],

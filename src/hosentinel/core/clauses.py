@@ -27,6 +27,7 @@ _CKD_SNOMED_STAGE = {
 # A pregnancy is taken as over this many weeks after its dated gestational age.
 _MAX_GESTATION_WEEKS = 44
 _LOW_FLAGS = frozenset({"L", "LL", "LU", "<"})
+LAB_CURRENT_SETTING = "lab_current_days"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ class Context:
     facts: Facts
     sex: Sex
     as_of: date
+    # Start of the current episode: the earliest index event whose surveillance window is still
+    # open (or about to open), else the latest one. HO before it is prior HO.
     index_date: date | None
 
 
@@ -239,17 +242,33 @@ def _pregnancy(ctx: Context, min_weeks: int | None) -> Outcome:
     return Outcome(False, missing=tuple(missing))
 
 
+def current_labs(ctx: Context, concept: str) -> list[Fact]:
+    """Results in a lab concept recent enough to stand for today (local setting
+    `lab_current_days`), oldest first."""
+    days = int(ctx.knowledge.setting(LAB_CURRENT_SETTING))
+    since = ctx.as_of - timedelta(days=days)
+    return [
+        f
+        for f in ctx.facts.of(concept)
+        if f.observation is not None and f.start is not None and f.start >= since
+    ]
+
+
 def _egfr_below(ctx: Context, limit: float, settings: tuple[str, ...]) -> Outcome:
     labs = [
         f
-        for f in ctx.facts.of("egfr")
+        for f in current_labs(ctx, "egfr")
         if f.observation and f.observation.value_quantity is not None
     ]
     if labs:
         latest = labs[-1]
         assert latest.observation is not None and latest.observation.value_quantity is not None
         if latest.observation.value_quantity < limit:
-            return Outcome(True, (fact_input(latest, "latest eGFR"),), settings)
+            return Outcome(
+                True,
+                (fact_input(latest, "latest kidney function"),),
+                (*settings, LAB_CURRENT_SETTING),
+            )
         return NO
     for fact in present(ctx, "ckd", must_be_active=True):
         stage = _ckd_stage(fact)
@@ -271,7 +290,7 @@ def _ckd_stage(fact: Fact) -> str | None:
 
 
 def _lab_low(ctx: Context, concept: str) -> Outcome:
-    labs = [f for f in ctx.facts.of(concept) if f.observation is not None]
+    labs = current_labs(ctx, concept)
     if not labs:
         return NO
     latest = labs[-1]
@@ -284,7 +303,11 @@ def _lab_low(ctx: Context, concept: str) -> Outcome:
         and obs.value_quantity < obs.reference_low
     )
     if flagged or below:
-        return Outcome(True, (fact_input(latest, "latest result, below the lab's range"),))
+        return Outcome(
+            True,
+            (fact_input(latest, "latest result, below the lab's range"),),
+            (LAB_CURRENT_SETTING,),
+        )
     return NO
 
 

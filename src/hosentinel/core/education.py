@@ -23,14 +23,16 @@ def stage_of(
             "before-surgery",
             "a lesion is mature and limits function: surgery is being considered",
         )
-    if any(lesion.maturity in ("mature", "maturing") for lesion in lesions):
+    if lesions and all(lesion.maturity in ("mature", "maturing") for lesion in lesions):
         return "maturing", "the HO is settling"
     if lesions:
         return "active", "HO is confirmed and may still be growing"
     if suspicion.level in ("possible", "probable"):
         return "suspected", f"HO is {suspicion.level}"
-    if surveillance.phase in ("before-window", "in-window") or risk_level != "low":
-        return "at-risk", "the patient is in or before the window in which HO forms"
+    # The at-risk material tells the family the team thinks the chance of HO is higher: only
+    # for a raised risk, and only while HO can still form.
+    if surveillance.phase in ("before-window", "in-window") and risk_level != "low":
+        return "at-risk", f"{risk_level} risk, in or before the window in which HO forms"
     return None, "no stage"
 
 

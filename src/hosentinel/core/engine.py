@@ -5,19 +5,25 @@ Pure: the clock is an argument, nothing is read from or written to the outside w
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from hosentinel.core.assessment import Assessment, IndexEvent, MissingInput, Surveillance
+from hosentinel.core.cautions import assess_cautions, attach, contraindicated
 from hosentinel.core.clauses import Context, present
+from hosentinel.core.drug_options import plan_drugs
 from hosentinel.core.education import education_for
 from hosentinel.core.facts import Facts, build_facts
 from hosentinel.core.index_events import FoundEvents, find_index_events
 from hosentinel.core.lesions import assess_lesion
-from hosentinel.core.plan import Planner, assess_cautions
-from hosentinel.core.record import PatientRecord
+from hosentinel.core.management import plan_management
+from hosentinel.core.plan import Planner
+from hosentinel.core.record import Patient, PatientRecord
 from hosentinel.core.risk import assess_risk
-from hosentinel.core.surveillance import assess_surveillance
+from hosentinel.core.surveillance import assess_surveillance, episode_start
 from hosentinel.core.suspicion import assess_suspicion
+from hosentinel.core.tiers import assign_tiers
+from hosentinel.core.workup import plan_workup
 from hosentinel.knowledge.loader import Knowledge
 
 # Why each missing input matters: shown to the clinician next to the assessment.
@@ -29,8 +35,9 @@ WHY_MISSING: dict[str, str] = {
     "coma-duration": "Coma without an end date or start date: coma over 2 weeks is a risk factor.",
     "burn-tbsa": "Burn without a TBSA band (T31): a burn over 30% of body surface is a strong "
     "risk factor.",
-    "egfr": "No eGFR or CKD stage: renal cautions for NSAIDs and bisphosphonates cannot be "
-    "checked.",
+    "egfr": "No current eGFR, creatinine clearance or CKD stage (a result older than the local "
+    "setting lab_current_days does not count): renal cautions for NSAIDs and bisphosphonates "
+    "cannot be checked.",
     "sex": "Administrative sex unknown: some risk factors depend on it.",
     "gestational-age": "Pregnant, but the weeks of gestation are unknown: NSAIDs are avoided from "
     "20 weeks.",
@@ -74,9 +81,16 @@ def context_for(
         facts=facts,
         sex=record.patient.sex,
         as_of=as_of,
-        index_date=found.events[-1].date if found.events else None,
+        index_date=episode_start(knowledge, found.events, found.upcoming, as_of),
     )
     return ctx, found
+
+
+def is_deceased(patient: Patient, as_of: date) -> bool:
+    """Dead on the as-of date: a death without a date counts whenever the record is read."""
+    if patient.deceased_on is not None:
+        return patient.deceased_on <= as_of
+    return patient.deceased
 
 
 def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assessment:
@@ -107,16 +121,23 @@ def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assess
             lesions.append(lesion)
             missing.extend(lesion_missing)
 
+    cautions, caution_missing = assess_cautions(ctx)
     planner = Planner(ctx, events, risk, surveillance, suspicion, tuple(lesions), populations)
-    recommendations = planner.plan()
-    recommended = {r.id for r in recommendations}
-    cautions, caution_missing = assess_cautions(ctx, recommended)
-    if recommended.intersection({"nsaid-indomethacin", "etidronate", "alendronate"}):
+    plan_workup(planner)
+    plan_management(planner)
+    plan_drugs(planner, contraindicated(cautions))
+    recommendations, cautions = attach(assign_tiers(planner.recommendations()), cautions)
+    if any(r.is_drug for r in recommendations):
         missing.extend(m for m in caution_missing if m in ("egfr", "gestational-age"))
     elif present(ctx, "pregnancy", must_be_active=True):
         missing.extend(m for m in caution_missing if m == "gestational-age")
 
     education = education_for(ctx, surveillance, suspicion.suspicion, tuple(lesions), risk.level)
+    deceased = is_deceased(record.patient, as_of)
+    if deceased:
+        # No actions for a patient who has died: no recommendations, exams, education, cautions.
+        recommendations, cautions, education, missing = (), (), (), []
+        surveillance = replace(surveillance, due=())
     return Assessment(
         patient=f"Patient/{record.patient.id}",
         as_of=as_of,
@@ -133,6 +154,7 @@ def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assess
         missing_inputs=tuple(
             MissingInput(m, WHY_MISSING[m]) for m in dict.fromkeys(missing) if m in WHY_MISSING
         ),
-        import_warnings=record.stats.warnings,
+        import_warnings=record.stats.warnings + facts.warnings,
         unknown_codes=record.stats.unknown_codes,
+        patient_status="deceased" if deceased else "active",
     )

@@ -2,18 +2,23 @@
 
 Every condition, procedure, medication, allergy and observation is matched to the concepts its
 codes belong to; an entry whose codes match nothing falls back to its text (real exports often
-carry only a display or free text). Entries dated after the as-of date are set aside, so an
-assessment "as of" a past day sees only what was known then.
+carry only a display or free text). A concept says which kinds of entry may belong to it (a drug
+concept only medications), so an order's text never reads as a diagnosis. Entries dated after the
+as-of date are set aside, so an assessment "as of" a past day sees only what was known then.
+
+Measured values are read in the concept's canonical unit (`quantities.normalise`): a unit nobody
+knows, or a value outside the plausible range, is set aside and named in `Facts.warnings`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
+from hosentinel.core.quantities import normalise, plausible_rom
 from hosentinel.core.record import (
     Allergy,
     BodySite,
@@ -29,6 +34,8 @@ from hosentinel.knowledge.loader import Knowledge
 
 FactKind = Literal["condition", "procedure", "medication", "allergy", "observation"]
 FINDING = "finding"
+# What a concept holds when its value set does not say: never medications or allergies.
+DEFAULT_KINDS: frozenset[str] = frozenset({"condition", "procedure", "observation"})
 
 # Coded answers that mean "present" on a project finding or imaging conclusion.
 POSITIVE_CODES = frozenset({"positive", "present", "increasing", "growing", "true", "yes"})
@@ -49,6 +56,7 @@ class Fact:
     code: str | None = None
     system: str | None = None
     observation: Observation | None = None
+    unconfirmed: bool = False  # a provisional, differential or unconfirmed diagnosis
 
     def positive(self) -> bool:
         """For observations: does the value say the thing is present?"""
@@ -110,6 +118,7 @@ class Facts:
     observations: tuple[Observation, ...]
     procedures: tuple[Procedure, ...]
     future_index_facts: tuple[Fact, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
     def of(self, concept: str) -> tuple[Fact, ...]:
         return self.by_concept.get(concept, ())
@@ -148,11 +157,28 @@ def _on_or_before(day: date | None, as_of: date) -> bool:
     return day is None or day <= as_of
 
 
+def _allowed(knowledge: Knowledge, concept: str, kind: str) -> bool:
+    spec = knowledge.concepts.get(concept)
+    kinds = spec.kinds if spec is not None and spec.kinds is not None else DEFAULT_KINDS
+    return kind in kinds
+
+
 def build_facts(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Facts:
     collected: dict[str, list[Fact]] = defaultdict(list)
     future: list[Fact] = []
+    warnings: list[str] = []
+
+    birth = record.patient.birth_date
 
     def add(fact: Fact) -> None:
+        if not _allowed(knowledge, fact.concept, fact.kind):
+            return
+        if birth is not None and fact.start is not None and fact.start < birth:
+            warnings.append(
+                f"{fact.ref}: dated {fact.start.isoformat()}, before the patient's birth "
+                f"({birth.isoformat()}); not used"
+            )
+            return
         if _on_or_before(fact.start, as_of):
             collected[fact.concept].append(fact)
         else:
@@ -178,15 +204,26 @@ def build_facts(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Fac
     for obs in record.observations:
         if obs.cancelled or not _on_or_before(obs.effective, as_of):
             continue
+        if birth is not None and obs.effective is not None and obs.effective < birth:
+            warnings.append(
+                f"{obs.ref}: dated {obs.effective.isoformat()}, before the patient's birth "
+                f"({birth.isoformat()}); not used"
+            )
+            continue
+        if not plausible_rom(knowledge, obs, warnings):
+            continue
         kept_obs.append(obs)
         for coding in obs.codings:
             if coding.system == FINDING:
                 findings[coding.code].append(obs)
         matched = _match(knowledge, obs.codings, _texts(obs.codings, obs.text))
         for concept, coding in matched.items():
+            read = normalise(knowledge, concept, obs, warnings)
+            if read is None:
+                continue
             label = _label(obs.codings, obs.text)
             span = (obs.effective, None)
-            add(_fact(concept, "observation", obs.ref, label, span, True, obs.site, coding, obs))
+            add(_fact(concept, "observation", obs.ref, label, span, True, obs.site, coding, read))
     return Facts(
         as_of=as_of,
         by_concept={k: tuple(sorted(v, key=_fact_day)) for k, v in collected.items()},
@@ -194,6 +231,7 @@ def build_facts(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Fac
         observations=tuple(sorted(kept_obs, key=_obs_day)),
         procedures=tuple(p for p in record.procedures if _on_or_before(p.performed, as_of)),
         future_index_facts=tuple(future),
+        warnings=tuple(dict.fromkeys(warnings)),
     )
 
 
@@ -215,7 +253,8 @@ def _add_condition(knowledge: Knowledge, cond: Condition, as_of: date, add: Adde
     for concept, coding in matched.items():
         label = _label(cond.codings, cond.text)
         span = (start, cond.abatement)
-        add(_fact(concept, "condition", cond.ref, label, span, active, cond.site, coding))
+        fact = _fact(concept, "condition", cond.ref, label, span, active, cond.site, coding)
+        add(replace(fact, unconfirmed=True) if cond.unconfirmed else fact)
 
 
 def _add_medication(knowledge: Knowledge, med: Medication, as_of: date, add: Adder) -> None:

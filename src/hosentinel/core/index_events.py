@@ -84,11 +84,12 @@ def _events_from(
 
 
 def _merge_same_event(events: list[IndexEvent]) -> list[IndexEvent]:
-    """One event per (kind, date, side): a hip replacement is often both a Procedure and a
-    Z96.64 Condition on the same day."""
-    merged: dict[tuple[str, date, str | None], IndexEvent] = {}
+    """One event per (kind, date): a hip replacement is often both a Procedure and a Z96.64
+    Condition on the same day, and one burn is coded by site and depth (T22, T24) and by extent
+    (T31) at once. Entries on different sides make one event without a side (both sides)."""
+    merged: dict[tuple[str, date], IndexEvent] = {}
     for event in events:
-        key = (event.kind, event.date, event.side)
+        key = (event.kind, event.date)
         first = merged.get(key)
         if first is None:
             merged[key] = event
@@ -96,8 +97,13 @@ def _merge_same_event(events: list[IndexEvent]) -> list[IndexEvent]:
         merged[key] = replace(
             first,
             joints=tuple(dict.fromkeys(first.joints + event.joints)),
+            side=first.side if first.side == event.side else None,
             concepts=tuple(sorted(set(first.concepts) | set(event.concepts))),
-            basis=replace(first.basis, inputs=first.basis.inputs + event.basis.inputs),
+            basis=replace(
+                first.basis,
+                inputs=tuple(dict.fromkeys(first.basis.inputs + event.basis.inputs)),
+                citations=tuple(dict.fromkeys(first.basis.citations + event.basis.citations)),
+            ),
         )
     return sorted(merged.values(), key=lambda e: (e.date, e.kind))
 

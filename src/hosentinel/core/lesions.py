@@ -3,7 +3,10 @@
 Maturity uses three criteria (knowledge entry `maturity`): serial radiographs stable (or read as
 mature), ALP back within the lab's own reference range, and bone-scan activity quiescent. A lesion
 is `active` while it grows or its scan activity increases, `mature` when all three criteria are
-met, `unknown` with no imaging follow-up at all, and `maturing` otherwise. Referral is `now` only
+met, `unknown` with no imaging follow-up at all, and `maturing` otherwise. A lesion first recorded
+more than `lesion_age_settling_days` ago (local setting) with no sign of activity is `maturing`
+rather than `unknown`: its age counts, though it never makes a lesion mature on its own. An ALP
+older than `lab_current_days` does not count. Referral is `now` only
 when function is limited and the bone is mature, `when-mature` when function is limited and it is
 not; the newer evidence on earlier excision is shown beside the classic rule.
 """
@@ -11,7 +14,7 @@ not; the newer evidence on earlier excision is shown beside the classic rule.
 from __future__ import annotations
 
 from hosentinel.core.assessment import Basis, Input, Lesion, Maturity, Referral, SiteSuspicion
-from hosentinel.core.clauses import Context, fact_input, obs_input
+from hosentinel.core.clauses import Context, current_labs, fact_input, obs_input
 from hosentinel.core.record import Observation
 
 RULE = "lesion-maturity"
@@ -30,7 +33,7 @@ def _latest_at(ctx: Context, code: str, joint: str | None, side: str | None) -> 
 
 
 def _alp_normal(ctx: Context) -> tuple[bool | None, Input | None]:
-    labs = [f for f in ctx.facts.of("alp") if f.observation is not None]
+    labs = current_labs(ctx, "alp")
     if not labs:
         return None, None
     fact = labs[-1]
@@ -78,15 +81,22 @@ def assess_lesion(ctx: Context, site: SiteSuspicion) -> tuple[Lesion, list[str]]
     if alp_input is not None:
         inputs.append(alp_input)
 
+    age_days, age_input = _lesion_age(ctx, site)
+    settling_days = int(ctx.knowledge.setting("lesion_age_settling_days"))
+    old_enough = age_days is not None and age_days > settling_days
+    settings: tuple[str, ...] = ("lab_current_days",)
     maturity: Maturity
     if growing or increasing:
         maturity = "active"
     elif stable and alp_normal and settled:
         maturity = "mature"
-    elif stable is None and settled is None:
+    elif stable is None and settled is None and not old_enough:
         maturity = "unknown"
     else:
         maturity = "maturing"
+    if old_enough and age_input is not None:
+        inputs.append(age_input)
+        settings += ("lesion_age_settling_days",)
     if stable is None:
         missing.append("serial-radiographs")
     if alp_normal is None:
@@ -123,6 +133,23 @@ def assess_lesion(ctx: Context, site: SiteSuspicion) -> tuple[Lesion, list[str]]
             entries=(maturity_spec.id,),
             citations=tuple(dict.fromkeys(citations)),
             inputs=tuple(inputs),
+            settings=settings,
         ),
     )
     return lesion, missing
+
+
+def _lesion_age(ctx: Context, site: SiteSuspicion) -> tuple[int | None, Input | None]:
+    """Days since the lesion was first recorded (its earliest confirming entry)."""
+    dated = [
+        (i.date, i)
+        for f in site.findings
+        if f.id in ("coded-ho", "bone-scan-ho", "radiograph-ho")
+        for i in f.basis.inputs
+        if i.date is not None
+    ]
+    if not dated:
+        return None, None
+    first_day, first = min(dated, key=lambda d: d[0])
+    days = (ctx.as_of - first_day).days
+    return days, Input(ref=first.ref, what=f"lesion first recorded {days} days ago", date=first_day)

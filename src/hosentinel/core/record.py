@@ -49,9 +49,14 @@ class BodySite:
 
 @dataclass(frozen=True, slots=True)
 class Patient:
+    """`deceased` is Patient.deceasedBoolean (or a deceasedDateTime was given); `deceased_on` the
+    date of death when known. A patient who died after the as-of date is assessed as alive."""
+
     id: str
     sex: Sex = "unknown"
     birth_date: date | None = None
+    deceased: bool = False
+    deceased_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,8 @@ class Condition:
     `onset` is when it started (FHIR onsetDateTime / onsetPeriod.start); `abatement` when it ended;
     `recorded` the recordedDate. `active` is False for resolved, inactive or refuted entries
     (clinicalStatus / verificationStatus); the engine still reads history (e.g. prior HO).
+    `unconfirmed` is True for a provisional, differential or unconfirmed verificationStatus: such
+    an entry never settles a safety question (a suspected DVT is not a diagnosed one).
     """
 
     ref: str
@@ -72,6 +79,7 @@ class Condition:
     active: bool = True
     refuted: bool = False
     site: BodySite = field(default_factory=BodySite)
+    unconfirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

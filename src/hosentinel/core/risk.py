@@ -1,9 +1,12 @@
 """Step 2: risk level from cited risk factors, never from invented weights.
 
 The level counts distinct cited factors: none is `low`, one is `moderate`, and `high` needs either
-`risk_high_min_factors` factors or one factor whose published effect is strong (the lower
+`risk_high_min_factors` factors, one factor whose published effect is strong (the lower
 confidence bound of its OR/RR/PR at least `risk_strong_effect`, or an HO incidence among patients
-with the factor of at least `risk_strong_incidence`). These numbers are named local settings.
+with the factor of at least `risk_strong_incidence`), or one factor that the cited source itself
+uses to define high risk for the patient's population (the hip arthroplasty trials' criteria).
+These numbers are named local settings. A point estimate without a confidence interval is never
+strong: its lower bound is unknown (the setting's own definition).
 Protective factors are never counted, so adding a factor can only raise the level.
 Published scores whose item weights are unconfirmed are listed as `not-computable`.
 """
@@ -49,10 +52,14 @@ def strong_effect(factor: s.RiskFactor, ratio_threshold: float, incidence_thresh
             if effect.value >= incidence_threshold:
                 return True
             continue
-        lower = effect.ci[0] if effect.ci else effect.value
-        if lower >= ratio_threshold:
+        if effect.ci is not None and effect.ci[0] >= ratio_threshold:
             return True
     return False
+
+
+def defines_high_risk(factor: s.RiskFactor, populations: set[str]) -> bool:
+    criterion = factor.defines_high_risk
+    return criterion is not None and bool(populations.intersection(criterion.populations))
 
 
 def _describe(effect: s.Effect) -> str:
@@ -79,6 +86,11 @@ def assess_risk(ctx: Context, populations: set[str]) -> tuple[Risk, tuple[str, .
             continue
         seen_conditions.add(condition_key)
         strong = strong_effect(factor, threshold, incidence_threshold)
+        criterion = factor.defines_high_risk if defines_high_risk(factor, populations) else None
+        citations = [c.id for c in factor.citations]
+        if criterion is not None:
+            strong = True
+            citations.append(criterion.citation.id)
         hits.append(
             RiskFactorHit(
                 id=factor.id,
@@ -88,9 +100,10 @@ def assess_risk(ctx: Context, populations: set[str]) -> tuple[Risk, tuple[str, .
                 basis=Basis(
                     rule=f"{FACTOR_RULE}:{factor.id}",
                     entries=(knowledge.risk_factor_entry[factor.id],),
-                    citations=tuple(dict.fromkeys(c.id for c in factor.citations)),
+                    citations=tuple(dict.fromkeys(citations)),
                     inputs=outcome.inputs,
                     settings=outcome.settings,
+                    note=f"Defines high risk: {criterion.citation.supports}" if criterion else None,
                 ),
             )
         )

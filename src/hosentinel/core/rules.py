@@ -31,24 +31,26 @@ ENGINE_RULES: dict[str, str] = {
     "recommend:fever-or-inflamed-joint": "Fever, warmth or redness: consider infection.",
     "recommend:suspected-no-scan": "Suspected HO without a bone scan: order one.",
     "recommend:negative-scan-signs-persist": "Negative scan, signs since: repeat the scan.",
-    "recommend:radiograph-too-early-for-ho": "Before day 21 a radiograph only rules out fracture.",
-    "recommend:radiograph-informative": "From day 21 a radiograph can show HO.",
+    "recommend:radiograph-too-early-for-ho": "Before the radiograph can show HO (tests entry "
+    "informative_from_days, from the episode's start) it only rules out a fracture.",
+    "recommend:radiograph-informative": "Once a radiograph can show HO it is offered.",
     "recommend:suspected-hip": "Suspected hip HO: ultrasound can support it.",
     "recommend:baseline-radiograph-for-maturity": "Confirmed HO without a radiograph: baseline.",
     "recommend:supportive-lab": "ALP, CRP (and CK when suspected) not measured recently.",
     "recommend:suspected-or-confirmed": "Probable or confirmed HO: gentle ROM therapy.",
     "recommend:joint-pain": "Joint pain: pain management.",
     "recommend:spasticity": "Spasticity during the window or with HO: manage it.",
-    "recommend:early-or-active-ho": "Probable or immature confirmed HO: NSAID option.",
-    "recommend:neurogenic-early-ho": "After SCI or TBI: etidronate option.",
-    "recommend:bisphosphonate-alternative": "Alendronate shown with its conflicting evidence.",
-    "recommend:prophylaxis-high-risk-hip": "High-risk hip surgery or acetabular fixation: NSAID.",
-    "recommend:prophylaxis-high-risk-arthroplasty": "High-risk hip arthroplasty: radiation.",
     "recommend:function-limited-mature": "Mature HO that limits function: refer now.",
     "recommend:referral-now": "Referral now: CT to plan surgery.",
     "recommend:function-limited-not-mature": "HO limits function but is not mature: plan referral.",
     "recommend:after-excision": "After excision: examine for recurrence, keep the joint moving.",
-    "recommend:post-excision-prophylaxis": "Soon after HO excision: prophylaxis options.",
+    "recommend:drug-early-ho": "Early HO (scan positive, radiograph not yet): drug options whose "
+    "evidence covers the population.",
+    "recommend:drug-active-ho": "Active HO: drug options whose evidence covers the population.",
+    "recommend:drug-prophylaxis-hip-surgery": "High-risk hip surgery: NSAID or radiation "
+    "prophylaxis within its time limit.",
+    "recommend:drug-post-excision": "Soon after HO excision: prophylaxis options whose evidence "
+    "covers the population.",
 }
 
 # Rules that describe the whole patient and are written on every assessment.

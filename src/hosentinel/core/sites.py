@@ -3,8 +3,12 @@
 ICD-10-CM puts the site and side inside many codes. Only the layouts the engine needs are read:
 - M25.4/M25.5/M25.6 (effusion, pain, stiffness of joint): M25.5[site][side], site 1 shoulder,
   2 elbow, 5 hip, 6 knee; side 1 right, 2 left.
-- M61.x (ossification of muscle): M61.x[site][side], site 1 shoulder, 5 pelvic region and thigh
-  (hip HO codes here); other sites name a limb segment, not a joint, and are left unknown.
+- M61.x (ossification of muscle): M61.x[site][side], site 1 shoulder, 2 upper arm (which in
+  ICD-10-CM's musculoskeletal chapter includes the elbow joint), 5 pelvic region and thigh (hip HO
+  codes here), 6 lower leg (which includes the knee joint); forearm, hand and foot name no joint
+  the engine follows and are left unknown.
+- I82.4 (DVT of a lower limb): side in the 6th character, 1 right, 2 left, 3 bilateral (read by
+  `sides_named`, since a site holds one side).
 - R22.3/R22.4 (localised swelling of upper / lower limb): side in the 6th character.
 - Fractures, dislocations, burns of a limb and joint implants (S32.4, S42, S52, S53, S72, S82,
   T22, T24, Z96.6): side in the 6th character (1 right, 2 left).
@@ -16,9 +20,9 @@ from __future__ import annotations
 from hosentinel.core.record import BodySite, Joint, Side
 
 _M25_SITES: dict[str, Joint] = {"1": "shoulder", "2": "elbow", "5": "hip", "6": "knee"}
-_M61_SITES: dict[str, Joint] = {"1": "shoulder", "5": "hip"}
+_M61_SITES: dict[str, Joint] = {"1": "shoulder", "2": "elbow", "5": "hip", "6": "knee"}
 _SIDES: dict[str, Side] = {"1": "right", "2": "left"}
-_SIDE_IN_SIXTH = ("S32.4", "S42", "S52", "S53", "S72", "S82", "T22", "T24", "Z96.6")
+_SIDE_IN_SIXTH = ("S32.4", "S42", "S52", "S53", "S72", "S82", "T22", "T24", "Z96.6", "I82.4")
 
 
 def _compact(code: str) -> str:
@@ -38,6 +42,18 @@ def icd10cm_site(code: str) -> BodySite:
     if dotted.startswith(_SIDE_IN_SIXTH) and len(compact) >= 6:
         return BodySite(side=_SIDES.get(compact[5]))
     return BodySite()
+
+
+def sides_named(code: str) -> frozenset[Side]:
+    """The sides an ICD-10-CM code names, "bilateral" (6th character 3) as both."""
+    compact = _compact(code)
+    if code.upper().startswith(_SIDE_IN_SIXTH) and len(compact) >= 6:
+        if compact[5] == "3":
+            return frozenset(("left", "right"))
+        side = _SIDES.get(compact[5])
+        return frozenset((side,)) if side else frozenset()
+    found = icd10cm_site(code).side
+    return frozenset((found,)) if found else frozenset()
 
 
 def merge(primary: BodySite, fallback: BodySite) -> BodySite:

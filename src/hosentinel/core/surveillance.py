@@ -1,8 +1,9 @@
 """Step 3: the surveillance window and which joints are due for examination.
 
-The window runs from `window_start_days` to `window_end_months` after the latest index event
-(AAPM&R: symptoms start 2 weeks to 12 months after the event). During it each joint of the
-population is due every `exam_interval_days` (a local setting) after its last examination.
+Each index event has its own window, from `window_start_days` to `window_end_months` after it
+(AAPM&R: symptoms start 2 weeks to 12 months after the event). The patient is in-window while any
+window is open, so a new fracture on day 85 of an SCI does not reset the clock; the joints of each
+open window are due every `exam_interval_days` (a local setting) after their last examination.
 """
 
 from __future__ import annotations
@@ -56,6 +57,34 @@ def last_examinations(facts: Facts) -> dict[tuple[str, str], Observation]:
     return latest
 
 
+def open_events(
+    knowledge: Knowledge, events: tuple[IndexEvent, ...], as_of: date
+) -> tuple[IndexEvent, ...]:
+    """Events (on or before as-of) whose window contains as-of, oldest first."""
+    found = []
+    for event in events:
+        start, end = window_of(knowledge, event.date)
+        if start <= as_of <= end:
+            found.append(event)
+    return tuple(found)
+
+
+def episode_start(
+    knowledge: Knowledge,
+    events: tuple[IndexEvent, ...],
+    upcoming: tuple[IndexEvent, ...],
+    as_of: date,
+) -> date | None:
+    """The start of the current episode: the earliest event whose window has not closed (open,
+    or not yet opened), else the next upcoming event, else the latest past event."""
+    live = [e for e in events if as_of <= window_of(knowledge, e.date)[1]]
+    if live:
+        return live[0].date
+    if upcoming:
+        return upcoming[0].date
+    return events[-1].date if events else None
+
+
 def assess_surveillance(
     knowledge: Knowledge,
     facts: Facts,
@@ -77,21 +106,33 @@ def assess_surveillance(
                 note="No index event in the record.",
             ),
         )
-    anchor = events[-1] if events else upcoming[0]
-    start, end = window_of(knowledge, anchor.date)
+    considered = (*events, *upcoming[:1])
+    windows = [(e, *window_of(knowledge, e.date)) for e in considered]
+    open_now = [w for w in windows if w[1] <= as_of <= w[2]]
+    pending = [w for w in windows if as_of < w[1]]
     phase: Phase
-    if as_of < start:
-        phase = "before-window"
-    elif as_of <= end:
+    if open_now:
         phase = "in-window"
+        shown = open_now
+    elif pending:
+        phase = "before-window"
+        shown = pending[:1]
     else:
         phase = "after-window"
+        shown = windows[-1:]
+    start = min(w[1] for w in shown)
+    end = max(w[2] for w in shown)
+    anchors = [w[0] for w in shown]
     window_basis = Basis(
         rule=WINDOW_RULE,
         entries=("index-events",),
         citations=spec_citations,
-        inputs=anchor.basis.inputs,
-        note=f"Latest index event ({anchor.kind}) on {anchor.date.isoformat()}.",
+        inputs=tuple(dict.fromkeys(i for e in anchors for i in e.basis.inputs)),
+        note="; ".join(
+            f"{e.kind} on {e.date.isoformat()}: window {ws.isoformat()} to {we.isoformat()}"
+            for e, ws, we in (w for w in windows if w[0] in anchors)
+        )
+        + ".",
     )
     due = () if phase == "after-window" else _due_joints(knowledge, facts, events, upcoming, as_of)
     return Surveillance(phase, start, end, due, window_basis)

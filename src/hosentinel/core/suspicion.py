@@ -30,6 +30,8 @@ from hosentinel.core.facts import FINDING
 from hosentinel.core.record import JOINTS, Observation
 
 SITE_RULE = "suspicion-site"
+LOWER_LIMB_JOINTS = ("hip", "knee")
+UPPER_LIMB_JOINTS = ("shoulder", "elbow")
 LOCAL_SIGNS = ("pain", "swelling", "warmth", "redness")
 SIGN_CITATIONS = ("cit-aapmr-patient-page",)
 CONFIRM_CITATIONS = ("cit-aapmr-patient-page", "cit-icd10cm-m61")
@@ -141,9 +143,7 @@ def _fever(ctx: Context, since: date) -> Finding | None:
         obs = fact.observation
         if obs is None or obs.value_quantity is None or (obs.effective and obs.effective < since):
             continue
-        celsius = obs.value_quantity
-        if obs.unit and obs.unit.lower() in ("[degf]", "degf", "°f", "f"):
-            celsius = (celsius - 32) * 5 / 9
+        celsius = obs.value_quantity  # in Cel: `quantities.normalise` converted it
         if celsius >= limit:
             return _finding(
                 "fever",
@@ -186,20 +186,8 @@ def assess_suspicion(ctx: Context) -> SuspicionResult:
                 continue
             key = (fact.site.joint, fact.site.side)
             sites[key].add(_finding(sign, f"{fact.label}", (fact_input(fact),)), fact.start)
-    lower_limb_refs = {f.ref for f in present(ctx, "lower-limb-swelling", must_be_active=True)}
-    for fact in present(ctx, "extremity-swelling", must_be_active=True):
-        if fact.kind != "condition" or (fact.start is not None and fact.start < since):
-            continue
-        limb = "leg" if fact.ref in lower_limb_refs else "limb"
-        sites[(None, fact.site.side)].add(
-            _finding(
-                "leg-swelling" if limb == "leg" else "limb-swelling",
-                f"{limb} swelling: {fact.label}",
-                (fact_input(fact),),
-            ),
-            fact.start,
-        )
     _add_confirmations(ctx, sites)
+    _add_limb_swelling(ctx, sites, since)
 
     fever = _fever(ctx, since)
     threshold = int(ctx.knowledge.setting("probable_min_findings"))
@@ -252,9 +240,45 @@ def _level(site: _Site, probable_min: int) -> SuspicionLevel:
     return "possible"
 
 
+def _add_limb_swelling(ctx: Context, sites: dict[SiteKey, _Site], since: date) -> None:
+    """A swollen limb coded on the problem list joins a joint of that limb on the same side that
+    already has findings (one site, not a joint and a "limb" beside it); otherwise it is a site
+    of its own, without a joint."""
+    lower_limb_refs = {f.ref for f in present(ctx, "lower-limb-swelling", must_be_active=True)}
+    for fact in present(ctx, "extremity-swelling", must_be_active=True):
+        if fact.kind != "condition" or (fact.start is not None and fact.start < since):
+            continue
+        lower = fact.ref in lower_limb_refs
+        limb = "leg" if lower else "limb"
+        finding = _finding(
+            "leg-swelling" if lower else "limb-swelling",
+            f"{limb} swelling: {fact.label}",
+            (fact_input(fact),),
+        )
+        joints = LOWER_LIMB_JOINTS if lower else UPPER_LIMB_JOINTS
+        side = fact.site.side
+        targets = [
+            key
+            for key, site in sites.items()
+            if key[0] in joints
+            and side is not None
+            and key[1] == side
+            and (site.findings or site.confirmations)
+        ]
+        for key in targets or [(None, side)]:
+            sites[key].add(finding, fact.start)
+
+
 def _add_confirmations(ctx: Context, sites: dict[SiteKey, _Site]) -> None:
+    """Coded HO and positive imaging at a site confirm it. Anything dated before the current
+    episode (`Context.index_date`) is prior HO, a risk factor, not a current lesion."""
+    episode = ctx.index_date
+
+    def current(day: date | None) -> bool:
+        return episode is None or day is None or day >= episode
+
     for fact in present(ctx, "ho", must_be_active=True):
-        if fact.kind != "condition":
+        if fact.kind != "condition" or not current(fact.start):
             continue
         key = (fact.site.joint, fact.site.side)
         sites[key].confirmations.append(
@@ -271,14 +295,15 @@ def _add_confirmations(ctx: Context, sites: dict[SiteKey, _Site]) -> None:
     ):
         latest_by_site: dict[SiteKey, Observation] = {}
         for obs in ctx.facts.finding(code):
-            latest_by_site[(obs.site.joint, obs.site.side)] = obs
+            if current(obs.effective):
+                latest_by_site[(obs.site.joint, obs.site.side)] = obs
         for site_key, latest in latest_by_site.items():
             if (latest.value_code or "").lower() == answer:
                 sites[site_key].confirmations.append(
                     _finding(
                         code,
                         label,
-                        (obs_input(obs, code),),
+                        (obs_input(latest, code),),
                         citations=("cit-aapmr-patient-page", "cit-pangilinan-medscape"),
                     )
                 )

@@ -112,6 +112,7 @@ def _condition(res: JSONObject, ref: str, _: Context) -> list[Record]:
     clinical = status_codes(child(res, "clinicalStatus"))
     # Without a clinicalStatus, an abatement date means it has ended (FHIR invariant con-4).
     active = not (clinical & {"inactive", "remission", "resolved"} or (not clinical and abatement))
+    verification = status_codes(child(res, "verificationStatus"))
     return [
         Condition(
             ref=ref,
@@ -122,6 +123,7 @@ def _condition(res: JSONObject, ref: str, _: Context) -> list[Record]:
             recorded=recorded,
             active=active,
             site=site,
+            unconfirmed=bool(verification & {"unconfirmed", "provisional", "differential"}),
         )
     ]
 
@@ -163,7 +165,7 @@ def _observation(res: JSONObject, ref: str, _: Context) -> list[Record]:
             text=concept_text(code),
             effective=effective,
             value_quantity=value,
-            unit=(text_of(quantity, "unit") or text_of(quantity, "code"))
+            unit=(text_of(quantity, "code") or text_of(quantity, "unit"))
             if value is not None
             else None,
             value_bool=boolean(res, "valueBoolean"),

@@ -107,7 +107,12 @@ JOINT_CODES: dict[str, str] = {
     "24136001": "hip",
     "72696002": "knee",
     "16953009": "elbow",
-    "91775009": "shoulder",
+    "16982005": "shoulder",
+}
+# Pre-coordinated concepts that name a side as well as the joint region.
+SIDED_JOINT_CODES: dict[str, tuple[str, str]] = {
+    "91775009": ("shoulder", "left"),  # Structure of left shoulder region
+    "91774008": ("shoulder", "right"),  # Structure of right shoulder region
 }
 _SIDE_WORDS = {"left": "left", "lt": "left", "right": "right", "rt": "right"}
 _WORD = re.compile(r"[a-z]+")
@@ -139,6 +144,10 @@ def site_from_concepts(concepts: list[JSONObject]) -> BodySite:
                     joints.add(JOINT_CODES[coding.code])
                 if coding.code in SIDE_CODES:
                     sides.add(SIDE_CODES[coding.code])
+                if coding.code in SIDED_JOINT_CODES:
+                    joint, side = SIDED_JOINT_CODES[coding.code]
+                    joints.add(joint)
+                    sides.add(side)
             words.extend(_WORD.findall((coding.display or "").lower()))
         words.extend(_WORD.findall((string(concept, "text") or "").lower()))
     if not joints:

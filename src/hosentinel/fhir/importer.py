@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Protocol
 
 import orjson
@@ -258,7 +259,21 @@ def _patient(entry: _Entry, strict_dates: bool, warnings: list[str]) -> Patient:
         raise BundleError(f"{entry.ref} is not a valid FHIR Patient: {problem}")
     warnings.extend(one_line(f"{entry.ref}: unknown element {u} ignored") for u in unknown)
     pid = text_of(res, "id") or re.split(r"[:/]", entry.full_url or "unidentified")[-1]
-    return Patient(pid, _SEXES.get((text_of(res, "gender") or "").lower(), "unknown"), birth)
+    deceased_on: date | None = None
+    try:
+        deceased_on = date_field(entry.ref, res, "deceasedDateTime")
+    except BadDate as bad:
+        # A death recorded with a date we cannot read is still a death.
+        warnings.append(one_line(f"{bad}; the date of death is unknown"))
+    deceased = deceased_on is not None or "deceasedDateTime" in res
+    deceased = deceased or res.get("deceasedBoolean") is True
+    return Patient(
+        pid,
+        _SEXES.get((text_of(res, "gender") or "").lower(), "unknown"),
+        birth,
+        deceased=deceased,
+        deceased_on=deceased_on,
+    )
 
 
 def _index_medication(entry: _Entry, ctx: Context, tally: _Tally) -> None:

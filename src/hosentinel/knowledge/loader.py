@@ -361,7 +361,15 @@ def check_references(k: Knowledge) -> list[str]:
                 problems.append(f"rule {rule_id}: unknown concept {ref}")
             if ref_kind == "setting" and ref not in k.settings:
                 problems.append(f"rule {rule_id}: unknown local setting {ref}")
+    for value_concept in k.concepts.values():
+        spec = value_concept.quantity
+        for setting in (spec.plausible_min_setting, spec.plausible_max_setting) if spec else ():
+            if setting not in k.settings:
+                problems.append(f"concept {value_concept.id}: unknown local setting {setting}")
     for drug in k.drugs:
+        for use in drug.uses:
+            if use.within_days_setting and use.within_days_setting not in k.settings:
+                problems.append(f"drug {drug.id}: unknown local setting {use.within_days_setting}")
         if drug.recommendation not in k.recommendations:
             problems.append(f"drug {drug.id}: unknown recommendation {drug.recommendation}")
     seen: dict[str, str] = {}

@@ -65,7 +65,13 @@ CAUTION_REASONS = (
     "hypocalcaemia",
     "allergy",
     "osteomalacia",
+    "antiplatelet",
+    "ssri",
+    "corticosteroid",
 )
+# Where a drug option stands on the pathway; its cited evidence says in which stages it applies.
+DrugStage = Literal["prophylaxis-hip-surgery", "early-ho", "active-ho", "post-excision"]
+FactKindName = Literal["condition", "procedure", "medication", "allergy", "observation"]
 
 
 class Strict(BaseModel):
@@ -325,6 +331,26 @@ class Code(Strict):
     exclude: bool = False
 
 
+class UnitConversion(Strict):
+    """Spellings of one unit (UCUM code first) and how to reach the canonical unit:
+    canonical = value * factor + offset."""
+
+    units: list[str] = Field(min_length=1)
+    factor: float = 1.0
+    offset: float = 0.0
+
+
+class QuantitySpec(Strict):
+    """How a measured concept's values are read: the canonical unit, the units converted to it,
+    and the named local settings that bound a plausible value (outside them a value is set aside
+    and named in the warnings, never used)."""
+
+    canonical: str
+    conversions: list[UnitConversion] = Field(min_length=1)
+    plausible_min_setting: str
+    plausible_max_setting: str
+
+
 class Concept(Strict):
     """A clinical concept and the codes that mean it. `text` patterns (case-insensitive regular
     expressions) catch entries that carry only free text, as real EHR data often does."""
@@ -333,6 +359,11 @@ class Concept(Strict):
     title: str
     codes: list[Code] = []
     text: list[str] = []
+    # Which record entries may belong to the concept. Default: conditions, procedures and
+    # observations; a drug concept says [medication], an allergy concept [allergy], so that the
+    # text of an order ("enoxaparin for DVT prophylaxis") never reads as a diagnosis.
+    kinds: list[FactKindName] | None = None
+    quantity: QuantitySpec | None = None
 
 
 class ValueSetFile(Entry):
@@ -375,6 +406,11 @@ class Effect(Strict):
     citation: str
 
 
+class HighRiskCriterion(Strict):
+    populations: list[Population] = Field(min_length=1)
+    citation: CitationRef
+
+
 class RiskFactor(Strict):
     id: str
     title: str
@@ -383,6 +419,9 @@ class RiskFactor(Strict):
     effects: list[Effect] = []
     citations: list[CitationRef] = Field(min_length=1)
     examples: Examples
+    # A criterion that by itself defines "high risk" in the cited source for these populations
+    # (e.g. the hip arthroplasty trials' definition), whatever else the patient has.
+    defines_high_risk: HighRiskCriterion | None = None
 
 
 class RiskFactorFile(Entry):
@@ -455,6 +494,31 @@ class EvidenceStatement(Strict):
     citation: str
 
 
+class DrugUse(Strict):
+    """A stage and population in which a drug option's cited evidence applies. `populations`
+    holds the index-event kinds ("general" = any); `not_populations` those where the evidence is
+    against it (e.g. radiation after excision of neurogenic HO). The rationale says which
+    evidence it rests on and is shown with the recommendation."""
+
+    stage: DrugStage
+    populations: list[Population] = Field(min_length=1)
+    not_populations: list[Population] = []
+    summary: str
+    rationale: str
+    priority: Priority = "routine"
+    # For time-bound stages (prophylaxis after surgery, after excision): offered only within
+    # this local setting's number of days of the operation.
+    within_days_setting: str | None = None
+    citations: list[CitationRef] = Field(min_length=1)
+
+    @field_validator("summary")
+    @classmethod
+    def _short_summary(cls, value: str) -> str:
+        if len(value) >= 140:
+            raise ValueError("summaries stay under 140 characters (CDS Hooks card limit)")
+        return value
+
+
 class DrugOption(Strict):
     id: str
     recommendation: str
@@ -464,6 +528,10 @@ class DrugOption(Strict):
     conflicting_evidence: bool = False
     regimens_studied: list[EvidenceStatement] = []
     availability: str | None = None
+    uses: list[DrugUse] = Field(min_length=1)
+    # Bisphosphonates are alternatives: at most one is recommended (the first applicable one in
+    # file order).
+    bisphosphonate: bool = False
 
 
 class DrugsFile(Entry):
