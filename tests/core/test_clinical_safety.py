@@ -46,7 +46,9 @@ def recs(a: Assessment) -> dict[str, Any]:
 
 def text_med(text: str, code: str | None = None) -> Medication:
     codings = (Coding("rxnorm", code),) if code else ()
-    return Medication(ref=f"MedicationRequest/{text[:12]}", codings=codings, text=text, start=ago(5))
+    return Medication(
+        ref=f"MedicationRequest/{text[:12]}", codings=codings, text=text, start=ago(5)
+    )
 
 
 def text_cond(text: str, days: int = 10) -> Condition:
@@ -156,7 +158,9 @@ def test_no_nsaid_from_20_weeks_of_pregnancy() -> None:
     """risk-and-prevention.md §4.8: "FDA advises avoiding NSAIDs from 20 weeks' gestation"."""
     a = assess(*EARLY_RIGHT_HIP, pregnant(21), sex="female")
     assert "nsaid-indomethacin" not in recs(a)
-    caution = next(c for c in a.cautions if c.about == "nsaid-indomethacin" and c.level == "contraindicated")
+    caution = next(
+        c for c in a.cautions if c.about == "nsaid-indomethacin" and c.level == "contraindicated"
+    )
     assert caution.reason == "pregnancy" and caution.recommended is False
     early = assess(*EARLY_RIGHT_HIP, pregnant(12), sex="female")
     assert "pregnancy" in recs(early)["nsaid-indomethacin"]["cautions"]
@@ -170,7 +174,9 @@ def test_no_nsaid_with_an_nsaid_allergy_or_a_recent_cabg() -> None:
     for extra in ((allergy,), (cabg,)):
         a = assess(*EARLY_RIGHT_HIP, *extra)
         assert "nsaid-indomethacin" not in recs(a), extra
-        assert any(c.level == "contraindicated" for c in a.cautions if c.about == "nsaid-indomethacin")
+        assert any(
+            c.level == "contraindicated" for c in a.cautions if c.about == "nsaid-indomethacin"
+        )
 
 
 def test_no_recommended_option_ever_carries_a_contraindication() -> None:
@@ -436,7 +442,9 @@ def test_bad_values_give_warnings_never_crashes_or_silent_readings() -> None:
         quantity("6768-6", 1e12, "U/L", 2, interpretation="N"),
         quantity("8310-5", 38.5, "furlongs"),
         rom("hip", 1e9, 3),
-        Condition(ref="Condition/old", codings=(Coding("icd10cm", "N39.0"),), onset=date(1980, 1, 1)),
+        Condition(
+            ref="Condition/old", codings=(Coding("icd10cm", "N39.0"),), onset=date(1980, 1, 1)
+        ),
         patient=patient,
     )
     warnings = " ".join(a.import_warnings)
@@ -486,7 +494,7 @@ def test_m61_lower_leg_and_upper_arm_name_the_knee_and_elbow() -> None:
     assert [(x.joint, x.side) for x in elbow.lesions] == [("elbow", "left")]
 
 
-# --- 15. Attribution -------------------------------------------------------------------------------
+# --- 15. Attribution ---------------------------------------------------------------------------
 
 
 def test_effects_are_credited_to_the_source_that_reported_them() -> None:
@@ -497,10 +505,12 @@ def test_effects_are_credited_to_the_source_that_reported_them() -> None:
     assert effect.citation == "cit-corr-2014-elbow-ho"
     assert "4048434" in (K.citations[effect.citation].url or "")
     radiation = next(d for d in K.drugs if d.id == "radiation-prophylaxis")
-    assert any(e.citation == "cit-vavken-2009" and e.stance == "against" for e in radiation.evidence)
+    assert any(
+        e.citation == "cit-vavken-2009" and e.stance == "against" for e in radiation.evidence
+    )
 
 
-# --- Over-alerting ----------------------------------------------------------------------------------
+# --- Over-alerting ------------------------------------------------------------------------------
 
 
 def test_at_most_four_next_and_urgent_first() -> None:
