@@ -94,6 +94,16 @@ def _first(*values: date | None) -> date | None:
     return next((v for v in values if v is not None), None)
 
 
+def deceased_of(res: JSONObject, ref: str) -> tuple[bool, date | None, str | None]:
+    """Patient.deceasedBoolean / deceasedDateTime: (deceased, date of death, a warning). A death
+    recorded with a date that cannot be read is still a death, its date unknown."""
+    try:
+        on = date_field(ref, res, "deceasedDateTime")
+    except BadDate as bad:
+        return True, None, f"{bad}; the date of death is unknown"
+    return on is not None or res.get("deceasedBoolean") is True, on, None
+
+
 def _condition(res: JSONObject, ref: str, _: Context) -> list[Record]:
     if status_codes(child(res, "verificationStatus")) & {"refuted", "entered-in-error"}:
         raise Skip

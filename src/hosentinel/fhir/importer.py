@@ -32,7 +32,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Protocol
 
 import orjson
@@ -60,7 +59,16 @@ from hosentinel.core.record import (
 )
 from hosentinel.fhir.access import JSONObject, as_object, child, one_line, shown
 from hosentinel.fhir.access import string as text_of
-from hosentinel.fhir.builders import BUILDERS, BadDate, Context, Record, Skip, date_field, ref_keys
+from hosentinel.fhir.builders import (
+    BUILDERS,
+    BadDate,
+    Context,
+    Record,
+    Skip,
+    date_field,
+    deceased_of,
+    ref_keys,
+)
 from hosentinel.fhir.codes import KNOWN_SYSTEMS
 
 __all__ = ["BundleError", "CodeLookup", "read_bundle"]
@@ -259,14 +267,9 @@ def _patient(entry: _Entry, strict_dates: bool, warnings: list[str]) -> Patient:
         raise BundleError(f"{entry.ref} is not a valid FHIR Patient: {problem}")
     warnings.extend(one_line(f"{entry.ref}: unknown element {u} ignored") for u in unknown)
     pid = text_of(res, "id") or re.split(r"[:/]", entry.full_url or "unidentified")[-1]
-    deceased_on: date | None = None
-    try:
-        deceased_on = date_field(entry.ref, res, "deceasedDateTime")
-    except BadDate as bad:
-        # A death recorded with a date we cannot read is still a death.
-        warnings.append(one_line(f"{bad}; the date of death is unknown"))
-    deceased = deceased_on is not None or "deceasedDateTime" in res
-    deceased = deceased or res.get("deceasedBoolean") is True
+    deceased, deceased_on, problem = deceased_of(res, entry.ref)
+    if problem:
+        warnings.append(one_line(problem))
     return Patient(
         pid,
         _SEXES.get((text_of(res, "gender") or "").lower(), "unknown"),

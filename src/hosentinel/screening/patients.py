@@ -41,7 +41,16 @@ from hosentinel.core.record import (
 )
 from hosentinel.fhir.access import as_object, child
 from hosentinel.fhir.access import string as text_of
-from hosentinel.fhir.builders import BUILDERS, BadDate, Context, Record, Skip, date_field, ref_keys
+from hosentinel.fhir.builders import (
+    BUILDERS,
+    BadDate,
+    Context,
+    Record,
+    Skip,
+    date_field,
+    deceased_of,
+    ref_keys,
+)
 from hosentinel.fhir.codes import KNOWN_SYSTEMS
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
@@ -318,7 +327,10 @@ class Screener:
             if coding.system in KNOWN_SYSTEMS
             and not self.knowledge.is_known_code(coding.system, coding.code)
         )
-        return _assemble(Patient(pid, sex, birth), records)
+        deceased, deceased_on, _ = deceased_of(patient, ref)
+        return _assemble(
+            Patient(pid, sex, birth, deceased=deceased, deceased_on=deceased_on), records
+        )
 
     def _validated_record(
         self, patient: dict[str, Any], others: list[tuple[str, dict[str, Any]]]

@@ -73,6 +73,8 @@ class Patient(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     sex: Mapped[str] = mapped_column(String(10), default="unknown")
     birth_date: Mapped[date | None] = mapped_column(Date, default=None)
+    deceased: Mapped[bool] = mapped_column(Boolean, default=False)
+    deceased_on: Mapped[date | None] = mapped_column(Date, default=None)
     unit: Mapped[str] = mapped_column(String(80), default="Rehab unit")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Bumped on every change to the patient's clinical rows: assessments are cached per version.
@@ -110,6 +112,7 @@ class Condition(_Clinical, Base):
     abatement: Mapped[date | None] = mapped_column(Date, default=None)
     recorded: Mapped[date | None] = mapped_column(Date, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Procedure(_Clinical, Base):

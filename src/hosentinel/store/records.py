@@ -68,7 +68,13 @@ def _record(patient: m.Patient, rows_by_table: dict[type[Any], list[Any]]) -> r.
         return rows_by_table[table]
 
     return r.PatientRecord(
-        patient=r.Patient(id=patient.id, sex=patient.sex, birth_date=patient.birth_date),  # type: ignore[arg-type]
+        patient=r.Patient(
+            id=patient.id,
+            sex=patient.sex,  # type: ignore[arg-type]
+            birth_date=patient.birth_date,
+            deceased=bool(patient.deceased),
+            deceased_on=patient.deceased_on,
+        ),
         conditions=tuple(
             r.Condition(
                 ref=c.ref,
@@ -79,6 +85,7 @@ def _record(patient: m.Patient, rows_by_table: dict[type[Any], list[Any]]) -> r.
                 recorded=c.recorded,
                 active=c.active,
                 site=_site(c),
+                unconfirmed=bool(c.unconfirmed),
             )
             for c in rows(m.Condition)
         ),
@@ -168,6 +175,7 @@ def condition_row(patient_id: str, c: r.Condition) -> m.Condition:
         abatement=c.abatement,
         recorded=c.recorded,
         active=c.active,
+        unconfirmed=c.unconfirmed,
     )
 
 
@@ -227,6 +235,8 @@ def store_record(
     patient.version = (patient.version or 0) + 1
     patient.sex = record.patient.sex
     patient.birth_date = record.patient.birth_date
+    patient.deceased = record.patient.deceased
+    patient.deceased_on = record.patient.deceased_on
     if unit:
         patient.unit = unit
     session.flush()
