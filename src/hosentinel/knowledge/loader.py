@@ -60,6 +60,7 @@ class Knowledge:
     prefix_codes: dict[tuple[str, str], tuple[str, ...]] = field(repr=False)
     excluded_codes: dict[tuple[str, str], frozenset[str]] = field(repr=False)
     text_patterns: tuple[tuple[re.Pattern[str], str], ...] = field(repr=False)
+    text_exclusions: dict[str, tuple[re.Pattern[str], ...]] = field(repr=False)
     max_prefix: int = 8
     # Lookups are pure functions of the code or text; remembered per knowledge release.
     _code_cache: dict[tuple[str, str], frozenset[str]] = field(
@@ -102,7 +103,12 @@ class Knowledge:
         if cached is None:
             if len(self._text_cache) >= _CACHE_LIMIT:
                 self._text_cache.clear()  # free text is unbounded across a population
-            found = frozenset(cid for pattern, cid in self.text_patterns if pattern.search(text))
+            found = frozenset(
+                cid
+                for pattern, cid in self.text_patterns
+                if pattern.search(text)
+                and not any(x.search(text) for x in self.text_exclusions.get(cid, ()))
+            )
             cached = self._text_cache[text] = found
         return cached
 
@@ -241,6 +247,7 @@ def _index(
     prefix: dict[tuple[str, str], set[str]] = {}
     excluded: dict[tuple[str, str], set[str]] = {}
     patterns: list[tuple[re.Pattern[str], str]] = []
+    exclusions: dict[str, tuple[re.Pattern[str], ...]] = {}
     duplicates: list[str] = []
     for vs in _of(entries, s.ValueSetFile):
         for concept in vs.concepts:
@@ -257,6 +264,10 @@ def _index(
                 else:
                     exact.setdefault(key, set()).add(concept.id)
             patterns.extend((re.compile(p, re.IGNORECASE), concept.id) for p in concept.text)
+            if concept.text_exclude:
+                exclusions[concept.id] = tuple(
+                    re.compile(p, re.IGNORECASE) for p in concept.text_exclude
+                )
     if duplicates:
         raise KnowledgeError("invalid knowledge base:\n  " + "\n  ".join(duplicates))
 
@@ -298,6 +309,7 @@ def _index(
         prefix_codes={k: tuple(sorted(v)) for k, v in prefix.items()},
         excluded_codes={k: frozenset(v) for k, v in excluded.items()},
         text_patterns=tuple(patterns),
+        text_exclusions=exclusions,
         max_prefix=max_prefix,
     )
 

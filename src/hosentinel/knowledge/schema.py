@@ -359,6 +359,9 @@ class Concept(Strict):
     title: str
     codes: list[Code] = []
     text: list[str] = []
+    # A text that matches `text` but also one of these is not the concept ("Glasgow coma scale"
+    # is not coma; "hydrocortisone cream" is not a systemic corticosteroid).
+    text_exclude: list[str] = []
     # Which record entries may belong to the concept. Default: conditions, procedures and
     # observations; a drug concept says [medication], an allergy concept [allergy], so that the
     # text of an order ("enoxaparin for DVT prophylaxis") never reads as a diagnosis.
