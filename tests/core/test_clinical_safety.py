@@ -552,3 +552,12 @@ def test_an_undated_or_future_death_keeps_the_engine_pure() -> None:
     """The same record and date give the same answer (the clock is an argument)."""
     rec = PatientRecord(patient=Patient("p", "male", deceased=True), conditions=(cond(SCI, 30),))
     assert evaluate(rec, K, AS_OF) == evaluate(rec, K, AS_OF)
+
+
+def test_a_refuted_diagnosis_counts_for_nothing_inside_the_engine() -> None:
+    """FHIR Condition.verificationStatus "refuted": the condition was ruled out. The importer skips
+    such entries, and the engine ignores one handed to it directly (e.g. from the database)."""
+    refuted = replace(cond("N39.0", 10), refuted=True)
+    a = assess(cond(SCI, 30), refuted, sex="female")
+    assert "sci-uti" not in {f.id for f in a.risk.factors}
+    assert "sci-uti" in {f.id for f in assess(cond(SCI, 30), cond("N39.0", 10)).risk.factors}
