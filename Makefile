@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit
+.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit mutate mutate-knowledge
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ fuzz: sync system-deps
 # AUDIT_ARGS="--service osv --osv-url http://mirror/v1/query" for a local mirror).
 audit: sync
 	$(BIN)/python scripts/audit.py $(AUDIT_ARGS)
+
+# Mutation testing (docs/mutation-testing.md; not part of `make test`). mutmut over core/ and the
+# knowledge loader with the fast tests; the notes tests find ../shared from mutants/ via ./shared.
+mutate: sync
+	ln -sfn ../shared shared
+	$(BIN)/mutmut run --max-children 2; status=$$?; rm -f shared; exit $$status
+	$(BIN)/python scripts/mutation_report.py
+
+# The knowledge DATA: thresholds, codes, conditions, levels, joints (KMUT_ARGS="--sample 40").
+mutate-knowledge: sync
+	$(BIN)/python scripts/mutate_knowledge.py $(KMUT_ARGS)
 
 bench: sync
 	$(BIN)/python bench/bench_evaluate.py

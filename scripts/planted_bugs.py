@@ -1,0 +1,144 @@
+"""Put back the clinical bugs of issue 20, one at a time, and check a test fails on each.
+
+Each bug is a one-line edit of core/ or of the knowledge data, applied to a private copy of src/
+(the worktree is never touched); the tests named by `--tests` run against that copy. A bug that no
+test catches is listed as MISSED and the script exits 1. A bug whose text is no longer in the
+source (the code was rewritten) is listed as STALE: re-plant it by hand in the new code.
+
+    python scripts/planted_bugs.py [--tests "tests/core/test_boundaries.py ..."] [--only TEXT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE = "src/hosentinel/core/"
+DATA = "src/hosentinel/knowledge/data/"
+NEW_TESTS = (
+    "tests/core/test_boundaries.py tests/knowledge/test_condition_examples.py "
+    "tests/knowledge/test_rule_examples.py"
+)
+
+# (theme, file, the correct text, the bug)
+BUGS: list[tuple[str, str, str, str]] = [
+    ("window closes a day early (day 365)", CORE + "surveillance.py",
+     "elif as_of <= end:", "elif as_of < end:"),
+    ("window opens a day late (day 14)", CORE + "surveillance.py",
+     "if as_of < start:", "if as_of <= start:"),
+    ("window start moved in the data (day 14)", DATA + "index_events.yaml",
+     "window_start_days: 14", "window_start_days: 15"),
+    ("window end moved in the data (12 months)", DATA + "index_events.yaml",
+     "window_end_months: 12", "window_end_months: 11"),
+    ("joint due today shown as overdue", CORE + "surveillance.py",
+     "overdue=due_day < as_of,", "overdue=due_day <= as_of,"),
+    ("ROM loss exactly at the threshold not counted", CORE + "suspicion.py",
+     "if loss >= threshold:", "if loss > threshold:"),
+    ("ALP equal to the upper reference limit counted as raised", CORE + "lesions.py",
+     "return obs.value_quantity <= obs.reference_high,",
+     "return obs.value_quantity < obs.reference_high,"),
+    ("CKD stage 3 eGFR bound moved (N18.30 renal cautions lost)", CORE + "clauses.py",
+     '"3": 59,', '"3": 60,'),
+    ("fever dropped from the infection signs", CORE + "plan.py",
+     'if f.id in ("fever", "redness", "warmth")]', 'if f.id in ("redness", "warmth")]'),
+    ("at-risk education only for a raised risk level", CORE + "education.py",
+     'if surveillance.phase in ("before-window", "in-window") or risk_level != "low":',
+     'if risk_level != "low":'),
+    ("at-risk education lost after the window at moderate risk", CORE + "education.py",
+     'if surveillance.phase in ("before-window", "in-window") or risk_level != "low":',
+     'if surveillance.phase in ("before-window", "in-window"):'),
+    ("etidronate caution loses its GI-bleed branch", DATA + "drugs.yaml",
+     "when: {any_of: [{active_concept: peptic-ulcer}, {active_concept: gi-bleed}]}",
+     "when: {any_of: [{active_concept: peptic-ulcer}]}"),
+    ("etidronate caution loses its peptic-ulcer branch", DATA + "drugs.yaml",
+     "when: {any_of: [{active_concept: peptic-ulcer}, {active_concept: gi-bleed}]}",
+     "when: {any_of: [{active_concept: gi-bleed}]}"),
+    ("NSAID fracture caution loses its acetabulum branch", DATA + "drugs.yaml",
+     "            - {recent_concept: {concept: fracture-acetabulum, within_days_setting: "
+     "fracture_healing_days}}\n", ""),
+    ("alendronate hypocalcaemia loses its lab branch", DATA + "drugs.yaml",
+     "{any_of: [{active_concept: hypocalcaemia}, {lab_flag_low: calcium}]}",
+     "{any_of: [{active_concept: hypocalcaemia}]}"),
+    ("THA osteoporosis factor loses its hip-arthroplasty condition", DATA
+     + "risk_factors/arthroplasty.yaml",
+     "when: {all_of: [{concept: arthroplasty-hip}, {concept: osteoporosis}]}",
+     "when: {all_of: [{concept: osteoporosis}]}"),
+    ("terrible triad loses its dislocation condition", DATA + "risk_factors/fracture.yaml",
+     "{all_of: [{concept: elbow-dislocation}, {concept: radial-head-fracture}, "
+     "{concept: coronoid-fracture}]}",
+     "{all_of: [{concept: radial-head-fracture}, {concept: coronoid-fracture}]}"),
+    ("a sign on the last look-back day dropped", CORE + "suspicion.py",
+     "if latest.value_bool and (latest.effective is None or latest.effective >= since):",
+     "if latest.value_bool and (latest.effective is None or latest.effective > since):"),
+    ("38.0 °C not a fever", CORE + "suspicion.py", "if celsius >= limit:", "if celsius > limit:"),
+    ("eGFR equal to the cut-off cautioned", CORE + "clauses.py",
+     "if latest.observation.value_quantity < limit:",
+     "if latest.observation.value_quantity <= limit:"),
+    ("recent fracture / CABG: last day of the period dropped", CORE + "clauses.py",
+     "if f.start is not None and f.start >= since]", "if f.start is not None and f.start > since]"),
+    ("coma of exactly 15 days not counted", CORE + "clauses.py",
+     "if days >= min_days:", "if days > min_days:"),
+    ("pregnancy of exactly 20 weeks not counted", CORE + "clauses.py",
+     "elif weeks >= min_weeks:", "elif weeks > min_weeks:"),
+    ("three findings not probable", CORE + "suspicion.py",
+     "or len(kinds) >= probable_min:", "or len(kinds) > probable_min:"),
+    ("radiograph offered for HO a day late", CORE + "plan.py",
+     "if days is not None and days < informative:", "if days is not None and days <= informative:"),
+    ("radiation prophylaxis window a day short", CORE + "plan.py",
+     "if hip_surgery and event.days_since <= radiation_days:",
+     "if hip_surgery and event.days_since < radiation_days:"),
+    ("post-excision follow-up a day short", CORE + "plan.py",
+     "if days > follow_up:", "if days >= follow_up:"),
+    ("two risk factors not high", CORE + "risk.py",
+     "len(hits) >= min_factors", "len(hits) > min_factors"),
+]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tests", default=NEW_TESTS, help="space-separated test paths")
+    parser.add_argument("--only", default="", help="keep bugs whose theme contains this text")
+    args = parser.parse_args(argv)
+    sandbox = Path(tempfile.mkdtemp(prefix="hos-plant-"))
+    missed = 0
+    try:
+        shutil.copytree(ROOT / "src", sandbox / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        env = {**os.environ, "PYTHONPATH": str(sandbox / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+        for theme, file, good, bad in BUGS:
+            if args.only not in theme:
+                continue
+            target = sandbox / file
+            original = target.read_text()
+            if original.count(good) != 1:
+                print(f"STALE   {theme}: {good!r} is not (once) in {file}")
+                continue
+            target.write_text(original.replace(good, bad))
+            try:
+                cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+                done = subprocess.run(
+                    cmd + args.tests.split(), cwd=ROOT, env=env, capture_output=True, text=True
+                )
+            finally:
+                target.write_text(original)
+            failed = [
+                ln.split(" - ")[0] for ln in done.stdout.splitlines() if ln.startswith("FAILED")
+            ]
+            if done.returncode == 0:
+                missed += 1
+                print(f"MISSED  {theme}")
+            else:
+                first = failed[0].removeprefix("FAILED ") if failed else done.stdout[-200:]
+                print(f"caught  {theme}: {len(failed)} test(s) fail, e.g. {first}", flush=True)
+    finally:
+        shutil.rmtree(sandbox, ignore_errors=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
