@@ -11,7 +11,8 @@
 - CORS for browser-based clients (e.g. the CDS Hooks sandbox) on these paths only: any origin,
   headers Authorization and Content-Type, methods GET, POST, OPTIONS; no cookies are involved.
 
-Each service call: verify the JWT; read the patient's data (prefetch, else `fhirServer`); build
+Each service call: verify the JWT; read the patient's data (prefetch, else `fhirServer`), plus,
+at order-select and order-sign, every draft medication order (`orders.draft_medications`); build
 one collection Bundle and read it with `read_bundle`; `evaluate` it as of the app's today with the
 app's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
 chart opened again, or order-select firing at each selection, costs no new assessment); build the
@@ -61,7 +62,7 @@ from hosentinel.cdshooks.errors import (
 )
 from hosentinel.cdshooks.feedback import parse_feedback, store_feedback
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
-from hosentinel.cdshooks.orders import read_draft_orders
+from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
 from hosentinel.cdshooks.prefetch import FhirAccess, collection_bundle, content_key, gather
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
@@ -348,6 +349,8 @@ async def call_service(service_id: str, request: Request) -> Response:
     state = state_of(request)
     client = state.client() if call.access is not None and call.access.usable else None
     resources = await gather(call.prefetch, call.patient_id, call.access, client)
+    if call.hook in ORDER_HOOKS:  # after the record: a recorded resource wins over its draft
+        resources += [dict(r) for r in draft_medications(call.context.get("draftOrders"))]
     bundle = collection_bundle(resources, call.patient_id)
     cards = _answer(request, state, call, bundle)
     keys = ", ".join(c.alert_key for c in cards) or "no card"
