@@ -139,3 +139,26 @@ def test_a_draft_for_another_patient_does_not_count(cds: Cds) -> None:
     response = cds.post(OSIGN, body)
     assert response.status_code == 200, response.text
     assert not anticoagulant_warnings(response.json()["cards"])
+
+
+def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_warfarin(
+    cds: Cds,
+) -> None:
+    """RxNorm 197817 (Indomethacin 25 MG Oral Capsule, SCD), no display or text; the recorded
+    warfarin is itself a product code (855332, Warfarin Sodium 5 MG Oral Tablet)."""
+    pid = "draft-sci-5"
+    on_record = medication_request(pid, "warfarin-5mg", code="855332")
+    on_record["status"] = "active"
+    order = medication_request(pid, "draft-indo-scd", code="197817")
+    body = hook_request(
+        "order-select",
+        pid,
+        sci_prefetch(pid, on_record),
+        draftOrders=draft_orders(order),
+        selections=["MedicationRequest/draft-indo-scd"],
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert [c["indicator"] for c in cards] == ["warning"]
+    assert "anticoagul" in cards[0]["detail"].lower()

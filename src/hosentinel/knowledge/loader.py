@@ -259,6 +259,7 @@ def _index(
             patterns.extend((re.compile(p, re.IGNORECASE), concept.id) for p in concept.text)
     if duplicates:
         raise KnowledgeError("invalid knowledge base:\n  " + "\n  ".join(duplicates))
+    _add_products(exact, _of(entries, s.ProductsFile))
 
     factors: list[s.RiskFactor] = []
     factor_entry: dict[str, str] = {}
@@ -300,6 +301,16 @@ def _index(
         text_patterns=tuple(patterns),
         max_prefix=max_prefix,
     )
+
+
+def _add_products(exact: dict[tuple[str, str], set[str]], files: list[s.ProductsFile]) -> None:
+    """An RxNorm product code joins the concepts of its ingredients' codes."""
+    for products in files:
+        for product in products.products:
+            for ingredient in product.ingredients:
+                concepts = exact.get(("rxnorm", ingredient))
+                if concepts:
+                    exact.setdefault(("rxnorm", product.code), set()).update(concepts)
 
 
 def citation_ids(value: Any) -> Iterator[str]:
