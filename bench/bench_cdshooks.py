@@ -47,11 +47,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.demo.catalog import load_catalog
 
 TARGET_P95_MS = 50.0
@@ -59,13 +61,6 @@ ISSUER = "https://bench.hosentinel.local/"
 KID = "bench-es384"
 SERVICE = "ho-sentinel-patient-view"
 DEMO_FILE = "03-sci-hip-rom-loss-probable.json"
-SEARCHES = {
-    "conditions": "Condition",
-    "observations": "Observation",
-    "medications": "MedicationRequest",
-    "procedures": "Procedure",
-    "allergies": "AllergyIntolerance",
-}
 
 
 @dataclass(frozen=True)
@@ -111,6 +106,10 @@ def free_port() -> int:
         return port
 
 
+def _categories(resource: dict[str, Any]) -> set[str]:
+    return {c.get("code") for cat in resource.get("category", []) for c in cat.get("coding", [])}
+
+
 def prefetch_body(resources: list[dict[str, Any]], patient_id: str) -> bytes:
     """A patient-view request with the demo record as prefetch, under `patient_id`."""
     moved = copy.deepcopy(resources)
@@ -121,8 +120,16 @@ def prefetch_body(resources: list[dict[str, Any]], patient_id: str) -> bytes:
             if isinstance(resource.get(key), dict):
                 resource[key] = {"reference": f"Patient/{patient_id}"}
     prefetch: dict[str, Any] = {"patient": next(r for r in moved if r["resourceType"] == "Patient")}
-    for key, rtype in SEARCHES.items():
-        found = [r for r in moved if r["resourceType"] == rtype]
+    for key, template in PREFETCH.items():
+        if key == "patient":
+            continue
+        rtype, _, query = template.partition("?")
+        category = parse_qs(query).get("category", [None])[0]
+        found = [
+            r
+            for r in moved
+            if r["resourceType"] == rtype and (category is None or category in _categories(r))
+        ]
         prefetch[key] = {
             "resourceType": "Bundle",
             "type": "searchset",

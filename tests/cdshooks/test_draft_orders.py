@@ -17,6 +17,7 @@ from cdshooks.cdskit import (
     draft_orders,
     hook_request,
     medication_request,
+    searchsets,
 )
 
 TODAY = date(2026, 6, 1)
@@ -42,27 +43,13 @@ def sci_prefetch(patient_id: str, *medications: dict[str, Any]) -> dict[str, Any
         "onsetDateTime": onset,
     }
 
-    def searchset(*resources: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": len(resources),
-            "entry": [{"resource": r} for r in resources],
-        }
-
-    return {
-        "patient": {
-            "resourceType": "Patient",
-            "id": patient_id,
-            "gender": "male",
-            "birthDate": "1985-04-12",
-        },
-        "conditions": searchset(condition),
-        "observations": searchset(),
-        "medications": searchset(*medications),
-        "procedures": searchset(),
-        "allergies": searchset(),
+    patient = {
+        "resourceType": "Patient",
+        "id": patient_id,
+        "gender": "male",
+        "birthDate": "1985-04-12",
     }
+    return {"patient": patient, **searchsets([condition, *medications])}
 
 
 def warfarin(patient_id: str, rid: str, status: str) -> dict[str, Any]:

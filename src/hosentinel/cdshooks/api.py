@@ -61,9 +61,11 @@ from hosentinel.cdshooks.errors import (
     UnknownService,
 )
 from hosentinel.cdshooks.feedback import parse_feedback, store_feedback
+from hosentinel.cdshooks.gaps import unread_card
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
 from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
-from hosentinel.cdshooks.prefetch import FhirAccess, collection_bundle, content_key, gather
+from hosentinel.cdshooks.outbound import Resolver, fhir_access, resolve_host
+from hosentinel.cdshooks.prefetch import collection_bundle, content_key, gather
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.fhir.importer import BundleError, read_bundle
@@ -122,6 +124,7 @@ class CdsHooksState:
     replay: security.ReplayCache = field(default_factory=security.ReplayCache)
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
     transport: httpx.AsyncBaseTransport | None = None
+    resolve: Resolver = resolve_host  # fhirServer host names -> addresses (tests: fixed ones)
     _client: httpx.AsyncClient | None = None
 
     def client(self) -> httpx.AsyncClient:
@@ -253,7 +256,8 @@ class HookCall:
     patient_id: str
     context: Mapping[str, Any]
     prefetch: Mapping[str, object] | None
-    access: FhirAccess | None
+    server: str | None
+    token: str | None
 
 
 def _parse_call(body: object, service: Service) -> HookCall:
@@ -296,8 +300,7 @@ def _parse_call(body: object, service: Service) -> HookCall:
         if not isinstance(value, str) or not value or str(kind).lower() != "bearer":
             raise BadRequest("fhirAuthorization needs a Bearer access_token.")
         token = value
-    access = FhirAccess(server, token) if server else None
-    return HookCall(hook, instance, patient_id.strip(), context, prefetch, access)
+    return HookCall(hook, instance, patient_id.strip(), context, prefetch, server or None, token)
 
 
 def _assess(
@@ -347,12 +350,17 @@ async def call_service(service_id: str, request: Request) -> Response:
     service = _service(service_id)
     call = _parse_call(await _json_body(request), service)
     state = state_of(request)
-    client = state.client() if call.access is not None and call.access.usable else None
-    resources = await gather(call.prefetch, call.patient_id, call.access, client)
+    settings = state.trust.settings(caller.iss)
+    access = await fhir_access(call.server, call.token, settings, state.resolve)
+    client = state.client() if access is not None else None
+    gathered = await gather(call.prefetch, call.patient_id, access, client)
+    resources = gathered.resources
     if call.hook in ORDER_HOOKS:  # after the record: a recorded resource wins over its draft
         resources += [dict(r) for r in draft_medications(call.context.get("draftOrders"))]
     bundle = collection_bundle(resources, call.patient_id)
     cards = _answer(request, state, call, bundle)
+    if gathered.unread:
+        cards.append(unread_card(gathered.unread, call.patient_id, base))
     keys = ", ".join(c.alert_key for c in cards) or "no card"
     entry = CallEntry(
         what=f"{call.hook} from {caller.iss}: {keys}"[:200],

@@ -2,7 +2,8 @@
 Clients"; DESIGN.md, `HOSENTINEL_CDS_JWKS`).
 
 The setting `HOSENTINEL_CDS_JWKS` is a JSON object mapping each trusted `iss` to its JWK Set,
-given inline (`{"keys": [...]}`) or as the path of a JSON file holding it:
+given inline (`{"keys": [...]}`) or as the path of a JSON file holding it (or to an object of
+settings holding it as "jwks": `issuers.py`):
 
     HOSENTINEL_CDS_JWKS='{"https://ehr.example.org": "/etc/hosentinel/ehr-jwks.json",
                           "https://sandbox.cds-hooks.org": {"keys": [{"kty": "EC", ...}]}}'
@@ -39,6 +40,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hosentinel.cdshooks.errors import Unauthorized
+from hosentinel.cdshooks.issuers import IssuerSettings, SettingsError, split_value
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -117,18 +119,28 @@ def _keys_of(issuer: str, jwks: object) -> dict[str, TrustedKey]:
 class TrustStore:
     """Trusted issuers and their keys, by `iss` then `kid`."""
 
-    def __init__(self, issuers: Mapping[str, Mapping[str, TrustedKey]] | None = None) -> None:
+    def __init__(
+        self,
+        issuers: Mapping[str, Mapping[str, TrustedKey]] | None = None,
+        settings: Mapping[str, IssuerSettings] | None = None,
+    ) -> None:
         self._issuers: dict[str, dict[str, TrustedKey]] = {
             iss: dict(keys) for iss, keys in (issuers or {}).items()
         }
+        self._settings = dict(settings or {})
 
     @classmethod
     def from_mapping(cls, trusted: Mapping[str, object], base: Path | None = None) -> TrustStore:
         """From `{iss: JWK Set | path}`; a relative path is read from `base` (default: cwd)."""
         issuers: dict[str, dict[str, TrustedKey]] = {}
-        for issuer, value in trusted.items():
+        settings: dict[str, IssuerSettings] = {}
+        for issuer, given in trusted.items():
             if not isinstance(issuer, str) or not issuer:
                 raise ConfigError(f"{SETTING}: issuers are non-empty strings")
+            try:
+                value, settings[issuer] = split_value(issuer, given)
+            except SettingsError as exc:
+                raise ConfigError(f"{SETTING}: {exc}") from None
             jwks: object = value
             if isinstance(value, str):
                 path = Path(value) if base is None else base / value
@@ -143,7 +155,7 @@ class TrustStore:
                         f"{SETTING}: the JWK Set file of {issuer!r} is not JSON"
                     ) from exc
             issuers[issuer] = _keys_of(issuer, jwks)
-        return cls(issuers)
+        return cls(issuers, settings)
 
     @classmethod
     def from_setting(cls, raw: str | None) -> TrustStore:
@@ -161,6 +173,9 @@ class TrustStore:
     @property
     def issuers(self) -> frozenset[str]:
         return frozenset(self._issuers)
+
+    def settings(self, issuer: str) -> IssuerSettings:
+        return self._settings.get(issuer) or IssuerSettings()
 
     def key(self, issuer: str, kid: str) -> TrustedKey | None:
         return self._issuers.get(issuer, {}).get(kid)
