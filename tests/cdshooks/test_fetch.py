@@ -345,3 +345,47 @@ def test_refusals_read_alike(make: Callable[..., Cds]) -> None:
         cds.app.state.cds_hooks.resolve = resolve
         texts.append(_unread(cds.post(PV, _body(only_patient))))
     assert texts[0] is not None and texts[0] == texts[1]
+
+
+def test_a_real_open_server_on_loopback(make_cds: Callable[..., Cds], keys: Keys) -> None:
+    """The acceptance case over real HTTP: patient-view with only an open fhirServer (listed and
+    marked open in the issuer's settings, on loopback), no prefetch, no fhirAuthorization."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    fake = EpicLikeServer(open_=True, page_size=3)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            url = f"{FHIR}{self.path.removeprefix('/fhir')}"
+            answer = fake.handler(httpx.Request("GET", url, headers=dict(self.headers)))
+            # the stand-in's own next links name FHIR: serve them under this server's base
+            body = answer.content.replace(FHIR.encode(), base.encode())
+            self.send_response(answer.status_code)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}/fhir"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        trusted = trusting(keys, fhir_servers=[base], open_fhir_servers=[base])
+        cds = make_cds(ENTRY.as_of, trusted=trusted)
+        response = cds.post(PV, _body(None, base, token=False))
+        assert _summary(response).startswith("HO probable at right hip")
+        assert _unread(response) is None
+        assert len(fake.requests) > len(PREFETCH)  # every search, and their further pages
+        # Not listed: loopback is refused, whatever the port.
+        refused = make_cds(ENTRY.as_of, trusted=trusting(keys, fhir_servers=None))
+        before = len(fake.requests)
+        assert refused.post(PV, _body(None, base, token=False)).status_code == 412
+        assert len(fake.requests) == before
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -62,6 +62,7 @@ from hosentinel.cdshooks.errors import (
 )
 from hosentinel.cdshooks.feedback import parse_feedback, store_feedback
 from hosentinel.cdshooks.gaps import unread_card
+from hosentinel.cdshooks.jku import JkuCache
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
 from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
 from hosentinel.cdshooks.outbound import Resolver, fhir_access, resolve_host
@@ -125,6 +126,7 @@ class CdsHooksState:
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
     transport: httpx.AsyncBaseTransport | None = None
     resolve: Resolver = resolve_host  # fhirServer host names -> addresses (tests: fixed ones)
+    jku: JkuCache = field(default_factory=JkuCache)
     _client: httpx.AsyncClient | None = None
 
     def client(self) -> httpx.AsyncClient:
@@ -205,10 +207,11 @@ def _base_url(request: Request) -> str:
     return config.base_url.rstrip("/")
 
 
-def _authenticate(request: Request, *audiences: str) -> security.Caller:
+async def _authenticate(request: Request, *audiences: str) -> security.Caller:
     state = state_of(request)
     token = security.bearer_token(request.headers.get("authorization"))
-    return security.verify(token, audiences, state.trust, state.replay)
+    await state.jku.prepare(token, state.trust, state.client())
+    return security.verify(token, audiences, state.trust, state.replay, jku_key=state.jku.key)
 
 
 async def _json_body(request: Request) -> object:
@@ -346,7 +349,7 @@ def _answer(
 @router.post("/cds-services/{service_id}", include_in_schema=False)
 async def call_service(service_id: str, request: Request) -> Response:
     base = _base_url(request)
-    caller = _authenticate(request, f"{base}/cds-services/{service_id}")
+    caller = await _authenticate(request, f"{base}/cds-services/{service_id}")
     service = _service(service_id)
     call = _parse_call(await _json_body(request), service)
     state = state_of(request)
@@ -380,7 +383,7 @@ async def call_service(service_id: str, request: Request) -> Response:
 async def feedback(service_id: str, request: Request) -> Response:
     base = _base_url(request)
     url = f"{base}/cds-services/{service_id}"
-    caller = _authenticate(request, f"{url}/feedback", url)
+    caller = await _authenticate(request, f"{url}/feedback", url)
     service = _service(service_id)
     items = parse_feedback(await _json_body(request))
 

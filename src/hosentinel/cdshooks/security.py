@@ -18,8 +18,9 @@ A call is accepted only when every check passes:
   ahead, `iat` is not in the future (30 s of clock skew allowed);
 - the `jti` has not been seen from this issuer (replay cache kept until the token expires).
 
-`jku` is never fetched: keys come only from the configured set, so a `jku` header is ignored. Any
-failure raises `Unauthorized`; the API answers a bare 401. The reason is logged with `iss` and
+A `jku` header is used only when its URL is on the issuer's allowlist (`jku.py` fetches and caches
+that set); any other `jku` is ignored and the configured keys decide. Any failure raises
+`Unauthorized`; the API answers a bare 401. The reason is logged with `iss` and
 `jti` only, never the token.
 """
 
@@ -30,7 +31,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hosentinel.cdshooks.errors import Unauthorized
-from hosentinel.cdshooks.issuers import IssuerSettings, SettingsError, split_value
+from hosentinel.cdshooks.issuers import IssuerSettings, SettingsError, normal_url, split_value
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -252,6 +253,7 @@ def verify(
     trust: TrustStore,
     replay: ReplayCache,
     now: float | None = None,
+    jku_key: Callable[[str, str, str], TrustedKey | None] | None = None,
 ) -> Caller:
     """The verified caller of a JWT, or `Unauthorized`."""
     now = time.time() if now is None else now
@@ -268,6 +270,10 @@ def verify(
     if not isinstance(iss, str) or not isinstance(kid, str):
         raise _refuse("iss or kid missing", iss, jti)
     trusted = trust.key(iss, kid)
+    jku = header.get("jku")
+    allowed = isinstance(jku, str) and normal_url(jku) in trust.settings(iss).jku
+    if trusted is None and jku_key is not None and allowed:  # only an allowlisted jku's keys
+        trusted = jku_key(iss, str(jku), kid)
     if trusted is None:
         raise _refuse("issuer or key id not trusted", iss, jti)
     if trusted.algorithm != alg:
