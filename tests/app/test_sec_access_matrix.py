@@ -166,6 +166,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/fhir/metadata"): PUBLIC,  # the CapabilityStatement: no patient data
     ("GET", "/login"): PUBLIC,
     # Open to all; a wrong password is a 401 with a message (a right one: test_sec_session).
     ("POST", "/login"): Rule(ok=(), refused="401", anon="401", body=login_form),
