@@ -19,6 +19,7 @@ def register(app: FastAPI) -> None:
         knowledge_pages,
         patients,
         referrals,
+        token,
         worklist,
     )
     from hosentinel.cdshooks import api as cds_hooks
@@ -38,5 +39,6 @@ def register(app: FastAPI) -> None:
         referrals,
         knowledge_pages,
         admin,
+        token,
     ):
         app.include_router(module.router)

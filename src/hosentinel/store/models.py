@@ -227,6 +227,17 @@ class CdsIssuedCard(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class SystemToken(Base):
+    """A short-lived bearer token issued to a system client (SMART Backend Services,
+    `app/system_clients.py`). Only its SHA-256 is stored."""
+
+    __tablename__ = "system_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class CdsFeedback(Base):
     """A feedback item about an issued card, as received: whether or not the patient is in the
     app's database (a CDS-only deployment still has its override statistics), with the override

@@ -1,4 +1,5 @@
-"""CDS Hooks feedback kept as received (cds_feedback) and issued cards bound to their issuer
+"""CDS Hooks feedback kept as received (cds_feedback), issued cards bound to their issuer, and
+system clients' bearer tokens (system_tokens)
 
 Revision ID: c4e1f7a9b2d3
 Revises: 8b2f4d6a1c70
@@ -43,9 +44,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_cds_feedback_received_at"), ["received_at"], unique=False
         )
+    op.create_table(
+        "system_tokens",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("client_id", sa.String(length=200), nullable=False),
+        sa.Column("scope", sa.String(length=500), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
+    with op.batch_alter_table("system_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_system_tokens_expires_at"), ["expires_at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("system_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_system_tokens_expires_at"))
+    op.drop_table("system_tokens")
     with op.batch_alter_table("cds_feedback", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cds_feedback_received_at"))
         batch_op.drop_index(batch_op.f("ix_cds_feedback_patient_id"))
