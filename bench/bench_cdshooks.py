@@ -19,14 +19,18 @@ Two workloads, each after a warm-up:
   fires at each selection; the server reuses the assessment and card content of identical data
   (memoised by the data's SHA-256), so a call costs JWT + Bundle hash + card + audit;
 * `distinct`: every call is a different patient (the demo record under a new id), so nothing is
-  reused: the full import (`read_bundle`, fhir.resources validation) and evaluation every call.
+  reused: the full import (`read_bundle`, fhir.resources validation) and evaluation every call;
+* `500 obs`: the same chart with 500 more laboratory Observations in its prefetch (a long stay's
+  CRP series, about 0.3 MB of JSON), sent again and again: the cost of reading, hashing and
+  answering a large prefetch (target p95 < 150 ms).
 
 Besides wall times, the server processes' CPU time per call is printed (from /proc): with 16
 clients always waiting, a call's latency is about 16 x that figure / the cores serving.
 
 Options: --requests N (timed calls per workload, default 2000), --concurrency N (default 16),
 --warmup N, --alg ES384|RS384 (default ES384, the sandbox's; Epic signs RS384 by default),
---strict (exit 1 when the `same chart` p95 misses 50 ms or a call fails).
+--strict (exit 1 when the `same chart` p95 misses 50 ms, the `500 obs` p95 misses 150 ms, or a
+call fails).
 """
 
 from __future__ import annotations
@@ -45,27 +49,24 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.demo.catalog import load_catalog
 
 TARGET_P95_MS = 50.0
+TARGET_HEAVY_P95_MS = 150.0  # the `500 obs` workload
 ISSUER = "https://bench.hosentinel.local/"
 KID = "bench-es384"
 SERVICE = "ho-sentinel-patient-view"
 DEMO_FILE = "03-sci-hip-rom-loss-probable.json"
-SEARCHES = {
-    "conditions": "Condition",
-    "observations": "Observation",
-    "medications": "MedicationRequest",
-    "procedures": "Procedure",
-    "allergies": "AllergyIntolerance",
-}
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,45 @@ def free_port() -> int:
         return port
 
 
+def _categories(resource: dict[str, Any]) -> set[str]:
+    return {c.get("code") for cat in resource.get("category", []) for c in cat.get("coding", [])}
+
+
+def lab_series(patient_id: str, as_of: date, count: int) -> list[dict[str, Any]]:
+    """`count` laboratory Observations (CRP, LOINC 1988-5, one every 6 hours back from as_of):
+    a long inpatient stay's labs, as an EHR prefetches them."""
+    found = []
+    for i in range(count):
+        when = datetime.combine(as_of, datetime.min.time()) - timedelta(hours=6 * (i + 1))
+        found.append(
+            {
+                "resourceType": "Observation",
+                "id": f"bench-crp-{i}",
+                "status": "final",
+                "category": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                                "code": "laboratory",
+                            }
+                        ]
+                    }
+                ],
+                "code": {"coding": [{"system": "http://loinc.org", "code": "1988-5"}]},
+                "subject": {"reference": f"Patient/{patient_id}"},
+                "effectiveDateTime": when.isoformat() + "Z",
+                "valueQuantity": {
+                    "value": 5 + i % 40,
+                    "unit": "mg/L",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mg/L",
+                },
+            }
+        )
+    return found
+
+
 def prefetch_body(resources: list[dict[str, Any]], patient_id: str) -> bytes:
     """A patient-view request with the demo record as prefetch, under `patient_id`."""
     moved = copy.deepcopy(resources)
@@ -121,8 +161,16 @@ def prefetch_body(resources: list[dict[str, Any]], patient_id: str) -> bytes:
             if isinstance(resource.get(key), dict):
                 resource[key] = {"reference": f"Patient/{patient_id}"}
     prefetch: dict[str, Any] = {"patient": next(r for r in moved if r["resourceType"] == "Patient")}
-    for key, rtype in SEARCHES.items():
-        found = [r for r in moved if r["resourceType"] == rtype]
+    for key, template in PREFETCH.items():
+        if key == "patient":
+            continue
+        rtype, _, query = template.partition("?")
+        category = parse_qs(query).get("category", [None])[0]
+        found = [
+            r
+            for r in moved
+            if r["resourceType"] == rtype and (category is None or category in _categories(r))
+        ]
         prefetch[key] = {
             "resourceType": "Bundle",
             "type": "searchset",
@@ -231,9 +279,11 @@ def run(args: argparse.Namespace, database: str | None = None) -> list[Result]:
     url = f"/cds-services/{SERVICE}"
     total = args.warmup + args.requests
     same = prefetch_body(resources, patient_id)
+    heavy = prefetch_body([*resources, *lab_series(patient_id, entry.as_of, 500)], patient_id)
     workloads = [
         Workload("same chart", [same] * total),
         Workload("distinct", [prefetch_body(resources, f"bench-{i}") for i in range(total)]),
+        Workload("500 obs", [heavy] * total),
     ]
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -309,7 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             server.stop()
     print(
-        f"target: p95 < {TARGET_P95_MS:.0f} ms (the CDS Hooks spec asks for about 500 ms). "
+        f"target: p95 < {TARGET_P95_MS:.0f} ms for the same chart, < {TARGET_HEAVY_P95_MS:.0f} ms "
+        "for 500 obs (the CDS Hooks spec asks for about 500 ms). "
         "CPU ms: the server's CPU time per call, which other load on the machine does not "
         "inflate the way it inflates wall times."
     )
@@ -332,6 +383,8 @@ def report(args: argparse.Namespace, backend: str, results: list[Result]) -> boo
     for r in results:
         p95 = percentile(r.samples, 0.95)
         if r.name == "same chart" and p95 >= TARGET_P95_MS:
+            missed = True
+        if r.name == "500 obs" and p95 >= TARGET_HEAVY_P95_MS:
             missed = True
         missed = missed or r.failures > 0
         print(

@@ -128,16 +128,28 @@ def serve(
         int,
         typer.Option(help="Server processes (one per core serves the most calls).", min=1),
     ] = 1,
+    base_url_option: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            envvar="HOSENTINEL_BASE_URL",
+            help="Public URL the service is reached at, e.g. behind a TLS proxy "
+            "(default http://HOST:PORT).",
+        ),
+    ] = None,
 ) -> None:
     """Run the web app and all services."""
     import uvicorn
 
-    from hosentinel.app.config import AppConfig
+    from hosentinel.app.config import AppConfig, public_base_url
     from hosentinel.app.main import WORKER_SETTING, create_app
     from hosentinel.store.db import default_url
 
     url = database or default_url()
-    base_url = f"http://{host}:{port}"
+    try:
+        base_url = public_base_url(base_url_option, host, port)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--base-url") from None
     config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
     # This process migrates the database and loads the demo data once, before any worker starts.
     application = create_app(config)
@@ -146,7 +158,9 @@ def serve(
         for username, password, role in application.state.demo_users:
             sys.stdout.write(f"  {username:<12} {password:<16} {role}\n")
     processes = f" ({workers} processes)" if workers > 1 else ""
-    sys.stdout.write(f"HO Sentinel on {base_url}/{processes}\n")
+    local = f"http://{host}:{port}"
+    listening = f" (listening on {local})" if base_url != local else ""
+    sys.stdout.write(f"HO Sentinel on {base_url}/{processes}{listening}\n")
     sys.stdout.flush()
     if workers == 1:
         uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)

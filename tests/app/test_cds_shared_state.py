@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
 from hosentinel.cdshooks.api import install
+from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.cdshooks.ledger import claim_token
 from hosentinel.demo.catalog import load_catalog
 from hosentinel.store import models as m
@@ -50,11 +51,11 @@ def _patient_view() -> tuple[str, dict[str, Any]]:
     resources = [e["resource"] for e in json.loads(entry.path.read_bytes())["entry"]]
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     prefetch: dict[str, Any] = {"patient": patient}
-    for key, rtype in {"conditions": "Condition", "observations": "Observation"}.items():
-        found = [{"resource": r} for r in resources if r["resourceType"] == rtype]
-        prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": found}
-    for key in ("medications", "procedures", "allergies"):
-        prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+    for key, template in PREFETCH.items():  # every search, each with all the resources of its type
+        if key != "patient":
+            rtype = template.partition("?")[0]
+            found = [{"resource": r} for r in resources if r["resourceType"] == rtype]
+            prefetch[key] = {"resourceType": "Bundle", "type": "searchset", "entry": found}
     body = {
         "hook": "patient-view",
         "hookInstance": str(uuid.uuid4()),

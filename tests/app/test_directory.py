@@ -326,6 +326,10 @@ def test_refer_a_patient_with_mature_ho_to_a_surgeon(
     assert fhir.headers["content-type"].startswith("application/fhir+json")
     resource = fhir.json()
     ServiceRequest.model_validate(resource)
+    assert resource["id"] == str(referral_id)  # the id it was read by
+    local = {f"#{r['id']}" for r in resource["contained"]}
+    references = [r["reference"] for r in resource["supportingInfo"] + resource["performer"]]
+    assert all("#" not in ref or ref in local for ref in references)
     assert resource["subject"] == {"reference": f"Patient/{patient}"}
     contained = {r["id"]: r for r in resource["contained"]}
     assert contained["surgeon"]["identifier"] == [

@@ -112,3 +112,46 @@ def test_roles_and_audit(
     with app.state.sessionmaker() as session:
         rows = session.scalars(select(m.AuditEntry).where(m.AuditEntry.patient_id == own)).all()
     assert any(r.username == "physiatrist" and "$ho-assessment" in r.what for r in rows)
+
+
+def test_metadata_is_an_open_capability_statement(app: Any) -> None:
+    from fastapi.testclient import TestClient
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+    with TestClient(app) as client:
+        response = client.get("/fhir/metadata")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    statement = response.json()
+    CapabilityStatement.model_validate(statement)
+    assert statement["fhirVersion"] == "4.0.1" and statement["kind"] == "instance"
+    base = app.state.config.base_url.rstrip("/")
+    assert statement["implementation"]["url"] == f"{base}/fhir"
+    types = {r["type"] for r in statement["rest"][0]["resource"]}
+    assert types == {"ServiceRequest", "Patient"}
+
+
+def test_fhir_errors_are_operation_outcomes_and_401_is_not_a_redirect(
+    app: Any, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    own = demo_patient_ids[ENTRY.file]
+    with TestClient(app) as client:
+        for method, path in (
+            ("GET", f"/fhir/Patient/{own}/$ho-assessment"),
+            ("GET", "/fhir/ServiceRequest/1"),
+            ("POST", "/fhir"),
+        ):
+            response = client.request(method, path, follow_redirects=False)
+            assert response.status_code == 401, path
+            assert response.headers["content-type"].startswith("application/fhir+json")
+            assert response.headers["www-authenticate"] == "Bearer"
+            outcome = response.json()
+            assert outcome["resourceType"] == "OperationOutcome"
+            assert outcome["issue"][0]["code"] == "login"
+    family = signed_in("family")
+    refused = family.client.get(f"/fhir/Patient/{own}/$ho-assessment")
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/fhir+json")
+    assert refused.json()["issue"][0]["code"] == "forbidden"

@@ -166,6 +166,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/fhir/metadata"): PUBLIC,  # the CapabilityStatement: no patient data
+    ("GET", "/fhir/.well-known/smart-configuration"): PUBLIC,
+    # Open: a system client's signed assertion is the credential (test_system_clients); without
+    # one, 400 unsupported_grant_type.
+    ("POST", "/auth/token"): Rule(ok=(), refused="400", anon="400"),
     ("GET", "/login"): PUBLIC,
     # Open to all; a wrong password is a 401 with a message (a right one: test_sec_session).
     ("POST", "/login"): Rule(ok=(), refused="401", anon="401", body=login_form),

@@ -24,8 +24,9 @@ from hosentinel.app.security import SESSION_COOKIE
 from hosentinel.store import models as m
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
-# Not cookie-authenticated: sign-in itself, and CDS Hooks (a signed JWT per call).
-NO_CSRF = {("POST", "/login")}
+# Not cookie-authenticated: sign-in itself, the system clients' token endpoint (a signed client
+# assertion), and CDS Hooks (a signed JWT per call).
+NO_CSRF = {("POST", "/login"), ("POST", "/auth/token")}
 
 
 def _session_cookie(response: Any) -> str | None:

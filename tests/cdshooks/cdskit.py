@@ -8,6 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import jwt
@@ -15,19 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.demo.catalog import DemoPatient, load_catalog
 
 BASE = "https://ho.example.org"
 ISSUER = "https://ehr.example.com/"
 ES_KID = "ehr-es384"
 RS_KID = "ehr-rs384"
-PREFETCH_TYPES = {
-    "conditions": "Condition",
-    "observations": "Observation",
-    "medications": "MedicationRequest",
-    "procedures": "Procedure",
-    "allergies": "AllergyIntolerance",
-}
 EHR = "http://example.org/someEHR/fhir"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 SNOMED = "http://snomed.info/sct"
@@ -94,14 +89,33 @@ def resources_of(entry: DemoPatient) -> list[dict[str, Any]]:
     return [e["resource"] for e in bundle["entry"]]
 
 
-def prefetch_for(entry: DemoPatient) -> tuple[str, dict[str, Any]]:
-    """(patient id, prefetch) for a demo patient: the Patient read and one searchset Bundle per
-    search template, as a CDS client would send them."""
-    resources = resources_of(entry)
-    patient = next(r for r in resources if r["resourceType"] == "Patient")
-    prefetch: dict[str, Any] = {"patient": patient}
-    for key, rtype in PREFETCH_TYPES.items():
-        found = [r for r in resources if r["resourceType"] == rtype]
+def categories(resource: dict[str, Any]) -> set[str]:
+    return {
+        coding.get("code")
+        for concept in resource.get("category", [])
+        for coding in concept.get("coding", [])
+    }
+
+
+def search(template: str, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What an EHR finds for one search template (by type, and category when it names one)."""
+    rtype, _, query = template.partition("?")
+    wanted = parse_qs(query).get("category")
+    return [
+        r
+        for r in resources
+        if r["resourceType"] == rtype and (wanted is None or wanted[0] in categories(r))
+    ]
+
+
+def searchsets(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every search template of the services filled from `resources`, as a CDS client would."""
+    prefetch: dict[str, Any] = {}
+    for key, template in PREFETCH.items():
+        if key == "patient":
+            continue
+        found = search(template, resources)
+        rtype = template.partition("?")[0]
         prefetch[key] = {
             "resourceType": "Bundle",
             "type": "searchset",
@@ -111,7 +125,15 @@ def prefetch_for(entry: DemoPatient) -> tuple[str, dict[str, Any]]:
                 for r in found
             ],
         }
-    return patient["id"], prefetch
+    return prefetch
+
+
+def prefetch_for(entry: DemoPatient) -> tuple[str, dict[str, Any]]:
+    """(patient id, prefetch) for a demo patient: the Patient read and one searchset Bundle per
+    search template, as a CDS client would send them."""
+    resources = resources_of(entry)
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    return patient["id"], {"patient": patient, **searchsets(resources)}
 
 
 def hook_request(

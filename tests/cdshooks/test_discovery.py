@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import parse_qs
 
 from cdshooks.cdskit import OSEL, OSIGN, PV, Cds, assert_no_null_or_empty
+from hosentinel.cdshooks.discovery import PREFETCH
+from hosentinel.demo.catalog import load_catalog
 
 
 def test_discovery_lists_the_three_hooks_with_prefetch(make_cds: Callable[..., Cds]) -> None:
@@ -21,14 +26,49 @@ def test_discovery_lists_the_three_hooks_with_prefetch(make_cds: Callable[..., C
     for service in services:
         assert_no_null_or_empty(service)
         assert service["title"] and service["description"]
+        t = "{{context.patientId}}"
         assert service["prefetch"] == {
-            "patient": "Patient/{{context.patientId}}",
-            "conditions": "Condition?patient={{context.patientId}}",
-            "observations": "Observation?patient={{context.patientId}}",
-            "medications": "MedicationRequest?patient={{context.patientId}}",
-            "procedures": "Procedure?patient={{context.patientId}}",
-            "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+            "patient": f"Patient/{t}",
+            "conditions": f"Condition?patient={t}",
+            "observations-laboratory": f"Observation?patient={t}&category=laboratory",
+            "observations-vital-signs": f"Observation?patient={t}&category=vital-signs",
+            "observations-exam": f"Observation?patient={t}&category=exam",
+            "observations-imaging": f"Observation?patient={t}&category=imaging",
+            "medications": f"MedicationRequest?patient={t}",
+            "medication-statements": f"MedicationStatement?patient={t}",
+            "procedures": f"Procedure?patient={t}",
+            "allergies": f"AllergyIntolerance?patient={t}",
+            "reports": f"DiagnosticReport?patient={t}",
         }
+
+
+def test_every_observation_template_is_one_epic_can_fill(make_cds: Callable[..., Cds]) -> None:
+    """Epic's Observation search needs a category or a code; templates use only the spec's
+    simple prefetch tokens."""
+    cds = make_cds(date(2025, 3, 8))
+    for service in cds.client.get("/cds-services").json()["services"]:
+        for template in service["prefetch"].values():
+            query = parse_qs(template.partition("?")[2])
+            if template.startswith("Observation"):
+                assert {"category", "code"} & set(query), template
+            tokens = re.findall(r"\{\{([^}]*)\}\}", template)
+            assert set(tokens) <= {"context.patientId"}, template
+
+
+def test_every_demo_observation_is_in_a_prefetched_category() -> None:
+    """The categories asked for cover what the record holds (the demo patients' observations):
+    an observation in no category asked for would never reach the engine."""
+    categories = {
+        parse_qs(t.partition("?")[2])["category"][0]
+        for t in PREFETCH.values()
+        if t.startswith("Observation")
+    }
+    for entry in load_catalog():
+        for resource in json.loads(entry.path.read_bytes())["entry"]:
+            r = resource.get("resource") or {}
+            if r.get("resourceType") == "Observation":
+                codes = {c["code"] for cat in r.get("category", []) for c in cat["coding"]}
+                assert codes & categories, (entry.file, r["id"])
 
 
 def test_discovery_ignores_a_bad_token(make_cds: Callable[..., Cds]) -> None:

@@ -122,7 +122,7 @@ def test_spec_example_request_shape(make_cds: Callable[..., Cds]) -> None:
     assert response.json()["cards"][0]["summary"].startswith("HO probable at right hip")
 
 
-def test_412_without_prefetch_and_without_fhir_server(make_cds: Callable[..., Cds]) -> None:
+def test_412_only_when_not_even_the_patient_can_be_had(make_cds: Callable[..., Cds]) -> None:
     entry = demo("03-sci-hip-rom-loss-probable")
     cds = make_cds(entry.as_of)
     patient_id, prefetch = prefetch_for(entry)
@@ -130,22 +130,29 @@ def test_412_without_prefetch_and_without_fhir_server(make_cds: Callable[..., Cd
     assert response.status_code == 412
     outcome = response.json()
     assert outcome["resourceType"] == "OperationOutcome"
-    assert (
-        "allergies, conditions, medications, observations, patient, procedures"
-        in (outcome["issue"][0]["diagnostics"])
-    )
-    # One key left out is enough: the data would be incomplete.
+    assert "Patient" in outcome["issue"][0]["diagnostics"]
+
+    def unread(body: dict[str, object]) -> list[str]:
+        response = cds.post(PV, body)
+        assert response.status_code == 200, response.text
+        cards = response.json()["cards"]
+        for card in cards:
+            assert_well_formed_card(card)
+        return [c["summary"] for c in cards if c["source"]["topic"]["code"] == "data-unread"]
+
+    # One key left out, and no fhirServer: cards from the rest, and the gap named.
     del prefetch["conditions"]
-    partial = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
-    assert partial.status_code == 412 and "conditions" in partial.text
+    missing = "HO checks incomplete: could not read conditions."
+    assert unread(hook_request("patient-view", patient_id, prefetch)) == [missing]
     # A key holding an OperationOutcome (the client's prefetch failed) counts as missing.
     prefetch["conditions"] = {"resourceType": "OperationOutcome", "issue": []}
-    failed = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
-    assert failed.status_code == 412
+    assert unread(hook_request("patient-view", patient_id, prefetch)) == [missing]
     # So does a value that is not a FHIR resource.
     prefetch["conditions"] = "Condition?patient=1"
-    malformed = cds.post(PV, hook_request("patient-view", patient_id, prefetch))
-    assert malformed.status_code == 412 and "conditions" in malformed.text
+    assert unread(hook_request("patient-view", patient_id, prefetch)) == [missing]
+    # Only the Patient: every other kind named.
+    only = unread(hook_request("patient-view", patient_id, {"patient": prefetch["patient"]}))
+    assert only == ["HO checks incomplete: 10 kinds of patient data could not be read."]
 
 
 def test_412_when_the_patient_is_not_in_the_data(make_cds: Callable[..., Cds]) -> None:

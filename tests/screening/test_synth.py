@@ -15,12 +15,13 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from hosentinel.cdshooks.orders import RADIATION_CONCEPT, RADIOGRAPH_CONCEPT
 from hosentinel.core.facts import build_facts
+from hosentinel.demo.build_bundles import CASES
 from hosentinel.fhir.codes import system_alias
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.knowledge.schema import CAUTION_REASONS, RECOMMENDATION_IDS
 from hosentinel.screening import vocabulary
-from hosentinel.screening.scenarios import templates
+from hosentinel.screening.scenarios import COVERAGE_STORIES, templates
 from hosentinel.screening.synth import SynthOptions, is_scenario, synthesize
 
 from .conftest import AS_OF, ExportRun, assess, bundles, export_lines
@@ -218,7 +219,7 @@ def test_the_export_covers_everything_the_engine_knows(
 
 def test_every_story_is_told_and_only_valid_resources_are_kept() -> None:
     stories = templates()
-    assert len({t.slug for t in stories}) == len(stories) == 33
+    assert len({t.slug for t in stories}) == len(stories) == len(CASES) + len(COVERAGE_STORIES)
     messy = next(t for t in stories if t.slug == "messy-real-world-export")
     # The demo's invalid resources (bad status, unknown type) are not written; the rest is.
     assert {r.rtype for r in messy.resources} == {"Condition", "Observation", "MedicationRequest"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class AppConfig:
     login_window_minutes: int = 15
     # Fixed "today" for tests and demos; None means the real date.
     today: date | None = None
+    # The public URL the service is reached at (`serve --base-url`, HOSENTINEL_BASE_URL; see
+    # `public_base_url`): every absolute URL the service writes starts with it, and CDS Hooks
+    # JWTs' `aud` is checked against it. No trailing slash.
     base_url: str = "http://127.0.0.1:8000"
     # Requests inside the app at once (the others wait; see admission.py); the database
     # connection pool holds as many connections.
@@ -35,3 +39,17 @@ class AppConfig:
 
     def current_date(self) -> date:
         return self.today or date.today()
+
+
+def public_base_url(given: str | None, host: str, port: int) -> str:
+    """The service's public base URL: `given` (from --base-url or HOSENTINEL_BASE_URL) checked
+    and without a trailing slash, else http://host:port. ValueError names what is wrong."""
+    if given is None or not given.strip():
+        return f"http://{host}:{port}"
+    value = given.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the base URL {given!r} is not an http(s) URL with a host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"the base URL {given!r} may not carry a query, fragment or user")
+    return value

@@ -74,9 +74,28 @@ async def submitted_csrf(request: Request) -> str | None:
     return None
 
 
+def _bearer_viewer(request: Request, db: Session, token: str) -> Viewer:
+    """A system client's request (SMART Backend Services: `system_clients.py`), on /fhir and
+    /api only. No cookie is involved, so no CSRF token either; writes need a write scope."""
+    from hosentinel.app.system_clients import clients_of, find_bearer, may_write
+
+    path = request.url.path
+    if not (path == "/fhir" or path.startswith(("/fhir/", "/api/"))):
+        raise NotAuthenticated("Please sign in.")
+    found = find_bearer(db, token, clients_of(request.app))
+    if found is None:
+        raise NotAuthenticated("The bearer token is not valid (unknown or expired).")
+    if request.method not in SAFE_METHODS and not may_write(found.scope):
+        raise Forbidden("The token's scopes do not allow writing.")
+    return Viewer(found.user, "")
+
+
 def get_viewer(
     request: Request, db: Db, submitted: Annotated[str | None, Depends(submitted_csrf)]
 ) -> Viewer:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return _bearer_viewer(request, db, token.strip())
     web_session = find_session(db, request.cookies.get(SESSION_COOKIE))
     if web_session is None:
         raise NotAuthenticated("Please sign in.")

@@ -51,6 +51,29 @@ STALE_MESSAGE = (
 )
 
 
+# FHIR OperationOutcome issue type of each domain error (http://hl7.org/fhir/issue-type).
+FHIR_ISSUE = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict", 429: "throttled"}
+
+
+def fhir_error(exc: DomainError) -> Response:
+    """A domain error on a FHIR path: an OperationOutcome as application/fhir+json; 401 (never a
+    redirect to the login page: FHIR clients are programs) with a Bearer challenge."""
+    body = {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": FHIR_ISSUE.get(exc.status, "invalid"),
+                "diagnostics": exc.message,
+            }
+        ],
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(
+        body, status_code=exc.status, media_type="application/fhir+json", headers=headers
+    )
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", ""
@@ -89,6 +112,8 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        if request.url.path == "/fhir" or request.url.path.startswith("/fhir/"):
+            return fhir_error(exc)
         if isinstance(exc, NotAuthenticated) and not _wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         if _wants_json(request):

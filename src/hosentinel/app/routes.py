@@ -14,10 +14,12 @@ def register(app: FastAPI) -> None:
         exams,
         family,
         fhir_api,
+        fhir_meta,
         health,
         knowledge_pages,
         patients,
         referrals,
+        token,
         worklist,
     )
     from hosentinel.cdshooks import api as cds_hooks
@@ -28,6 +30,7 @@ def register(app: FastAPI) -> None:
         auth,
         worklist,
         fhir_api,
+        fhir_meta,
         patients,
         exams,
         alerts,
@@ -36,5 +39,6 @@ def register(app: FastAPI) -> None:
         referrals,
         knowledge_pages,
         admin,
+        token,
     ):
         app.include_router(module.router)

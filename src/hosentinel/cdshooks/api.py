@@ -11,7 +11,8 @@
 - CORS for browser-based clients (e.g. the CDS Hooks sandbox) on these paths only: any origin,
   headers Authorization and Content-Type, methods GET, POST, OPTIONS; no cookies are involved.
 
-Each service call: verify the JWT; read the patient's data (prefetch, else `fhirServer`); build
+Each service call: verify the JWT; read the patient's data (prefetch, else `fhirServer`), plus,
+at order-select and order-sign, every draft medication order (`orders.draft_medications`); build
 one collection Bundle and read it with `read_bundle`; `evaluate` it as of the app's today with the
 app's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
 chart opened again, or order-select firing at each selection, costs no new assessment); build the
@@ -60,9 +61,12 @@ from hosentinel.cdshooks.errors import (
     UnknownService,
 )
 from hosentinel.cdshooks.feedback import parse_feedback, store_feedback
+from hosentinel.cdshooks.gaps import unread_card
+from hosentinel.cdshooks.jku import JkuCache
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
-from hosentinel.cdshooks.orders import read_draft_orders
-from hosentinel.cdshooks.prefetch import FhirAccess, collection_bundle, content_key, gather
+from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
+from hosentinel.cdshooks.outbound import Resolver, fhir_access, resolve_host
+from hosentinel.cdshooks.prefetch import collection_bundle, content_key, gather
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.fhir.importer import BundleError, read_bundle
@@ -121,6 +125,8 @@ class CdsHooksState:
     replay: security.ReplayCache = field(default_factory=security.ReplayCache)
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
     transport: httpx.AsyncBaseTransport | None = None
+    resolve: Resolver = resolve_host  # fhirServer host names -> addresses (tests: fixed ones)
+    jku: JkuCache = field(default_factory=JkuCache)
     _client: httpx.AsyncClient | None = None
 
     def client(self) -> httpx.AsyncClient:
@@ -201,10 +207,11 @@ def _base_url(request: Request) -> str:
     return config.base_url.rstrip("/")
 
 
-def _authenticate(request: Request, *audiences: str) -> security.Caller:
+async def _authenticate(request: Request, *audiences: str) -> security.Caller:
     state = state_of(request)
     token = security.bearer_token(request.headers.get("authorization"))
-    return security.verify(token, audiences, state.trust, state.replay)
+    await state.jku.prepare(token, state.trust, state.client())
+    return security.verify(token, audiences, state.trust, state.replay, jku_key=state.jku.key)
 
 
 async def _json_body(request: Request) -> object:
@@ -252,7 +259,8 @@ class HookCall:
     patient_id: str
     context: Mapping[str, Any]
     prefetch: Mapping[str, object] | None
-    access: FhirAccess | None
+    server: str | None
+    token: str | None
 
 
 def _parse_call(body: object, service: Service) -> HookCall:
@@ -295,8 +303,7 @@ def _parse_call(body: object, service: Service) -> HookCall:
         if not isinstance(value, str) or not value or str(kind).lower() != "bearer":
             raise BadRequest("fhirAuthorization needs a Bearer access_token.")
         token = value
-    access = FhirAccess(server, token) if server else None
-    return HookCall(hook, instance, patient_id.strip(), context, prefetch, access)
+    return HookCall(hook, instance, patient_id.strip(), context, prefetch, server or None, token)
 
 
 def _assess(
@@ -342,14 +349,21 @@ def _answer(
 @router.post("/cds-services/{service_id}", include_in_schema=False)
 async def call_service(service_id: str, request: Request) -> Response:
     base = _base_url(request)
-    caller = _authenticate(request, f"{base}/cds-services/{service_id}")
+    caller = await _authenticate(request, f"{base}/cds-services/{service_id}")
     service = _service(service_id)
     call = _parse_call(await _json_body(request), service)
     state = state_of(request)
-    client = state.client() if call.access is not None and call.access.usable else None
-    resources = await gather(call.prefetch, call.patient_id, call.access, client)
+    settings = state.trust.settings(caller.iss)
+    access = await fhir_access(call.server, call.token, settings, state.resolve)
+    client = state.client() if access is not None else None
+    gathered = await gather(call.prefetch, call.patient_id, access, client)
+    resources = gathered.resources
+    if call.hook in ORDER_HOOKS:  # after the record: a recorded resource wins over its draft
+        resources += [dict(r) for r in draft_medications(call.context.get("draftOrders"))]
     bundle = collection_bundle(resources, call.patient_id)
     cards = _answer(request, state, call, bundle)
+    if gathered.unread:
+        cards.append(unread_card(gathered.unread, call.patient_id, base))
     keys = ", ".join(c.alert_key for c in cards) or "no card"
     entry = CallEntry(
         what=f"{call.hook} from {caller.iss}: {keys}"[:200],
@@ -369,7 +383,7 @@ async def call_service(service_id: str, request: Request) -> Response:
 async def feedback(service_id: str, request: Request) -> Response:
     base = _base_url(request)
     url = f"{base}/cds-services/{service_id}"
-    caller = _authenticate(request, f"{url}/feedback", url)
+    caller = await _authenticate(request, f"{url}/feedback", url)
     service = _service(service_id)
     items = parse_feedback(await _json_body(request))
 

@@ -1,8 +1,11 @@
 """The three CDS services and the discovery document (`GET /cds-services`).
 
 Each service asks for the same prefetch: the engine needs the whole record to be safe (a drug
-caution may rest on a condition, a medication, a lab or an allergy), so every key is required. A
-key the client leaves out must be fetched from `fhirServer`; a key set to null means "no data".
+caution may rest on a condition, a medication, a lab or an allergy). The templates are ones an EHR
+can fill: Epic's Observation search needs a category or a code, so observations are asked for by
+category (the categories the engine's observations carry: laboratory, vital signs, exam findings,
+imaging conclusions). A key the client leaves out is read from `fhirServer`; a key set to null
+means "no data"; what cannot be read is named on a card (only the Patient is indispensable).
 """
 
 from __future__ import annotations
@@ -13,14 +16,33 @@ from typing import Any
 PATIENT_TOKEN = "{{context.patientId}}"
 
 # Prefetch key -> FHIR query template. Only what the CDS Hooks prefetch subset allows: an instance
-# read and type searches by patient reference.
+# read and type searches by patient reference (plus fixed category values).
 PREFETCH: dict[str, str] = {
     "patient": f"Patient/{PATIENT_TOKEN}",
     "conditions": f"Condition?patient={PATIENT_TOKEN}",
-    "observations": f"Observation?patient={PATIENT_TOKEN}",
+    "observations-laboratory": f"Observation?patient={PATIENT_TOKEN}&category=laboratory",
+    "observations-vital-signs": f"Observation?patient={PATIENT_TOKEN}&category=vital-signs",
+    "observations-exam": f"Observation?patient={PATIENT_TOKEN}&category=exam",
+    "observations-imaging": f"Observation?patient={PATIENT_TOKEN}&category=imaging",
     "medications": f"MedicationRequest?patient={PATIENT_TOKEN}",
+    "medication-statements": f"MedicationStatement?patient={PATIENT_TOKEN}",
     "procedures": f"Procedure?patient={PATIENT_TOKEN}",
     "allergies": f"AllergyIntolerance?patient={PATIENT_TOKEN}",
+    "reports": f"DiagnosticReport?patient={PATIENT_TOKEN}",
+}
+# What each key holds, in words (the card naming data that could not be read).
+PREFETCH_WORDS: dict[str, str] = {
+    "patient": "the patient",
+    "conditions": "conditions",
+    "observations-laboratory": "laboratory results",
+    "observations-vital-signs": "vital signs",
+    "observations-exam": "examination findings",
+    "observations-imaging": "imaging results",
+    "medications": "medication orders",
+    "medication-statements": "medication statements",
+    "procedures": "procedures",
+    "allergies": "allergies",
+    "reports": "diagnostic reports",
 }
 
 
@@ -44,9 +66,11 @@ class Service:
 
 
 _USAGE = (
-    "Needs the patient's conditions, observations, medication requests, procedures and "
-    "allergies, prefetched or readable from fhirServer with fhirAuthorization; without them "
-    "the service answers 412. Calls carry a JWT signed with ES384 or RS384 by a trusted issuer."
+    "Reads the patient's conditions, observations (by category), medication requests and "
+    "statements, procedures, allergies and diagnostic reports, prefetched or read from "
+    "fhirServer (with fhirAuthorization, or an open server the issuer's settings name); data "
+    "that cannot be read is named on a card, and only a missing Patient is a 412. Calls carry "
+    "a JWT signed with ES384 or RS384 by a trusted issuer."
 )
 
 SERVICES: dict[str, Service] = {

@@ -2,22 +2,27 @@
 
 Each feedback item is validated per CDS Hooks 2.0 (`card`, `outcome` accepted|overridden,
 `acceptedSuggestions` for accepted, optional `overrideReason` with a `reason` Coding and/or a
-`userComment`, `outcomeTimestamp` in RFC 3339). Items about cards this process issued are stored
-as `alert_states` rows with source "cds-hooks", so they count in the unit lead's alert statistics
-next to the app's own: accepted -> status "acknowledged", overridden -> "overridden" with the
-reason's code. The same feedback sent twice is stored once (the spec asks services to tolerate
-repeats). Feedback about a card this service does not know (never issued, or issued over a week
-ago) or about a patient not in the app's database is accepted and not stored.
+`userComment`, `outcomeTimestamp` in RFC 3339). An `outcomeTimestamp` later than now + the clock
+skew the service allows (30 s) is refused (400): nothing of that request is stored.
 
-Issued cards are in the database (`ledger.py`, a week long), so feedback can reach any server
-process: a card's uuid -> the service, patient and alert it stood for.
+Feedback counts only about a card this service issued (in the last week) to the same issuer
+(`cds_issued_cards.issuer`) through the same service. Every such item is kept as received in
+`cds_feedback` (the override reason's system and code, the comment, the caller's outcome time),
+whether or not the patient is in the app's database, so a CDS-only deployment has its override
+statistics. When the patient is in the database, the item is also an `alert_states` row with
+source "cds-hooks", next to the app's own decisions: accepted -> "acknowledged", overridden ->
+"overridden" with the reason's code. Its time is the server's receive time: decisions are
+ordered as they arrived, never by a time the caller chose (a year-9999 timestamp would pin an
+alert's state forever). The same item sent twice is stored once (the spec asks services to
+tolerate repeats). Feedback about a card this service does not know is accepted and not stored.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,9 +30,13 @@ from sqlalchemy.orm import Session
 from hosentinel.app.audit import audit
 from hosentinel.cdshooks.errors import BadRequest
 from hosentinel.cdshooks.ledger import find_card
+from hosentinel.cdshooks.security import LEEWAY_SECONDS
 from hosentinel.store import models as m
 
+log = logging.getLogger("hosentinel.cdshooks")
+
 SOURCE = "cds-hooks"
+CLOCK_SKEW = timedelta(seconds=LEEWAY_SECONDS)
 STATUS = {"accepted": "acknowledged", "overridden": "overridden"}
 
 
@@ -63,7 +72,8 @@ def _string(value: object, where: str) -> str:
     return value.strip()
 
 
-def parse_feedback(body: object) -> list[FeedbackItem]:
+def parse_feedback(body: object, now: datetime | None = None) -> list[FeedbackItem]:
+    latest = (now or datetime.now(UTC)) + CLOCK_SKEW
     if not isinstance(body, Mapping) or not isinstance(body.get("feedback"), list):
         raise BadRequest("the body must be an object with a 'feedback' array")
     items: list[FeedbackItem] = []
@@ -76,6 +86,8 @@ def parse_feedback(body: object) -> list[FeedbackItem]:
         if outcome not in STATUS:
             raise BadRequest(f"{where}.outcome must be 'accepted' or 'overridden'")
         at = _timestamp(raw.get("outcomeTimestamp"), where)
+        if at > latest:
+            raise BadRequest(f"{where}.outcomeTimestamp is in the future")
         accepted: list[str] = []
         suggestions = raw.get("acceptedSuggestions")
         if outcome == "accepted":
@@ -116,38 +128,56 @@ def store_feedback(
     service_id: str,
     items: list[FeedbackItem],
     caller: str,
+    received_at: datetime | None = None,
 ) -> int:
-    """Store what can be stored; returns how many rows were added."""
+    """Store what can be stored; returns how many items were new."""
+    received = received_at or datetime.now(UTC)
     added = 0
     for item in items:
         record = find_card(session, item.card)
         if record is None or record.service_id != service_id:
             continue
-        if session.get(m.Patient, record.patient_id) is None:
+        if record.issuer is not None and record.issuer != caller:
+            log.warning("CDS Hooks feedback about a card issued to another issuer: ignored")
             continue
-        status = STATUS[item.outcome]
-        at = item.at
         duplicate = session.scalar(
-            select(m.AlertState.id).where(
-                m.AlertState.patient_id == record.patient_id,
-                m.AlertState.alert_key == record.alert_key,
-                m.AlertState.source == SOURCE,
-                m.AlertState.status == status,
-                m.AlertState.at == at,
+            select(m.CdsFeedback.id).where(
+                m.CdsFeedback.card == item.card[:64],
+                m.CdsFeedback.issuer == caller[:300],
+                m.CdsFeedback.outcome == item.outcome,
+                m.CdsFeedback.outcome_at == item.at,
             )
         )
         if duplicate is not None:
             continue
         session.add(
+            m.CdsFeedback(
+                received_at=received,
+                service_id=service_id,
+                issuer=caller[:300],
+                card=item.card[:64],
+                patient_id=record.patient_id,
+                alert_key=record.alert_key[:120],
+                outcome=item.outcome,
+                outcome_at=item.at,
+                reason_system=item.reason_system[:300] if item.reason_system else None,
+                reason_code=item.reason_code[:80] if item.reason_code else None,
+                comment=item.comment,
+            )
+        )
+        added += 1
+        if session.get(m.Patient, record.patient_id) is None:
+            continue
+        session.add(
             m.AlertState(
                 patient_id=record.patient_id,
                 alert_key=record.alert_key[:120],
-                status=status,
+                status=STATUS[item.outcome],
                 reason_code=item.reason_code[:80] if item.reason_code else None,
                 comment=item.comment,
                 user_id=None,
                 source=SOURCE,
-                at=at,
+                at=received,
             )
         )
         audit(
@@ -157,5 +187,4 @@ def store_feedback(
             f"cds-hooks feedback {item.outcome} on {record.alert_key} from {caller}"[:200],
             record.patient_id,
         )
-        added += 1
     return added

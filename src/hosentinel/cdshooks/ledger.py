@@ -50,6 +50,7 @@ class CardRecord:
     patient_id: str
     alert_key: str
     suggestions: frozenset[str]
+    issuer: str | None = None
 
 
 def claim_token(session: Session, issuer: str, jti: str, expires: float) -> bool:
@@ -91,9 +92,12 @@ def _claim_statement(dialect: str) -> Any:
     return upsert(_TOKENS).on_conflict_do_nothing().returning(_TOKENS.c.jti)
 
 
-def card_row(service_id: str, patient_id: str, card: IssuedCard, at: datetime) -> dict[str, Any]:
+def card_row(
+    service_id: str, patient_id: str, card: IssuedCard, at: datetime, issuer: str
+) -> dict[str, Any]:
     return {
         "uuid": card.uuid,
+        "issuer": issuer[:300],
         "service_id": service_id,
         "patient_id": patient_id[:64],
         "alert_key": card.alert_key[:120],
@@ -112,7 +116,9 @@ def find_card(session: Session, card_id: str) -> CardRecord | None:
     )
     if row is None:
         return None
-    return CardRecord(row.service_id, row.patient_id, row.alert_key, frozenset(row.suggestions))
+    return CardRecord(
+        row.service_id, row.patient_id, row.alert_key, frozenset(row.suggestions), row.issuer
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +218,9 @@ class CallLedger:
                 for entry in kept
             ]
             connection.execute(insert(_AUDIT), audit_rows)
-            cards = [card_row(e.service_id, e.patient_id, c, at) for e in kept for c in e.cards]
+            cards = [
+                card_row(e.service_id, e.patient_id, c, at, e.issuer) for e in kept for c in e.cards
+            ]
             if cards:
                 connection.execute(insert(_CARDS), cards)
         return held

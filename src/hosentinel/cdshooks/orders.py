@@ -10,6 +10,11 @@
   `radiograph-order` (`valuesets/orders.yaml`, each code cited).
 - For a radiograph: the joints it images (bodySite, or words in its name) and whether its reason
   names HO (`reasonCode` in the knowledge's `ho` value set, or the words).
+
+`draft_medications` gives the draft medication orders (every one in `draftOrders`, selected or
+not) to the assessment as the patient's medications: what is being signed together counts for
+every check (draft warfarin + draft indomethacin is the anticoagulant caution). Draft
+ServiceRequests are not added as procedures: a procedure counts only once it is done.
 """
 
 from __future__ import annotations
@@ -162,4 +167,22 @@ def read_draft_orders(
             found.append(_medication_order(res, medications, knowledge))
         elif rtype == "ServiceRequest":
             found.append(_service_order(res, knowledge))
+    return found
+
+
+DRAFT_RECORD_TYPES = frozenset({"MedicationRequest", "MedicationStatement", "Medication"})
+
+
+def draft_medications(draft_orders: object) -> list[JSONObject]:
+    """The MedicationRequests (and the Medications they may reference) of a `draftOrders`
+    Bundle, as resources for the patient's record. A draft about another patient is dropped
+    by the importer like any other such resource."""
+    bundle = as_object(draft_orders)
+    if bundle is None:
+        return []
+    found: list[JSONObject] = []
+    for entry in children(bundle, "entry"):
+        resource = as_object(entry.get("resource"))
+        if resource is not None and resource.get("resourceType") in DRAFT_RECORD_TYPES:
+            found.append(resource)
     return found

@@ -3,17 +3,17 @@
 For each prefetch key (`discovery.PREFETCH`):
 - a resource or a searchset Bundle in `prefetch` is used as given; `null` means "no data";
 - a key left out, or holding an OperationOutcome (the client's prefetch failed) or anything
-  that is not a FHIR resource, is read from `fhirServer` with the `fhirAuthorization` bearer
-  token;
+  that is not a FHIR resource, is read from `fhirServer` (`outbound.py` decides whether and how:
+  with the `fhirAuthorization` bearer token, or without one where the issuer marks the server
+  open);
 - a searchset with a `next` link is completed from `fhirServer` the same way (incomplete data could
-  hide a caution).
-When something is needed and cannot be read (no `fhirServer`/token, an error, a timeout),
-`PreconditionFailed` (412) names the keys.
+  hide a caution). A `next` link must stay under the server's base URL.
+What cannot be read (no usable `fhirServer`, an error, a timeout) is named in `Gathered.unread`:
+the cards are made from what is there, plus one card naming what could not be read. Only the
+Patient is indispensable: without it, `PreconditionFailed` (412).
 
 The access token lives only in the local variables of `gather` and in the request headers handed
-to httpx: it is never stored, logged, put in an error message or cached. It is only ever sent to
-the origin of `fhirServer` (a `next` link to another origin is not followed), and only over https
-(plain http is accepted for loopback addresses, for local testing).
+to httpx: it is never stored, logged, put in an error message or cached.
 
 `collection_bundle` assembles one collection Bundle (the patient and their resources, duplicates
 removed) for `hosentinel.fhir.importer.read_bundle`.
@@ -22,8 +22,8 @@ removed) for `hosentinel.fhir.importer.read_bundle`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,8 @@ import orjson
 from hosentinel.cdshooks.discovery import PATIENT_TOKEN, PREFETCH
 from hosentinel.cdshooks.errors import PreconditionFailed
 
+log = logging.getLogger("hosentinel.cdshooks")
+
 FETCH_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
 MAX_PAGES = 20
 MAX_FETCH_BYTES = 20 * 1024 * 1024
@@ -43,33 +45,29 @@ FHIR_JSON = "application/fhir+json"
 
 @dataclass(frozen=True, slots=True)
 class FhirAccess:
-    """Where and how to read the client's FHIR server for this one call."""
+    """Where and how to read the client's FHIR server for this one call (`outbound.fhir_access`
+    has checked the server; `token` None: an open server, read without Authorization)."""
 
     base: str
     token: str | None
 
-    @property
-    def usable(self) -> bool:
-        return self.token is not None and _safe_base(self.base)
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    resources: list[dict[str, Any]]
+    unread: tuple[str, ...] = ()  # prefetch keys that could not be read
 
 
-def _safe_base(base: str) -> bool:
-    parts = urlsplit(base)
-    if parts.scheme == "https" and parts.hostname:
-        return True
-    if parts.scheme != "http" or not parts.hostname:
+def _under(url: str, base: str) -> bool:
+    """True when `url` is the base or below it (same scheme, host, port and path prefix)."""
+    target, root = urlsplit(url), urlsplit(base)
+    if (target.scheme.lower(), (target.netloc or "").lower()) != (
+        root.scheme.lower(),
+        (root.netloc or "").lower(),
+    ):
         return False
-    if parts.hostname == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parts.hostname).is_loopback
-    except ValueError:
-        return False
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port
+    prefix = root.path.rstrip("/")
+    return target.path == prefix or target.path.startswith(prefix + "/")
 
 
 def query_for(key: str, patient_id: str) -> str:
@@ -128,13 +126,14 @@ class _Fetcher:
     def __init__(self, client: httpx.AsyncClient, access: FhirAccess) -> None:
         self.client = client
         self.base = access.base.rstrip("/")
-        self.origin = _origin(self.base)
         # Only here, for the duration of the call.
-        self.headers = {"Authorization": f"Bearer {access.token}", "Accept": FHIR_JSON}
+        self.headers = {"Accept": FHIR_JSON}
+        if access.token is not None:
+            self.headers["Authorization"] = f"Bearer {access.token}"
 
     async def get(self, url: str) -> object:
-        if _origin(url) != self.origin:
-            raise _Unavailable("a link points away from fhirServer")
+        if not _under(url, self.base):
+            raise _Unavailable("a link points away from fhirServer's base")
         try:
             response = await self.client.get(url, headers=self.headers, timeout=FETCH_TIMEOUT)
         except httpx.HTTPError as exc:
@@ -180,8 +179,9 @@ async def gather(
     patient_id: str,
     access: FhirAccess | None,
     client: httpx.AsyncClient | None,
-) -> list[dict[str, Any]]:
-    """Every resource the services need for this patient (see the module docstring)."""
+) -> Gathered:
+    """Every resource the services need for this patient that can be had, and the keys that
+    could not be read (see the module docstring)."""
     prefetch = prefetch or {}
     given: dict[str, list[dict[str, Any]]] = {}
     to_fetch: list[str] = []
@@ -194,32 +194,31 @@ async def gather(
         given[key] = _resources(value)
         if isinstance(value, Mapping) and _next_link(value) is not None:
             to_complete[key] = value
+    unread: list[str] = []
     if to_fetch or to_complete:
-        if access is None or not access.usable or client is None:
-            missing = ", ".join(sorted([*to_fetch, *to_complete]))
-            raise PreconditionFailed(
-                f"Prefetch incomplete ({missing}) and no usable fhirServer with "
-                "fhirAuthorization (https, bearer token) to read it from."
-            )
-        fetcher = _Fetcher(client, access)
         keys = [*to_fetch, *to_complete]
-        jobs = [fetcher.read(k, patient_id) for k in to_fetch]
-        jobs += [fetcher.complete(v) for v in to_complete.values()]
-        results = await asyncio.gather(*jobs, return_exceptions=True)
-        failed = [k for k, r in zip(keys, results, strict=True) if isinstance(r, BaseException)]
-        unexpected = [
-            r
-            for r in results
-            if isinstance(r, BaseException) and not isinstance(r, _Unavailable | PreconditionFailed)
-        ]
-        if unexpected:
-            raise unexpected[0]
-        if failed:
-            raise PreconditionFailed(f"Could not read {', '.join(sorted(failed))} from fhirServer.")
-        for key, result in zip(keys, results, strict=True):
-            assert isinstance(result, list)
-            given[key] = result
-    return [resource for key in PREFETCH for resource in given.get(key, [])]
+        if access is None or client is None:
+            unread = keys
+        else:
+            fetcher = _Fetcher(client, access)
+            jobs = [fetcher.read(k, patient_id) for k in to_fetch]
+            jobs += [fetcher.complete(v) for v in to_complete.values()]
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            for key, result in zip(keys, results, strict=True):
+                if isinstance(result, _Unavailable):
+                    log.warning("fhirServer: %s not read (%s)", key, result)
+                    unread.append(key)
+                elif isinstance(result, BaseException):
+                    raise result
+                else:
+                    given[key] = result
+    if "patient" in unread:
+        raise PreconditionFailed(
+            "The Patient could not be had: neither prefetched nor readable from fhirServer."
+        )
+    return Gathered(
+        [resource for key in PREFETCH for resource in given.get(key, [])], tuple(sorted(unread))
+    )
 
 
 def collection_bundle(resources: list[dict[str, Any]], patient_id: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 Clients"; DESIGN.md, `HOSENTINEL_CDS_JWKS`).
 
 The setting `HOSENTINEL_CDS_JWKS` is a JSON object mapping each trusted `iss` to its JWK Set,
-given inline (`{"keys": [...]}`) or as the path of a JSON file holding it:
+given inline (`{"keys": [...]}`) or as the path of a JSON file holding it (or to an object of
+settings holding it as "jwks": `issuers.py`):
 
     HOSENTINEL_CDS_JWKS='{"https://ehr.example.org": "/etc/hosentinel/ehr-jwks.json",
                           "https://sandbox.cds-hooks.org": {"keys": [{"kty": "EC", ...}]}}'
@@ -17,8 +18,9 @@ A call is accepted only when every check passes:
   ahead, `iat` is not in the future (30 s of clock skew allowed);
 - the `jti` has not been seen from this issuer (replay cache kept until the token expires).
 
-`jku` is never fetched: keys come only from the configured set, so a `jku` header is ignored. Any
-failure raises `Unauthorized`; the API answers a bare 401. The reason is logged with `iss` and
+A `jku` header is used only when its URL is on the issuer's allowlist (`jku.py` fetches and caches
+that set); any other `jku` is ignored and the configured keys decide. Any failure raises
+`Unauthorized`; the API answers a bare 401. The reason is logged with `iss` and
 `jti` only, never the token.
 """
 
@@ -29,7 +31,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hosentinel.cdshooks.errors import Unauthorized
+from hosentinel.cdshooks.issuers import IssuerSettings, SettingsError, normal_url, split_value
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -117,18 +120,28 @@ def _keys_of(issuer: str, jwks: object) -> dict[str, TrustedKey]:
 class TrustStore:
     """Trusted issuers and their keys, by `iss` then `kid`."""
 
-    def __init__(self, issuers: Mapping[str, Mapping[str, TrustedKey]] | None = None) -> None:
+    def __init__(
+        self,
+        issuers: Mapping[str, Mapping[str, TrustedKey]] | None = None,
+        settings: Mapping[str, IssuerSettings] | None = None,
+    ) -> None:
         self._issuers: dict[str, dict[str, TrustedKey]] = {
             iss: dict(keys) for iss, keys in (issuers or {}).items()
         }
+        self._settings = dict(settings or {})
 
     @classmethod
     def from_mapping(cls, trusted: Mapping[str, object], base: Path | None = None) -> TrustStore:
         """From `{iss: JWK Set | path}`; a relative path is read from `base` (default: cwd)."""
         issuers: dict[str, dict[str, TrustedKey]] = {}
-        for issuer, value in trusted.items():
+        settings: dict[str, IssuerSettings] = {}
+        for issuer, given in trusted.items():
             if not isinstance(issuer, str) or not issuer:
                 raise ConfigError(f"{SETTING}: issuers are non-empty strings")
+            try:
+                value, settings[issuer] = split_value(issuer, given)
+            except SettingsError as exc:
+                raise ConfigError(f"{SETTING}: {exc}") from None
             jwks: object = value
             if isinstance(value, str):
                 path = Path(value) if base is None else base / value
@@ -143,7 +156,7 @@ class TrustStore:
                         f"{SETTING}: the JWK Set file of {issuer!r} is not JSON"
                     ) from exc
             issuers[issuer] = _keys_of(issuer, jwks)
-        return cls(issuers)
+        return cls(issuers, settings)
 
     @classmethod
     def from_setting(cls, raw: str | None) -> TrustStore:
@@ -161,6 +174,9 @@ class TrustStore:
     @property
     def issuers(self) -> frozenset[str]:
         return frozenset(self._issuers)
+
+    def settings(self, issuer: str) -> IssuerSettings:
+        return self._settings.get(issuer) or IssuerSettings()
 
     def key(self, issuer: str, kid: str) -> TrustedKey | None:
         return self._issuers.get(issuer, {}).get(kid)
@@ -237,6 +253,7 @@ def verify(
     trust: TrustStore,
     replay: ReplayCache,
     now: float | None = None,
+    jku_key: Callable[[str, str, str], TrustedKey | None] | None = None,
 ) -> Caller:
     """The verified caller of a JWT, or `Unauthorized`."""
     now = time.time() if now is None else now
@@ -253,6 +270,10 @@ def verify(
     if not isinstance(iss, str) or not isinstance(kid, str):
         raise _refuse("iss or kid missing", iss, jti)
     trusted = trust.key(iss, kid)
+    jku = header.get("jku")
+    allowed = isinstance(jku, str) and normal_url(jku) in trust.settings(iss).jku
+    if trusted is None and jku_key is not None and allowed:  # only an allowlisted jku's keys
+        trusted = jku_key(iss, str(jku), kid)
     if trusted is None:
         raise _refuse("issuer or key id not trusted", iss, jti)
     if trusted.algorithm != alg:

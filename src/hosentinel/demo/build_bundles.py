@@ -1355,7 +1355,9 @@ def case_16() -> Case:
         story=(
             "A 23-year-old man broke his right thigh bone in a motorbike crash and had it nailed. "
             "He spent weeks mostly in bed. His right hip bent to 110 degrees a week ago but only "
-            "to 98 today, while his knee keeps improving: possible early new bone, no swelling."
+            "to 98 today, while his knee keeps improving: possible early new bone, no swelling. "
+            "He takes sertraline, and a short course of prednisone for asthma: both matter for "
+            "NSAIDs."
         ),
         patient=patient("Elias", "Mwangi", "male", date(2002, 1, 15), "DEMO-0016"),
         resources=[
@@ -1377,13 +1379,31 @@ def case_16() -> Case:
             rom("knee", "flexion", "right", 110, after(injury, 17)),
             rom("hip", "flexion", "right", 98, after(injury, 24)),
             rom("knee", "flexion", "right", 120, after(injury, 24)),
+            med(
+                "8640",
+                "prednisone",
+                after(injury, 3),
+                text="predniSONE 10 MG Oral Tablet",
+                dosage="10 mg by mouth daily (asthma flare), tapering",
+            ),
+            med(
+                "36437",
+                "sertraline",
+                date(2024, 9, 1),
+                text="sertraline 50 MG Oral Tablet",
+                dosage="50 mg by mouth daily",
+            ),
         ],
         expect=expect(
             "in-window",
             risk="high",
             suspicion="possible",
             exclude=["rule-out-dvt", "surgical-referral"],
-            cautions=[caution(NSAID_INDO, "fracture-healing", "caution")],
+            cautions=[
+                caution(NSAID_INDO, "fracture-healing", "caution"),
+                caution(NSAID_INDO, "corticosteroid", "caution"),
+                caution(NSAID_INDO, "ssri", "caution"),
+            ],
         ),
     )
 

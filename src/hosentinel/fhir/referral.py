@@ -108,14 +108,17 @@ def service_request(
     evidence: dict[str, dict[str, str]] = {}
     for lesion in letter["lesions"]:
         for item in lesion["evidence"] + lesion["function_limited"]:
-            ref = str(item["ref"])
+            # A finding read from a result contained in a report ("DiagnosticReport/x#r1"): only
+            # the report itself may be referenced from here (FHIR: a contained resource is
+            # reachable only from inside its container).
+            ref = str(item["ref"]).split("#", 1)[0]
             if ref.startswith("Condition/"):
                 reasons.setdefault(ref, {"reference": ref})
             elif ref.startswith(("Observation/", "DiagnosticReport/")):
                 evidence.setdefault(ref, {"reference": ref})
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
-        "id": f"referral-{referral_id}",
+        "id": str(referral_id),  # as read: GET /fhir/ServiceRequest/{id}
         "meta": {
             "tag": [{"system": f"{PROJECT}/knowledge-release", "code": letter["knowledge_release"]}]
         },

@@ -270,6 +270,7 @@ def _index(
                 )
     if duplicates:
         raise KnowledgeError("invalid knowledge base:\n  " + "\n  ".join(duplicates))
+    _add_products(exact, _of(entries, s.ProductsFile))
 
     factors: list[s.RiskFactor] = []
     factor_entry: dict[str, str] = {}
@@ -312,6 +313,16 @@ def _index(
         text_exclusions=exclusions,
         max_prefix=max_prefix,
     )
+
+
+def _add_products(exact: dict[tuple[str, str], set[str]], files: list[s.ProductsFile]) -> None:
+    """An RxNorm product code joins the concepts of its ingredients' codes."""
+    for products in files:
+        for product in products.products:
+            for ingredient in product.ingredients:
+                concepts = exact.get(("rxnorm", ingredient))
+                if concepts:
+                    exact.setdefault(("rxnorm", product.code), set()).update(concepts)
 
 
 def citation_ids(value: Any) -> Iterator[str]:

@@ -374,6 +374,22 @@ class ValueSetFile(Entry):
     concepts: list[Concept] = Field(min_length=1)
 
 
+class Product(Strict):
+    """An RxNorm product (SCD, SBD, GPCK, BPCK) and the RxNorm ingredients (IN) it contains."""
+
+    code: str
+    tty: Literal["SCD", "SBD", "GPCK", "BPCK"]
+    ingredients: list[str] = Field(min_length=1)
+
+
+class ProductsFile(Entry):
+    """RxNorm product codes that mean their ingredients: a product code belongs to every concept
+    one of its ingredient codes belongs to (orders and exports carry product codes)."""
+
+    kind: Literal["rxnorm-products"]
+    products: list[Product] = Field(min_length=1)
+
+
 class SiteRule(Strict):
     """Joints to examine after an index event of this kind; `concepts` narrows it to sub-kinds
     (e.g. acetabular fracture -> hip). `local` is True when no source gives the mapping."""
@@ -625,6 +641,7 @@ class Release(Strict):
 
 KnowledgeFile = Annotated[
     ValueSetFile
+    | ProductsFile
     | IndexEventsFile
     | RiskFactorFile
     | RiskModelsFile

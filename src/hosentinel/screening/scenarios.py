@@ -408,7 +408,33 @@ def synthea_hip_and_ankle_fractures() -> Story:
     )
 
 
+def sci_active_hip_ho_on_radiograph() -> Story:
+    """Incomplete T10 SCI; on day 75 the right hip HO is already on the radiograph and still
+    growing: past etidronate's stage (scan positive, X-ray negative), so the alternative
+    bisphosphonate after SCI, alendronate, is the one offered."""
+    injury = date(2025, 2, 10)
+    scan = finding("bone-scan-ho", "positive", after(injury, 40), side="right", joint="hip")
+    return Story(
+        "sci-active-hip-ho-on-radiograph",
+        after(injury, 76),
+        "male",
+        date(1990, 6, 5),
+        [
+            condition(
+                "Other incomplete lesion at T10 level of thoracic spinal cord, initial encounter",
+                injury,
+                icd10="S24.154A",
+            ),
+            scan,
+            finding("radiograph-ho", "present", after(injury, 70), side="right", joint="hip"),
+            finding("ho-growth", "growing", after(injury, 74), side="right", joint="hip"),
+            finding("function-limited", False, after(injury, 74), side="right", joint="hip"),
+        ],
+    )
+
+
 COVERAGE_STORIES: tuple[Callable[[], Story], ...] = (
+    sci_active_hip_ho_on_radiograph,
     sci_tracheostomy_bed_rest,
     tha_bilateral_dish_osteoporosis,
     tka_synthea_coded,

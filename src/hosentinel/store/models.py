@@ -224,7 +224,42 @@ class CdsIssuedCard(Base):
     patient_id: Mapped[str] = mapped_column(String(64))
     alert_key: Mapped[str] = mapped_column(String(120))
     suggestions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The `iss` the card went to: only that issuer's feedback about it counts (None: before
+    # migration c4e1f7a9b2d3).
+    issuer: Mapped[str | None] = mapped_column(String(300), default=None)
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SystemToken(Base):
+    """A short-lived bearer token issued to a system client (SMART Backend Services,
+    `app/system_clients.py`). Only its SHA-256 is stored."""
+
+    __tablename__ = "system_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CdsFeedback(Base):
+    """A feedback item about an issued card, as received: whether or not the patient is in the
+    app's database (a CDS-only deployment still has its override statistics), with the override
+    reason's system and the caller's outcome time. Ordered by `received_at` (the server's
+    clock), never by the caller's."""
+
+    __tablename__ = "cds_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    service_id: Mapped[str] = mapped_column(String(80))
+    issuer: Mapped[str] = mapped_column(String(300))
+    card: Mapped[str] = mapped_column(String(64), index=True)
+    patient_id: Mapped[str] = mapped_column(String(64), index=True)
+    alert_key: Mapped[str] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted | overridden
+    outcome_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason_system: Mapped[str | None] = mapped_column(String(300), default=None)
+    reason_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Clinician(Base):

@@ -1,0 +1,151 @@
+"""Draft orders count as the patient's medications for every check: what is signed together is
+what the patient will take (order-sign and order-select send every draft of the session)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from cdshooks.cdskit import (
+    OSEL,
+    OSIGN,
+    Cds,
+    assert_well_formed_card,
+    draft_orders,
+    hook_request,
+    medication_request,
+    searchsets,
+)
+
+TODAY = date(2026, 6, 1)
+ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def sci_prefetch(patient_id: str, *medications: dict[str, Any]) -> dict[str, Any]:
+    """A man 20 days after a complete cervical SCI, as a CDS client prefetches him."""
+    onset = (TODAY - timedelta(days=20)).isoformat()
+    condition = {
+        "resourceType": "Condition",
+        "id": f"{patient_id}-sci",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "code": {"coding": [{"system": ICD10, "code": "S14.11"}]},
+        "onsetDateTime": onset,
+    }
+
+    patient = {
+        "resourceType": "Patient",
+        "id": patient_id,
+        "gender": "male",
+        "birthDate": "1985-04-12",
+    }
+    return {"patient": patient, **searchsets([condition, *medications])}
+
+
+def warfarin(patient_id: str, rid: str, status: str) -> dict[str, Any]:
+    order = medication_request(patient_id, rid, code="11289", text="warfarin")
+    order["status"] = status
+    return order
+
+
+def anticoagulant_warnings(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for card in cards:
+        assert_well_formed_card(card)
+    return [
+        c
+        for c in cards
+        if c["indicator"] == "warning"
+        and "indomethacin" in (c["summary"] + c["detail"]).lower()
+        and "anticoagul" in c["detail"].lower()
+    ]
+
+
+@pytest.fixture
+def cds(make_cds: Callable[..., Cds]) -> Cds:
+    return make_cds(TODAY)
+
+
+def test_draft_warfarin_and_indomethacin_signed_together_warn(cds: Cds) -> None:
+    pid = "draft-sci-1"
+    orders = draft_orders(
+        warfarin(pid, "draft-warfarin", "draft"),
+        medication_request(pid, "draft-indo", code="5781", text="indomethacin"),
+    )
+    body = hook_request("order-sign", pid, sci_prefetch(pid), draftOrders=orders)
+    response = cds.post(OSIGN, body)
+    assert response.status_code == 200, response.text
+    assert anticoagulant_warnings(response.json()["cards"])
+
+
+def test_without_the_draft_warfarin_there_is_no_anticoagulant_warning(cds: Cds) -> None:
+    pid = "draft-sci-2"
+    orders = draft_orders(medication_request(pid, "draft-indo", code="5781", text="indomethacin"))
+    body = hook_request("order-sign", pid, sci_prefetch(pid), draftOrders=orders)
+    response = cds.post(OSIGN, body)
+    assert response.status_code == 200, response.text
+    assert not anticoagulant_warnings(response.json()["cards"])
+
+
+def test_an_unselected_draft_counts_at_order_select(cds: Cds) -> None:
+    pid = "draft-sci-3"
+    orders = draft_orders(
+        warfarin(pid, "draft-warfarin", "draft"),
+        medication_request(pid, "draft-indo", code="5781", text="indomethacin"),
+    )
+    body = hook_request(
+        "order-select",
+        pid,
+        sci_prefetch(pid),
+        draftOrders=orders,
+        selections=["MedicationRequest/draft-indo"],
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert anticoagulant_warnings(cards)
+    assert all("warfarin" not in c["summary"].lower() for c in cards)  # only the selection
+
+
+def test_a_draft_for_another_patient_does_not_count(cds: Cds) -> None:
+    pid = "draft-sci-4"
+    other = warfarin("someone-else", "draft-warfarin", "draft")
+    orders = draft_orders(
+        other, medication_request(pid, "draft-indo", code="5781", text="indomethacin")
+    )
+    body = hook_request("order-sign", pid, sci_prefetch(pid), draftOrders=orders)
+    response = cds.post(OSIGN, body)
+    assert response.status_code == 200, response.text
+    assert not anticoagulant_warnings(response.json()["cards"])
+
+
+def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_warfarin(
+    cds: Cds,
+) -> None:
+    """RxNorm 197817 (Indomethacin 25 MG Oral Capsule, SCD), no display or text; the recorded
+    warfarin is itself a product code (855332, Warfarin Sodium 5 MG Oral Tablet)."""
+    pid = "draft-sci-5"
+    on_record = medication_request(pid, "warfarin-5mg", code="855332")
+    on_record["status"] = "active"
+    order = medication_request(pid, "draft-indo-scd", code="197817")
+    body = hook_request(
+        "order-select",
+        pid,
+        sci_prefetch(pid, on_record),
+        draftOrders=draft_orders(order),
+        selections=["MedicationRequest/draft-indo-scd"],
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert [c["indicator"] for c in cards] == ["warning"]
+    assert "anticoagul" in cards[0]["detail"].lower()
