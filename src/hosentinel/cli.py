@@ -128,6 +128,14 @@ def serve(
         int,
         typer.Option(help="Server processes (one per core serves the most calls).", min=1),
     ] = 1,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            envvar="HOSENTINEL_BASE_URL",
+            help="The public URL the service is reached at (default: http://HOST:PORT).",
+        ),
+    ] = None,
 ) -> None:
     """Run the web app and all services."""
     import uvicorn
@@ -137,7 +145,7 @@ def serve(
     from hosentinel.store.db import default_url
 
     url = database or default_url()
-    base_url = f"http://{host}:{port}"
+    base_url = (public_url or f"http://{host}:{port}").rstrip("/")
     config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
     # This process migrates the database and loads the demo data once, before any worker starts.
     application = create_app(config)

@@ -20,6 +20,7 @@ def register(app: FastAPI) -> None:
         referrals,
         worklist,
     )
+    from hosentinel.app.smart import routes as smart
     from hosentinel.cdshooks import api as cds_hooks
 
     for module in (
@@ -36,5 +37,6 @@ def register(app: FastAPI) -> None:
         referrals,
         knowledge_pages,
         admin,
+        smart,
     ):
         app.include_router(module.router)
