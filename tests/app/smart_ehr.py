@@ -234,6 +234,15 @@ class StandInEHR:
                 ],
             }
 
+        @app.get("/ehr/chart")
+        def chart(src: str) -> Response:
+            # The EHR's own page with the app embedded, as an EHR shows a SMART app.
+            html = (
+                "<!doctype html><title>Stand-in EHR chart</title><h1>EHR chart</h1>"
+                f'<iframe id="app" src="{src}" width="1100" height="700"></iframe>'
+            )
+            return Response(html, media_type="text/html")
+
         @app.get("/auth/jwks")
         def jwks() -> dict[str, Any]:
             return self.jwks
