@@ -169,6 +169,7 @@ class StandInEHR:
     lie_about_patient: str | None = None  # the token response names this patient instead
     foreign_results: bool = False  # searches also return another patient's resources
     user: str = "Practitioner/dr-marrowby"
+    app_context: str | None = None  # handed back in the token response (a CDS card's smart link)
     log: list[dict[str, Any]] = field(default_factory=list)
     token_errors: list[str] = field(default_factory=list)
 
@@ -393,6 +394,8 @@ class StandInEHR:
             "scope": scope,
             "patient": self.lie_about_patient or patient,
         }
+        if self.app_context is not None:
+            answer["appContext"] = self.app_context
         if self.issue_refresh:
             refresh = secrets.token_urlsafe(32)
             self.refresh_tokens[refresh] = patient

@@ -409,3 +409,12 @@ def test_cookies_are_samesite_none_and_secure_on_an_https_base_url(
     assert parse_qs(urlsplit(r.headers["location"]).query)["redirect_uri"] == [
         "https://ho.example.org/smart/callback"
     ]
+
+
+def test_app_context_from_a_cds_card_leads_to_the_site_it_names(
+    smart_app: FastAPI, ehr: StandInEHR
+) -> None:
+    ehr.app_context = '{"view":"patient","joint":"hip","side":"right"}'
+    client = TestClient(smart_app, base_url=APP)
+    r = client.get(authorize(client, ehr), follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/patients/ehr-p1#hip-right"

@@ -9,6 +9,7 @@ the EHR user, and the browser goes on to the patient's page in a session that re
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from hosentinel.app.deps import Config, Db
 from hosentinel.app.security import SESSION_COOKIE, now, start_session
 from hosentinel.app.smart import ehr
 from hosentinel.app.smart.access import allow_framing
+from hosentinel.app.smart.links import landing
 from hosentinel.app.smart.reader import Reader
 from hosentinel.app.smart.sessions import (
     digest,
@@ -40,6 +42,7 @@ from hosentinel.store.merge import merge_record
 
 router = APIRouter(tags=["smart"])
 LAUNCH_COOKIE = "hosentinel_smart_launch"
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id`: also safe in a URL path
 MAX_GAPS_SHOWN = 12
 
 
@@ -205,10 +208,10 @@ def smart_callback(
                 http, client, smart_config, code, redirect_uri, pending["verifier"]
             )
             patient_id = token.get("patient")
-            if not isinstance(patient_id, str) or not patient_id:
+            if not isinstance(patient_id, str) or not FHIR_ID.fullmatch(patient_id):
                 raise ehr.EhrError(
-                    "The EHR gave access but did not say which patient (no patient in its "
-                    f"answer). {again}"
+                    "The EHR gave access but did not say which patient (no valid patient id in "
+                    f"its answer). {again}"
                 )
             id_token = token.get("id_token")
             if not isinstance(id_token, str):
@@ -266,7 +269,7 @@ def smart_callback(
             gaps=gaps[:MAX_GAPS_SHOWN],
         )
     )
-    response = RedirectResponse(f"/patients/{patient_id}", status_code=303)
+    response = RedirectResponse(landing(patient_id, token.get("appContext")), status_code=303)
     secure, samesite = cookie_attributes(config)
     response.set_cookie(
         SESSION_COOKIE,
