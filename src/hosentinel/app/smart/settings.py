@@ -133,7 +133,7 @@ def parse_clients(raw: str | None) -> dict[str, SmartClient]:
     if raw is None or not raw.strip():
         return {}
     text = raw.strip()
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):
         try:
             text = Path(text).read_text(encoding="utf-8")
         except OSError as exc:
