@@ -6,9 +6,11 @@ Target: under 1.5 s. Not part of the test suite.
 
     .venv/bin/python bench/bench_smart_launch.py [--runs 7] [--observations 500]
 
-Starts `hosentinel serve` on a free loopback port with a fresh SQLite database; each run is a new
-browser (no cookies) and a fresh launch of the same patient (the second and later runs replace
-the stored record: the import is idempotent). Prints every run and the median.
+Starts `hosentinel serve` on a free loopback port with a fresh SQLite database and warms it with
+one launch of another patient. Then two kinds of launch, interleaved, each from a new browser (no
+cookies): `first`, a patient HO Sentinel has never seen (the record is inserted), and `again`,
+the same patient launched once more (the import replaces the stored record: it is idempotent).
+Prints every run and the median of each kind.
 """
 
 from __future__ import annotations
@@ -58,10 +60,11 @@ def main() -> int:
     parser.add_argument("--observations", type=int, default=500)
     args = parser.parse_args()
     n = args.observations
+    ids = ["bench-warm", "bench-again"] + [f"bench-new-{i}" for i in range(args.runs)]
     ehr = StandInEHR(
         today=date.fromisoformat(TODAY),
-        patients={"bench-p1": EhrPatient("bench-p1", "Benchfield", swelling=True, n_labs=n - 1)},
-        launches={f"L{i}": "bench-p1" for i in range(args.runs + 1)},
+        patients={p: EhrPatient(p, "Benchfield", swelling=True, n_labs=n - 1) for p in ids},
+        launches={p: p for p in ids},
         page_size=100,
     ).start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-smart-"))
@@ -89,23 +92,25 @@ def main() -> int:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        warm, status, final = one_launch(app, ehr, "L0")  # first import, templates compiled
-        assert status == 200 and final.endswith("/patients/bench-p1"), (status, final)
-        times = []
-        for i in range(1, args.runs + 1):
-            elapsed, status, final = one_launch(app, ehr, f"L{i}")
-            assert status == 200, status
-            times.append(elapsed)
-            print(f"run {i}: {elapsed * 1000:.0f} ms")
-        pages = len([e for e in ehr.log if e["kind"] == "search"])
-        print(f"warm-up launch (first import): {warm * 1000:.0f} ms")
-        print(
-            f"launch -> assessment page, {n} Observations, median of {len(times)}: "
-            f"{statistics.median(times) * 1000:.0f} ms (min {min(times) * 1000:.0f}, "
-            f"max {max(times) * 1000:.0f}); target < 1500 ms; FHIR searches/pages served: {pages}"
-        )
-        print(f"load average: {os.getloadavg()}")
-        return 0 if statistics.median(times) < 1.5 else 1
+        for warm_up in ("bench-warm", "bench-again"):  # process warm; `again` stored once
+            elapsed, status, final = one_launch(app, ehr, warm_up)
+            assert status == 200 and final.endswith(f"/patients/{warm_up}"), (status, final)
+        times: dict[str, list[float]] = {"first": [], "again": []}
+        for i in range(args.runs):
+            for kind, launch in (("first", f"bench-new-{i}"), ("again", "bench-again")):
+                elapsed, status, final = one_launch(app, ehr, launch)
+                assert status == 200 and final.endswith(f"/patients/{launch}"), (status, final)
+                times[kind].append(elapsed)
+                print(f"run {i + 1} {kind}: {elapsed * 1000:.0f} ms")
+        pages = len([e for e in ehr.log if e["kind"] == "search"]) / (2 * args.runs + 2)
+        for kind, got in times.items():
+            print(
+                f"launch -> assessment page ({kind}), {n} Observations, median of {len(got)}: "
+                f"{statistics.median(got) * 1000:.0f} ms (min {min(got) * 1000:.0f}, "
+                f"max {max(got) * 1000:.0f}); target < 1500 ms"
+            )
+        print(f"FHIR searches and pages per launch: {pages:.0f}; load average {os.getloadavg()}")
+        return 0 if all(statistics.median(t) < 1.5 for t in times.values()) else 1
     finally:
         proc.terminate()
         proc.wait(10)
