@@ -60,28 +60,26 @@ def _refresh_or_end(db: Session, smart: m.SmartSession, client: SmartClient | No
 
 def gate(request: Request, db: Session, web_session: m.WebSession) -> str | None:
     """None for an ordinary session; for a SMART session the one patient id it reaches, after
-    checking that this request stays with that patient."""
+    checking that this request stays with that patient and that the EHR's access still holds.
+    The path is checked first: a refused request refreshes nothing (its transaction is rolled
+    back, and a rotated refresh token would be lost with it)."""
     smart = smart_session_for(db, web_session)
     if smart is None:
         return None
     clients: dict[str, SmartClient] = request.app.state.smart_clients
     client = clients.get(smart.iss)
-    if client is None:
-        # The issuer is no longer trusted: its sessions end with it.
-        _refresh_or_end(db, smart, None)
-    if aware(smart.expires_at) <= now():
-        _refresh_or_end(db, smart, client)
-    assert client is not None
-    allow_framing(request, client)
-    setattr(request.state, SMART_STATE, {"iss": smart.iss, "gaps": list(smart.gaps or [])})
+    if client is not None:
+        allow_framing(request, client)  # its error pages too are shown inside the EHR
     path = request.url.path
     asked: Any = request.path_params.get("patient_id")
-    if asked is not None:
-        if asked != smart.patient_id:
-            raise Forbidden(OUTSIDE)
-        return smart.patient_id
-    if path == "/" and request.method == "GET":
+    if asked is not None and asked != smart.patient_id:
+        raise Forbidden(OUTSIDE)
+    if asked is None and path == "/" and request.method == "GET":
         raise HTTPException(303, headers={"Location": f"/patients/{smart.patient_id}"})
-    if any(path == p or path.startswith(p + "/") for p in OPEN_PATHS):
-        return smart.patient_id
-    raise Forbidden(OUTSIDE)
+    if asked is None and not any(path == p or path.startswith(p + "/") for p in OPEN_PATHS):
+        raise Forbidden(OUTSIDE)
+    if client is None or aware(smart.expires_at) <= now():
+        # An issuer no longer trusted ends its sessions; an expired token is refreshed or ends.
+        _refresh_or_end(db, smart, client)
+    setattr(request.state, SMART_STATE, {"iss": smart.iss, "gaps": list(smart.gaps or [])})
+    return smart.patient_id
