@@ -152,7 +152,12 @@ def serve(
         raise typer.BadParameter(str(exc), param_hint="--base-url") from None
     config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
     # This process migrates the database and loads the demo data once, before any worker starts.
-    application = create_app(config)
+    from hosentinel.app.smart.settings import SmartSettingsError
+
+    try:
+        application = create_app(config)
+    except SmartSettingsError as exc:
+        fail(str(exc))
     if demo_data:
         sys.stdout.write("Demo users (synthetic, local use only):\n")
         for username, password, role in application.state.demo_users:

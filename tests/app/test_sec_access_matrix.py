@@ -178,6 +178,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # CDS Hooks: discovery and CORS preflight are public; a call needs the EHR's JWT, which no
     # session cookie replaces (the JWT attacks themselves are in tests/cdshooks/test_security.py).
     ("GET", "/cds-services"): PUBLIC,
+    # SMART launch: anyone may start one (the EHR signs them in); without a trusted EHR
+    # configured (none here) a launch names no iss (400), a callback no launch of ours (400).
+    ("GET", "/smart/launch"): Rule(ok=(), refused="400", anon="400"),
+    ("GET", "/smart/callback"): Rule(ok=(), refused="400", anon="400"),
     ("OPTIONS", "/cds-services"): PUBLIC,
     ("OPTIONS", "/cds-services/{service_id}"): PUBLIC,
     ("OPTIONS", "/cds-services/{service_id}/feedback"): PUBLIC,

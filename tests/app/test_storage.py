@@ -154,11 +154,14 @@ def _everything_set() -> r.PatientRecord:
     hip = r.BodySite(joint="hip", side="left")
     code = (r.Coding("snomed", "123", "Display"), r.Coding("icd10cm", "X1", None))
     return r.PatientRecord(
-        patient=r.Patient(id="every-field", sex="female", birth_date=date(1970, 2, 3)),
+        patient=r.Patient(
+            id="every-field", sex="female", birth_date=date(1970, 2, 3), deceased=True,
+            deceased_on=date(2026, 3, 1),
+        ),
         conditions=(
             r.Condition(
                 "Condition/1", code, "text", date(2026, 1, 1), date(2026, 2, 1),
-                date(2026, 1, 2), False, False, hip,
+                date(2026, 1, 2), False, False, hip, True,
             ),
         ),
         procedures=(r.Procedure("Procedure/1", code, "text", date(2026, 1, 3), False, hip),),
@@ -177,6 +180,8 @@ def _everything_set() -> r.PatientRecord:
 
 def test_every_stored_field_round_trips(engine: Engine) -> None:
     record = _everything_set()
+    for f in dataclasses.fields(record.patient):
+        assert getattr(record.patient, f.name) != f.default, f"Patient.{f.name}"
     for entries in (
         record.conditions,
         record.procedures,

@@ -67,7 +67,13 @@ def test_patient_view_card_for_hip_signs_after_sci(
             "label": "Open the patient in HO Sentinel",
             "url": f"{BASE}/patients/{patient_id}",
             "type": "absolute",
-        }
+        },
+        {
+            "label": "Open HO Sentinel (SMART app)",
+            "url": f"{BASE}/smart/launch",
+            "type": "smart",
+            "appContext": '{"view":"patient","joint":"hip","side":"right"}',
+        },
     ]
     codes = [r["code"] for r in card["overrideReasons"]]
     assert codes[0] == "cds-not-applicable" and "suggestions" not in card

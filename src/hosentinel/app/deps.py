@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import Forbidden, NotAuthenticated, NotFound
 from hosentinel.app.security import SESSION_COOKIE, csrf_matches, find_session
+from hosentinel.app.smart.access import gate as smart_gate
 from hosentinel.store import models as m
 
 CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
@@ -42,15 +43,19 @@ Config = Annotated[AppConfig, Depends(get_config)]
 class Viewer:
     """The signed-in user with their session's CSRF token."""
 
-    def __init__(self, user: m.User, csrf_token: str) -> None:
+    def __init__(self, user: m.User, csrf_token: str, only_patient: str | None = None) -> None:
         self.user = user
         self.csrf_token = csrf_token
+        # A session opened from the EHR (SMART launch) reaches only the launched patient.
+        self.only_patient = only_patient
 
     @property
     def role(self) -> str:
         return self.user.role
 
     def can_see(self, patient_id: str) -> bool:
+        if self.only_patient is not None and patient_id != self.only_patient:
+            return False
         if self.user.role == "family":
             return self.user.patient_id == patient_id
         return self.user.role in CLINICAL_ROLES
@@ -102,7 +107,7 @@ def get_viewer(
     user = db.get(m.User, web_session.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("Please sign in.")
-    viewer = Viewer(user, web_session.csrf_token)
+    viewer = Viewer(user, web_session.csrf_token, smart_gate(request, db, web_session))
     if request.method not in SAFE_METHODS and not csrf_matches(web_session.csrf_token, submitted):
         raise Forbidden("The form expired or did not come from this site. Reload and try again.")
     return viewer

@@ -22,6 +22,20 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"no-referrer"),
 )
 NO_STORE = (b"cache-control", b"no-store")
+# Set on request.state by the SMART pages (app/smart/access.py): the EHR origins that may frame
+# this answer. Then CSP frame-ancestors names them and X-Frame-Options (which cannot name an
+# origin in today's browsers) is left out; every other answer keeps 'none' and DENY.
+FRAME_STATE = "hosentinel_frame_ancestors"
+
+
+def _framed_by(origins: str) -> tuple[tuple[bytes, bytes], ...]:
+    csp = CSP.replace("frame-ancestors 'none'", f"frame-ancestors {origins}")
+    return tuple(
+        (b"content-security-policy", csp.encode()) if name == b"content-security-policy" else h
+        for h in HEADERS
+        for name in (h[0],)
+        if name != b"x-frame-options"
+    )
 
 
 class SecurityHeaders:
@@ -39,7 +53,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                extra = HEADERS if cacheable else (*HEADERS, NO_STORE)
+                origins = (scope.get("state") or {}).get(FRAME_STATE)
+                chosen = _framed_by(origins) if origins else HEADERS
+                extra = chosen if cacheable else (*chosen, NO_STORE)
                 headers.extend(h for h in extra if h[0] not in present)
                 message["headers"] = headers
             await send(message)

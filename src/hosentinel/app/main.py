@@ -17,6 +17,7 @@ from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
 from hosentinel.app.headers import install_security_headers
 from hosentinel.app.services import AssessmentCache
+from hosentinel.app.smart.settings import clients_from_env
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.migrate import upgrade
@@ -42,6 +43,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.knowledge = default_knowledge()
     app.state.assessments = AssessmentCache()
+    app.state.smart_clients = clients_from_env()
     templates = shared_templates()
     templates.env.globals["release"] = app.state.knowledge.release
     app.state.templates = templates

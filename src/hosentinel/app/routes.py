@@ -22,6 +22,7 @@ def register(app: FastAPI) -> None:
         token,
         worklist,
     )
+    from hosentinel.app.smart import routes as smart
     from hosentinel.cdshooks import api as cds_hooks
 
     for module in (
@@ -40,5 +41,6 @@ def register(app: FastAPI) -> None:
         knowledge_pages,
         admin,
         token,
+        smart,
     ):
         app.include_router(module.router)

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from hosentinel.app.override_reasons import BY_CODE
+from hosentinel.app.smart.links import focus, smart_link
 from hosentinel.cdshooks.orders import DraftOrder
 from hosentinel.core.assessment import Assessment, Basis, Caution, Input
 from hosentinel.knowledge.loader import Knowledge
@@ -340,7 +341,7 @@ def patient_view_content(
         "indicator": "info",
         "source": _source(base_url, "ho-surveillance", "Heterotopic ossification surveillance"),
         "overrideReasons": _overrides(OVERRIDES_SUMMARY),
-        "links": [_patient_link(base_url, patient_id)],
+        "links": [_patient_link(base_url, patient_id), smart_link(base_url, focus(a))],
     }
 
 

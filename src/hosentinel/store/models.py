@@ -353,3 +353,34 @@ class Referral(Base):
     letter: Mapped[dict[str, Any]] = mapped_column(JSON)
     assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SmartLaunch(Base):
+    """A SMART launch waiting for the EHR's answer (app/smart): found by the hash of its `state`,
+    bound to the browser that started it (hash of a cookie), used once."""
+
+    __tablename__ = "smart_launches"
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    iss: Mapped[str] = mapped_column(String(300))
+    launch: Mapped[str | None] = mapped_column(Text, default=None)
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SmartSession(Base):
+    """What makes a web session a SMART session: the one patient it reaches, the EHR user, and
+    the EHR's tokens (the session ends when the access token does, unless refreshed)."""
+
+    __tablename__ = "smart_sessions"
+    token_hash: Mapped[str] = mapped_column(
+        ForeignKey("web_sessions.token_hash", ondelete="CASCADE"), primary_key=True
+    )
+    iss: Mapped[str] = mapped_column(String(300))
+    patient_id: Mapped[str] = mapped_column(String(64))
+    fhir_user: Mapped[str] = mapped_column(String(300))
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text, default=None)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What could not be read from the EHR at launch, in words (shown on the patient's pages).
+    gaps: Mapped[list[Any]] = mapped_column(JSON, default=list)
