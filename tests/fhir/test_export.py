@@ -69,3 +69,28 @@ def test_export_is_deterministic() -> None:
     first, _ = exported(CATALOG[4])
     second, _ = exported(CATALOG[4])
     assert first == second
+
+
+def test_careplan_follows_us_core_and_detected_issues_name_what_they_implicate() -> None:
+    from fhir.resources.R4B.careplan import CarePlan
+    from fhir.resources.R4B.detectedissue import DetectedIssue
+
+    knowledge = default_knowledge()
+    entry = next(e for e in load_catalog() if e.file.startswith("19-"))
+    record = read_bundle(entry.path.read_bytes(), knowledge)
+    bundle = assessment_bundle(evaluate(record, knowledge, entry.as_of), knowledge)
+    resources = [e["resource"] for e in bundle["entry"]]
+    (plan,) = [r for r in resources if r["resourceType"] == "CarePlan"]
+    CarePlan.model_validate(plan)
+    assert plan["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-careplan"
+    ]
+    assert plan["category"][0]["coding"][0]["code"] == "assess-plan"
+    assert plan["text"]["status"] == "generated" and plan["text"]["div"].startswith("<div xmlns=")
+    issues = [r for r in resources if r["resourceType"] == "DetectedIssue"]
+    assert issues
+    for issue in issues:
+        DetectedIssue.model_validate(issue)
+        if "evidence" in issue:
+            assert issue["implicated"] == issue["evidence"][0]["detail"]
+    assert any("implicated" in i for i in issues)

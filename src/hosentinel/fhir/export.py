@@ -11,6 +11,7 @@ the references the importer kept (e.g. "Condition/abc"), so the basis stays trac
 from __future__ import annotations
 
 import base64
+import html
 import uuid
 from typing import Any
 
@@ -23,6 +24,11 @@ CAUTION_SYSTEM = f"{PROJECT}/CodeSystem/caution-reason"
 RULE_SYSTEM = f"{PROJECT}/CodeSystem/rule"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+# US Core (STU 6.1) CarePlan profile and its required category: the assessment and plan of
+# treatment.
+US_CORE_CAREPLAN = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-careplan"
+CAREPLAN_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/careplan-category"
+XHTML = "http://www.w3.org/1999/xhtml"
 # A stable namespace, so exporting the same assessment twice gives the same resource ids.
 _NAMESPACE = uuid.UUID("0b4c2d9e-5a57-4c1e-9d3c-6f1f2a8e7c11")
 _REFERENCE_TYPES = frozenset(
@@ -152,16 +158,33 @@ def care_plan(a: Assessment, knowledge: Knowledge) -> dict[str, Any]:
         if refs:
             detail["reasonReference"] = refs
         activities.append({"detail": detail})
+    description = (
+        f"Phase {a.surveillance.phase}; suspicion {a.suspicion.level}; risk {a.risk.level}."
+    )
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": _id(a, "careplan"),
-        "meta": _meta(knowledge),
+        "meta": {**_meta(knowledge), "profile": [US_CORE_CAREPLAN]},
+        # US Core: a narrative summary, and the assess-plan category.
+        "text": {
+            "status": "generated",
+            "div": f'<div xmlns="{XHTML}">{html.escape(description)}</div>',
+        },
         "status": "active",
         "intent": "proposal",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": CAREPLAN_CATEGORY,
+                        "code": "assess-plan",
+                        "display": "Assessment and Plan of Treatment",
+                    }
+                ]
+            }
+        ],
         "title": "Heterotopic ossification surveillance and management",
-        "description": (
-            f"Phase {a.surveillance.phase}; suspicion {a.suspicion.level}; risk {a.risk.level}."
-        ),
+        "description": description,
         "subject": {"reference": a.patient},
         "created": a.as_of.isoformat(),
     }
@@ -198,6 +221,9 @@ def detected_issues(a: Assessment, knowledge: Knowledge) -> list[dict[str, Any]]
         }
         refs = _references(caution.basis.inputs)
         if refs:
+            # The record entries the caution rests on (the anticoagulant, the ulcer, ...) are
+            # what it implicates, and its evidence.
+            issue["implicated"] = refs
             issue["evidence"] = [{"detail": refs}]
         issues.append(issue)
     return issues
