@@ -323,7 +323,7 @@ def run(args: argparse.Namespace, database: str | None = None) -> list[Result]:
                 results.append(Result(workload.name, samples, failures, seconds, cpu_ms))
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            process.wait(timeout=120)  # a loaded machine stops slowly
     return results
 
 
