@@ -227,6 +227,7 @@ def test_early_radiograph_for_suspected_ho_suggests_a_bone_scan(
     scan = replace["actions"][1]["resource"]
     assert scan["resourceType"] == "ServiceRequest" and scan["status"] == "draft"
     assert scan["code"] == {"text": "Triple-phase bone scan"}
+    assert scan["bodySite"] == [{"text": "right hip"}]  # the side is kept
     assert scan["subject"] == {"reference": f"Patient/{patient_id}"}
     assert [a["type"] for a in add["actions"]] == ["create"]
     assert "service-not-available" in [r["code"] for r in card["overrideReasons"]]

@@ -466,8 +466,9 @@ def _bone_scan_request(patient_id: str, order: DraftOrder) -> dict[str, Any]:
         "subject": {"reference": f"Patient/{patient_id}"},
         "reasonCode": [{"text": "Suspected heterotopic ossification"}],
     }
-    if order.joints:
-        resource["bodySite"] = [{"text": j} for j in sorted(order.joints)]
+    if order.joints:  # the side the radiograph named is kept ("right hip", not "hip")
+        side = f"{order.side} " if order.side else ""
+        resource["bodySite"] = [{"text": f"{side}{j}"} for j in sorted(order.joints)]
     return resource
 
 

@@ -52,6 +52,7 @@ class DraftOrder:
     radiograph: bool = False
     joints: frozenset[str] = frozenset()
     for_ho: bool = False
+    side: str | None = None  # left | right, when the order names one (kept on the suggestion)
 
     @property
     def reference(self) -> str | None:
@@ -126,7 +127,15 @@ def _service_order(res: JSONObject, knowledge: Knowledge) -> DraftOrder:
     )
     notes = " ".join(text_of(n, "text") or "" for n in children(res, "note"))
     for_ho = for_ho or bool(HO_WORDS.search(notes))
-    return DraftOrder("ServiceRequest", rid, name, radiograph=True, joints=joints, for_ho=for_ho)
+    return DraftOrder(
+        "ServiceRequest",
+        rid,
+        name,
+        radiograph=True,
+        joints=joints,
+        for_ho=for_ho,
+        side=site.side if site.joint else None,
+    )
 
 
 def _selected(ref: str, selections: Iterable[str] | None, rtype: str, rid: str | None) -> bool:
