@@ -254,7 +254,7 @@ async def drive(
     return samples, failures, time.perf_counter() - started
 
 
-def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 240.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
