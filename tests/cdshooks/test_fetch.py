@@ -370,7 +370,11 @@ def test_a_real_open_server_on_loopback(make_cds: Callable[..., Cds], keys: Keys
             self.end_headers()
             self.wfile.write(body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 128  # the default backlog (5) drops the service's parallel fetches
+
+    httpd = Server(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{httpd.server_address[1]}/fhir"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -389,3 +393,22 @@ def test_a_real_open_server_on_loopback(make_cds: Callable[..., Cds], keys: Keys
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_complete_prefetch_does_not_resolve_the_fhir_server(make: Callable[..., Cds]) -> None:
+    """EHRs send fhirServer with every call: with nothing to fetch, no DNS lookup is paid."""
+    server = EpicLikeServer()
+    cds = make(server, fhir_servers=None)
+    looked_up: list[str] = []
+
+    async def resolve(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["93.184.215.14"]
+
+    cds.app.state.cds_hooks.resolve = resolve
+    _, prefetch = prefetch_for(ENTRY)
+    assert _unread(cds.post(PV, _body(prefetch))) is None
+    assert looked_up == [] and server.requests == []
+    del prefetch["conditions"]
+    assert _unread(cds.post(PV, _body(prefetch))) is None
+    assert looked_up == ["ehr.example.com"]

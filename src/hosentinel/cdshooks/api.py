@@ -66,7 +66,7 @@ from hosentinel.cdshooks.jku import JkuCache
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
 from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
 from hosentinel.cdshooks.outbound import Resolver, fhir_access, resolve_host
-from hosentinel.cdshooks.prefetch import collection_bundle, content_key, gather
+from hosentinel.cdshooks.prefetch import collection_bundle, content_key, gather, incomplete
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.fhir.importer import BundleError, read_bundle
@@ -354,7 +354,9 @@ async def call_service(service_id: str, request: Request) -> Response:
     call = _parse_call(await _json_body(request), service)
     state = state_of(request)
     settings = state.trust.settings(caller.iss)
-    access = await fhir_access(call.server, call.token, settings, state.resolve)
+    access = None
+    if incomplete(call.prefetch):  # a complete prefetch costs no DNS lookup of fhirServer
+        access = await fhir_access(call.server, call.token, settings, state.resolve)
     client = state.client() if access is not None else None
     gathered = await gather(call.prefetch, call.patient_id, access, client)
     resources = gathered.resources

@@ -174,6 +174,19 @@ class _Unavailable(Exception):
     pass
 
 
+def incomplete(prefetch: Mapping[str, object] | None) -> bool:
+    """True when some key must be read from fhirServer (left out, unusable, or a page with a
+    `next` link): only then is the server checked (its name resolved) and read."""
+    prefetch = prefetch or {}
+    for key in PREFETCH:
+        value = prefetch.get(key)
+        if key not in prefetch or not _usable(value):
+            return True
+        if isinstance(value, Mapping) and _next_link(value) is not None:
+            return True
+    return False
+
+
 async def gather(
     prefetch: Mapping[str, object] | None,
     patient_id: str,
