@@ -475,6 +475,10 @@ directory_app = typer.Typer(
 )
 app.add_typer(directory_app, name="directory")
 
+from hosentinel.bulk.command import bulk_app  # noqa: E402 (registered next to directory)
+
+app.add_typer(bulk_app, name="bulk")
+
 
 @directory_app.command("load")
 def directory_load(
