@@ -39,7 +39,6 @@ from hosentinel.bulk.urls import checked
 FHIR_JSON = "application/fhir+json"
 NDJSON = "application/fhir+ndjson"
 DEFAULT_SCOPE = "system/*.read"
-CHUNK = 1024 * 1024
 MAX_POLL_WAIT_S = 300.0
 MAX_ERROR_MESSAGES = 20  # per error file, in the report
 
@@ -292,7 +291,7 @@ def _download(
                     raise BulkError(_refusal(f"the {entry.section} file", url, r))
                 written = have
                 with open(partial, mode) as sink:
-                    for chunk in r.iter_bytes(CHUNK):
+                    for chunk in r.iter_bytes():  # as it arrives: a drop keeps it
                         sink.write(chunk)
                         written += len(chunk)
                         progress.received(len(chunk))
