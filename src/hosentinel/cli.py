@@ -466,7 +466,8 @@ def screen(
     print_summary(summary, console)
     if loader is not None:
         print_loaded(loader.loaded, console)
-    if summary.tally.failures or (loader is not None and loader.loaded.failures):
+    failed = summary.tally.failures or summary.export.refused
+    if failed or (loader is not None and loader.loaded.failures):
         raise typer.Exit(1)
 
 

@@ -6,7 +6,6 @@ is read as Rich markup."""
 
 from __future__ import annotations
 
-import re
 import threading
 from types import TracebackType
 
@@ -23,14 +22,7 @@ from rich.progress import (
 from rich.text import Text
 
 from hosentinel.bulk.fetch import FetchResult
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def plain(text: str, limit: int = 300) -> str:
-    """One line of untrusted text, safe to print on a terminal."""
-    one = " ".join(_CONTROL.sub("?", text).split())
-    return one if len(one) <= limit else one[:limit] + "..."
+from hosentinel.terminal import plain
 
 
 class FetchBar:
