@@ -234,3 +234,29 @@ def test_crlf_lines_count_as_lines(reference: list[dict[str, str]], tmp_path: Pa
     assert summary.lines_by_status() == lf.lines_by_status()
     assert summary.lines_by_status()["blank"] == 0
     assert os.path.getsize(tmp_path / "rows.csv") == os.path.getsize(tmp_path / "lf.csv")
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_the_line_cap_agrees_with_a_plain_count(gzipped: bool, tmp_path: Path) -> None:
+    """Both scans (the memory map for plain files, the blocks for gzip) against the obvious
+    count, on random files and caps, block size shrunk so lines straddle blocks."""
+    import random
+
+    from hosentinel.screening import guard
+    from hosentinel.screening.export import ExportFile
+
+    rng = random.Random(18)
+    path = tmp_path / "f.ndjson"
+    for _ in range(300):
+        cap = rng.randint(1, 60)
+        lines = [b"x" * rng.randint(0, 80) for _ in range(rng.randint(0, 20))]
+        data = b"\n".join(lines) + (b"\n" if rng.random() < 0.5 else b"")
+        path.write_bytes(gzip.compress(data) if gzipped else data)
+        longest = max(len(line) for line in data.split(b"\n"))
+        file = ExportFile(path, 0, path.stat().st_size, gzipped)
+        old, guard.BLOCK = guard.BLOCK, 7
+        try:
+            found = guard._over(file, Caps(max_line_bytes=cap))
+        finally:
+            guard.BLOCK = old
+        assert (found is not None) == (longest > cap), (cap, data)
