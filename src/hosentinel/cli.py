@@ -407,6 +407,14 @@ def screen(
         str | None,
         typer.Option(help="--into-app: the app's SQLAlchemy URL (default: the file of `serve`)."),
     ] = None,
+    census: Annotated[
+        Path | None,
+        typer.Option(
+            "--census",
+            help="Merge DIR (e.g. a --since export) into this census (.duckdb file or Parquet "
+            "folder) and re-screen only the patients it changes; rows for all.",
+        ),
+    ] = None,
 ) -> None:
     """Screen a whole Bulk Data export: one row per patient (risk, phase, suspicion, due, ...)."""
     from rich.console import Console
@@ -437,6 +445,12 @@ def screen(
     )
     if database is not None and into_app is None:
         fail("--database is for --into-app UNIT")
+    if census is not None:
+        if into_app is not None:
+            fail("--census and --into-app go separately")
+        from hosentinel.screening.census_command import run_census
+
+        raise typer.Exit(run_census(directory, out, census, options, fail))
     loader = None
     if into_app is not None:
         from hosentinel.knowledge.loader import default_knowledge
