@@ -150,6 +150,8 @@ def discover(directory: Path) -> Export:
     for entry in sorted(directory.iterdir(), key=lambda p: p.name):
         if entry.name in _OWN or entry.resolve() in used:
             continue
+        if entry.name.startswith(".hosentinel-stage-"):
+            continue  # another screen's links to these very files (staging.py)
         if entry.is_dir():
             if manifest is not None and entry.name in ("error", "deleted"):
                 continue  # bulk fetch's folders for the manifest's error and deleted entries
