@@ -7,6 +7,7 @@
 #   Chromium                    the browser tests drive Debian's Chromium through Playwright
 #                               (executable_path=/usr/bin/chromium; never a browser download)
 #   fonts, Pango                WeasyPrint renders the family handout PDF
+#   Java 17                     PySpark (screen --engine spark, the standalone cluster test)
 #
 # As root it runs apt-get itself; otherwise through sudo when that is available; otherwise it
 # prints what is missing and the command to install it, and fails.
@@ -30,6 +31,9 @@ done
 [ "$have_pg" = yes ] || missing+=(postgresql)
 
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+
+# Java for Spark (the Spark tests, and the standalone cluster of test_spark_cluster.py).
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 
 for pkg in fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1; do
 	installed "$pkg" || missing+=("$pkg")

@@ -426,6 +426,14 @@ def screen(
         str | None,
         typer.Option(help="--into-app: the app's SQLAlchemy URL (default: the file of `serve`)."),
     ] = None,
+    census: Annotated[
+        Path | None,
+        typer.Option(
+            "--census",
+            help="Merge DIR (e.g. a --since export) into this census (.duckdb file or Parquet "
+            "folder) and re-screen only the patients it changes; rows for all.",
+        ),
+    ] = None,
 ) -> None:
     """Screen a whole Bulk Data export: one row per patient (risk, phase, suspicion, due, ...)."""
     from rich.console import Console
@@ -456,6 +464,12 @@ def screen(
     )
     if database is not None and into_app is None:
         fail("--database is for --into-app UNIT")
+    if census is not None:
+        if into_app is not None:
+            fail("--census and --into-app go separately")
+        from hosentinel.screening.census_command import run_census
+
+        raise typer.Exit(run_census(directory, out, census, options, fail))
     loader = None
     if into_app is not None:
         from hosentinel.knowledge.loader import default_knowledge
@@ -485,7 +499,8 @@ def screen(
     print_summary(summary, console)
     if loader is not None:
         print_loaded(loader.loaded, console)
-    if summary.tally.failures or (loader is not None and loader.loaded.failures):
+    failed = summary.tally.failures or summary.export.refused
+    if failed or (loader is not None and loader.loaded.failures):
         raise typer.Exit(1)
 
 
@@ -493,6 +508,10 @@ directory_app = typer.Typer(
     no_args_is_help=True, help="The clinician directory: load NPPES or FHIR files, synthesize."
 )
 app.add_typer(directory_app, name="directory")
+
+from hosentinel.bulk.command import bulk_app  # noqa: E402 (registered next to directory)
+
+app.add_typer(bulk_app, name="bulk")
 
 
 @directory_app.command("load")

@@ -125,11 +125,15 @@ def test_plain_and_gzipped_files_mix(
     _, clean_rows = screened
     mixed = tmp_path / "mixed"
     shutil.copytree(small_export.directory, mixed)
+    manifest = (mixed / "manifest.json").read_text()
     for path in sorted(mixed.glob("Observation.*.ndjson"))[::2]:
         (path.parent / (path.name + ".gz")).write_bytes(gzip.compress(path.read_bytes()))
         path.unlink()
-    _, rows = run(mixed, tmp_path / "rows.csv")
+        manifest = manifest.replace(f'"{path.name}"', f'"{path.name}.gz"')
+    (mixed / "manifest.json").write_text(manifest)
+    summary, rows = run(mixed, tmp_path / "rows.csv")
     assert rows == clean_rows
+    assert not summary.export.warnings
 
 
 def write_ndjson(path: Path, resources: list[Any]) -> None:

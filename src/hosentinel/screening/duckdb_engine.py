@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from hosentinel.screening.extraction import HEAD_PATHS, classify_sql, group_sql
+from hosentinel.screening.guard import MAX_LINE_BYTES
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import Screener, Tally
 
-MAX_LINE_BYTES = 32 * 1024 * 1024
 GROUPS_PER_BATCH = 1024
 _DELIMITER = "\x01"
 
@@ -68,7 +68,7 @@ def lines_view(files: list[str]) -> str:
     return (
         "CREATE VIEW lines AS SELECT filename AS file, line "
         f"FROM read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '{_DELIMITER}', "
-        "quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n', "
+        "quote = '', escape = '', header = false, auto_detect = false, new_line = '\\r\\n', "
         "filename = true, strict_mode = false, ignore_errors = true, store_rejects = true, "
         f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {MAX_LINE_BYTES})"
     )
@@ -90,7 +90,7 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         con.execute("SET enable_progress_bar_print = false")
         for statement in macros():
             con.execute(statement)
-        files = [str(f.path.resolve()) for f in job.export.files]
+        files = [str(f.read_path.absolute()) for f in job.export.files]
         con.execute(lines_view(files))
         batches = _scan(con, job.relevance, temp, progress)
         if pool is None:

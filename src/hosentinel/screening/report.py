@@ -18,9 +18,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from hosentinel.screening.screen import Summary
 from hosentinel.screening.synth import SynthResult
+from hosentinel.terminal import plain
 
 if TYPE_CHECKING:
     from hosentinel.screening.into_app import Loaded
@@ -87,7 +89,8 @@ def print_summary(summary: Summary, console: Console) -> None:
     rate = summary.rows / summary.seconds if summary.seconds else 0.0
     console.print(
         f"[bold]{summary.rows}[/bold] patients screened as of {summary.as_of.isoformat()} "
-        f"-> {summary.output} ({summary.engine}, {summary.seconds:.1f} s, {rate:,.0f} patients/s)"
+        f"-> {escape(plain(str(summary.output), 1000))} ({summary.engine}, "
+        f"{summary.seconds:.1f} s, {rate:,.0f} patients/s)"
     )
     lines = Table(title="Lines", show_header=True, header_style="bold")
     lines.add_column("lines")
@@ -103,7 +106,7 @@ def print_summary(summary: Summary, console: Console) -> None:
         files.add_column("bad lines", justify="right")
         for name, n in bad.items():
             if n:
-                files.add_row(name, f"{n:,}")
+                files.add_row(Text(plain(name)), f"{n:,}")
         console.print(files)
     outcome = Table(title="Patients", header_style="bold")
     outcome.add_column("")
@@ -121,7 +124,17 @@ def print_summary(summary: Summary, console: Console) -> None:
         results.add_row(label, f"{count:,}")
     console.print(results)
     for message in tally.messages:
-        console.print(f"[red]failed:[/red] {message}", markup=True, highlight=False)
+        console.print(Text.assemble(("failed:", "red"), " ", plain(message)), highlight=False)
+    print_export_problems(summary, console)
+
+
+def print_export_problems(summary: Summary, console: Console) -> None:
+    """Files not screened (past a cap) and files left out, each on its own line."""
+    for name, why in summary.export.refused:
+        line = Text.assemble(("not screened:", "bold red"), f" {plain(name)}: {plain(why)}")
+        console.print(line, highlight=False)
+    for warning in summary.export.warnings:
+        console.print(Text.assemble(("warning:", "yellow"), f" {plain(warning)}"), highlight=False)
 
 
 def _result_counts(summary: Summary) -> dict[str, int]:

@@ -2,7 +2,10 @@
 
 Rows are written as they come, in batches (memory stays flat however many patients there are),
 to a temporary file beside the target that replaces it only when the screen has finished: a
-screen that stops half-way never leaves a file that looks complete. CSV is written with Python's
+screen that stops half-way never leaves a file that looks complete. The temporary file is created
+exclusively under a random name (`mkstemp`), so a link planted where it would go is never
+followed; the final rename replaces a link at the target itself, not what it points to. The
+file is readable by its owner only (mkstemp's 0600): it names patients. CSV is written with Python's
 `csv` module (RFC 4180, a header row); Parquet with pyarrow, every column a string.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -44,21 +48,25 @@ class RowWriter:
         self.format = format_of(path)
         if not path.parent.is_dir():
             raise OutputError(f"{path.parent} is not a directory")
-        self.partial = path.with_name(f".{path.name}.partial")
+        self.partial: Path | None = None
         self._writer: Any = None
         self._file: TextIO | None = None
+        self._sink: Any = None
         self.rows = 0
 
     def __enter__(self) -> RowWriter:
         try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            self.partial = Path(name)
             if self.format == "csv":
-                self._file = self.partial.open("w", newline="", encoding="utf-8")
+                self._file = os.fdopen(fd, "w", newline="", encoding="utf-8")
                 self._writer = csv.writer(self._file)
                 self._writer.writerow(ROW_COLUMNS)
             else:
                 from pyarrow import parquet
 
-                self._writer = parquet.ParquetWriter(str(self.partial), SCHEMA)
+                self._sink = os.fdopen(fd, "wb")
+                self._writer = parquet.ParquetWriter(self._sink, SCHEMA)
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc}") from None
         return self
@@ -76,7 +84,9 @@ class RowWriter:
 
     def commit(self) -> None:
         self._close()
+        assert self.partial is not None
         os.replace(self.partial, self.path)
+        self.partial = None
 
     def _close(self) -> None:
         if self._file is not None:
@@ -86,6 +96,9 @@ class RowWriter:
             if self.rows == 0:  # the schema, even without patients
                 self._writer.write_table(SCHEMA.empty_table())
             self._writer.close()
+        if self._sink is not None:
+            self._sink.close()
+            self._sink = None
         self._writer = None
 
     def __exit__(
@@ -95,4 +108,5 @@ class RowWriter:
         tb: TracebackType | None,
     ) -> None:
         self._close()
-        self.partial.unlink(missing_ok=True)
+        if self.partial is not None:
+            self.partial.unlink(missing_ok=True)

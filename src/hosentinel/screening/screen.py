@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
+from hosentinel.screening import guard, staging
 from hosentinel.screening.export import Export, discover
 from hosentinel.screening.job import Batch, Job, NoProgress, Progress
 from hosentinel.screening.patients import Row, Tally
@@ -38,6 +39,7 @@ class ScreenOptions:
     workers: int | None = None  # DuckDB: processes for `evaluate` (None: by export size)
     memory_limit: str = "512MB"  # DuckDB: past it, DuckDB spills to disk
     spark_master: str | None = None  # Spark: None -> $HOSENTINEL_SPARK_MASTER or local[*]
+    caps: guard.Caps = field(default_factory=guard.Caps)  # line and file size (guard.py)
 
 
 @dataclass
@@ -83,25 +85,32 @@ def screen(
     that need the team carry their resources (`Row.source`) and each batch goes to `into` too,
     after it is written (see `into_app.py`)."""
     format_of(output)  # a bad suffix fails before any work
-    export = discover(directory)
+    started = time.perf_counter()
+    export = guard.check(discover(directory), options.caps)
     knowledge = knowledge or default_knowledge()
-    job = Job(
-        export,
-        options.as_of,
-        relevance_pattern(knowledge),
-        options.validate,
-        keep_sources=into is not None,
-    )
     progress = progress or NoProgress()
     summary = Summary(export, output, options.engine, options.as_of)
-    started = time.perf_counter()
-    with RowWriter(output) as writer:
-        for rows, tally in _batches(job, options, progress):
-            writer.write(rows)
-            summary.tally.merge(tally)
-            if into is not None:
-                into(rows)
-        writer.commit()
+    if not export.files:
+        with RowWriter(output) as writer:
+            writer.commit()  # every file refused: an empty result, and the summary says why
+        summary.seconds = time.perf_counter() - started
+        return summary
+    with staging.staged(export) as readable:
+        summary.export = readable
+        job = Job(
+            readable,
+            options.as_of,
+            relevance_pattern(knowledge),
+            options.validate,
+            keep_sources=into is not None,
+        )
+        with RowWriter(output) as writer:
+            for rows, tally in _batches(job, options, progress):
+                writer.write(rows)
+                summary.tally.merge(tally)
+                if into is not None:
+                    into(rows)
+            writer.commit()
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -106,7 +106,7 @@ def run(job: Job, options: SparkOptions, progress: Progress) -> Iterator[Batch]:
 
     for statement in functions():
         spark.sql(statement)
-    paths = [f.path.resolve().as_uri() for f in job.export.files]
+    paths = [f.read_path.absolute().as_uri() for f in job.export.files]
     lines = spark.read.text(paths).select(
         F.col("_metadata.file_path").alias("file"),
         F.monotonically_increasing_id().alias("ordinal"),

@@ -1,0 +1,1 @@
+"""FHIR Bulk Data client: `$export` kick-off, polling, authorised downloads (`hosentinel bulk`)."""
