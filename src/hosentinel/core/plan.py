@@ -337,7 +337,12 @@ class Planner:
                 )
         spastic = present(self.ctx, "spasticity")
         if spastic and (self.surveillance.phase == "in-window" or active_sites):
-            inputs = tuple(Input(ref=f.ref, what=f.label, date=f.start) for f in spastic)
+            inputs = tuple(
+                fact_input(f)
+                if f.observation and f.observation.evidence
+                else Input(ref=f.ref, what=f.label, date=f.start)
+                for f in spastic
+            )
             self.add("spasticity-management", "routine", "spasticity", inputs)
 
     def _medications(self, suspected: list[SiteSuspicion], confirmed: list[SiteSuspicion]) -> None:

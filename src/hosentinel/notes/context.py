@@ -1,0 +1,106 @@
+"""Negation, uncertainty, history, hypothesis and other person: medspaCy's ConText.
+
+A blank English spaCy pipeline (tokenizer only, nothing downloaded) plus medspaCy's ConText
+component with its packaged rules and the vocabulary's extra triggers. The reader's own patterns
+find the targets; ConText only says how each is asserted within its sentence. medspaCy and spaCy
+are imported on first use, so commands that never meet a note do not pay for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, cast
+
+from hosentinel.knowledge import schema as s
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    negated: bool = False
+    possible: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    other_person: bool = False
+
+    @property
+    def current(self) -> bool:
+        """Asserted of the patient, now, as a fact."""
+        return (
+            not (self.negated or self.possible or self.historical or self.hypothetical)
+            and not self.other_person
+        )
+
+
+PLAIN = Assertion()
+
+
+class ConText:
+    """One pipeline per vocabulary; `assert_spans` is cached per (sentence, targets)."""
+
+    def __init__(self, triggers: Sequence[s.ContextTrigger]) -> None:
+        import medspacy  # type: ignore[import-untyped]  # noqa: F401  (registers its factories)
+        import spacy
+        from loguru import logger  # medspaCy's dependencies log through loguru
+        from medspacy.context import ConTextRule  # type: ignore[import-untyped]
+
+        logger.disable("PyRuSH")
+        logger.disable("medspacy")
+        self._nlp = spacy.blank("en")
+        self._context = cast(
+            Any, self._nlp.add_pipe("medspacy_context", config={"rules": "default"})
+        )
+        # medspaCy's packaged rules (site-packages/resources/en/context_rules.json) load from disk.
+        self._context.add(
+            [ConTextRule(t.literal, t.category, direction=t.direction) for t in triggers]
+        )
+        self.assert_spans = lru_cache(maxsize=4096)(self._assert_spans)
+
+    def _assert_spans(
+        self, sentence: str, targets: tuple[tuple[int, int], ...]
+    ) -> tuple[Assertion, ...]:
+        """How each target (character span within the sentence) is asserted."""
+        from spacy.util import filter_spans
+
+        doc = self._nlp.make_doc(sentence)
+        for index, token in enumerate(doc):  # the whole text is one sentence
+            token.is_sent_start = index == 0
+        spans = [doc.char_span(a, b, label="TARGET", alignment_mode="expand") for a, b in targets]
+        kept = filter_spans([sp for sp in spans if sp is not None])
+        doc.ents = kept
+        self._context(doc)
+        by_tokens = {(e.start, e.end): _assertion(e) for e in doc.ents}
+        out: list[Assertion] = []
+        for span in spans:
+            if span is None:
+                out.append(PLAIN)
+                continue
+            found = by_tokens.get((span.start, span.end))
+            if found is None:  # overlapped by a longer target: take that one's reading
+                found = next(
+                    (v for (a, b), v in by_tokens.items() if a <= span.start and span.end <= b),
+                    PLAIN,
+                )
+            out.append(found)
+        return tuple(out)
+
+
+def _assertion(ent: Any) -> Assertion:
+    return Assertion(
+        negated=bool(ent._.is_negated),
+        possible=bool(ent._.is_uncertain),
+        historical=bool(ent._.is_historical),
+        hypothetical=bool(ent._.is_hypothetical),
+        other_person=bool(ent._.is_family),
+    )
+
+
+_PIPELINES: dict[tuple[s.ContextTrigger, ...], ConText] = {}
+
+
+def context_for(triggers: tuple[s.ContextTrigger, ...]) -> ConText:
+    found = _PIPELINES.get(triggers)
+    if found is None:
+        found = _PIPELINES[triggers] = ConText(triggers)
+    return found
