@@ -582,6 +582,7 @@ class NotesVocabularyFile(Entry):
     duplex: list[str]
     dvt_terms: list[str]
     limb_sides: dict[Literal["left", "right", "both"], list[str]]
+    other_sites: list[str] = []
     sections: dict[Literal["historical", "family", "hypothetical", "current"], list[str]]
     context: list[ContextTrigger] = []
 

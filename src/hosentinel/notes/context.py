@@ -8,9 +8,12 @@ are imported on first use, so commands that never meet a note do not pay for the
 
 from __future__ import annotations
 
+import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
 from hosentinel.knowledge import schema as s
@@ -40,21 +43,23 @@ class ConText:
     """One pipeline per vocabulary; `assert_spans` is cached per (sentence, targets)."""
 
     def __init__(self, triggers: Sequence[s.ContextTrigger]) -> None:
-        import medspacy  # type: ignore[import-untyped]  # noqa: F401  (registers its factories)
-        import spacy
-        from loguru import logger  # medspaCy's dependencies log through loguru
-        from medspacy.context import ConTextRule  # type: ignore[import-untyped]
+        with warnings.catch_warnings():
+            # pysbd (a medspaCy dependency) has regex strings with invalid escapes: a
+            # SyntaxWarning when first compiled, which a warnings-as-errors run turns fatal.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import medspacy  # type: ignore[import-untyped]  # also registers its spaCy factories
+            import spacy
+            from loguru import logger  # medspaCy's dependencies log through loguru
+            from medspacy.context import ConTextRule  # type: ignore[import-untyped]
 
         logger.disable("PyRuSH")
         logger.disable("medspacy")
         self._nlp = spacy.blank("en")
-        self._context = cast(
-            Any, self._nlp.add_pipe("medspacy_context", config={"rules": "default"})
-        )
-        # medspaCy's packaged rules (site-packages/resources/en/context_rules.json) load from disk.
-        self._context.add(
-            [ConTextRule(t.literal, t.category, direction=t.direction) for t in triggers]
-        )
+        self._context = cast(Any, self._nlp.add_pipe("medspacy_context", config={"rules": None}))
+        rules = [ConTextRule.from_dict(_ours(rule)) for rule in _packaged_rules(medspacy)]
+        rules += [ConTextRule(t.literal, t.category, direction=t.direction) for t in triggers]
+        self._context.add(rules)
         self.assert_spans = lru_cache(maxsize=4096)(self._assert_spans)
 
     def _assert_spans(
@@ -84,6 +89,25 @@ class ConText:
                 )
             out.append(found)
         return tuple(out)
+
+
+def _packaged_rules(medspacy: Any) -> list[dict[str, Any]]:
+    """medspaCy's own English ConText rules, from the file it ships (read from disk)."""
+    path = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
+    rules: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["context_rules"]
+    return rules
+
+
+def _ours(rule: dict[str, Any]) -> dict[str, Any]:
+    """The packaged rule, with "ho" taken out of its abbreviations of "history": here HO is
+    heterotopic ossification ("radiograph showed HO" is not history)."""
+    pattern = rule.get("pattern")
+    if isinstance(pattern, list):
+        for token in pattern:
+            allowed = token.get("LOWER", {}) if isinstance(token, dict) else {}
+            if isinstance(allowed, dict) and "ho" in allowed.get("IN", []):
+                allowed["IN"] = [word for word in allowed["IN"] if word != "ho"]
+    return rule
 
 
 def _assertion(ent: Any) -> Assertion:

@@ -30,6 +30,7 @@ _FORM_NO = re.compile(
 _FORM_CHECKED_NO = re.compile(r"[^\n]{0,20}?\[\s*[xX✓]\s*\]\s*(?:no|none|absent|n)\b", re.I)
 _FORM_CHECKED_YES = re.compile(r"[^\n]{0,20}?\[\s*[xX✓]\s*\]\s*(?:yes|y|present)\b", re.I)
 _UNCHECKED_BEFORE = re.compile(r"(?:\[\s*\]|\(\s*\)|☐)\s*$")
+_UNCHECKED_AFTER = re.compile(r"\s*:?\s*(?:\[\s*\]|\(\s*\)|☐)")
 _CHECKED_BEFORE = re.compile(r"(?:\[\s*[xX✓]\s*\]|\(\s*[xX]\s*\)|☒|☑)\s*$")
 _ZERO_PAIN = re.compile(r"[\s:=]*(?:0|zero)\s*/\s*10\b", re.I)
 _THERAPY_AGENT = re.compile(
@@ -44,6 +45,7 @@ _NO_BEFORE = re.compile(
     r"(?:^|[\s:;,(\-])(?:no|without|w/o|denies|negative for)\s+(?:[\w/]+\s+){0,3}$", re.I
 )
 
+_NO_AFTER = re.compile(r"\s*(?:denied|absent|none|not (?:present|noted|seen|appreciated))\b", re.I)
 
 _NEGATIVE_ANSWER: dict[str, Value] = {
     "bone-scan-ho": "negative",
@@ -130,7 +132,9 @@ def _read_sentence(
     scan = Scan.of(body, vocab)
     out: list[NoteFinding] = []
     for cand, assertion in zip(candidates, assertions, strict=True):
-        if not assertion.negated and _NO_BEFORE.search(body, 0, cand.start):
+        if not assertion.negated and (
+            _NO_BEFORE.search(body, 0, cand.start) or _NO_AFTER.match(body, cand.end)
+        ):
             assertion = replace(assertion, negated=True)
         if not _stands(cand, assertion, sentence, body):
             continue
@@ -159,7 +163,7 @@ def _form_says_yes(body: str, cand: _Candidate) -> bool:
     if cand.kind == "rom":
         return True
     before, tail = body[: cand.start], body[cand.end :]
-    if _UNCHECKED_BEFORE.search(before):
+    if _UNCHECKED_BEFORE.search(before) or _UNCHECKED_AFTER.match(tail):
         return False
     if _CHECKED_BEFORE.search(before):
         return True
@@ -265,15 +269,20 @@ def _findings(
             side = report_site[1]
         limbs: tuple[str, ...] = ("left", "right") if side == "both" else (side,) if side else ()
         return [make("dvt", None, s) for s in limbs]  # a duplex result without a side: none
-    joint, sides = site_for(scan, sentence, cand.start, cand.end, report_site)
-    if joint is None:
-        return []
-    if cand.kind == "rom" and cand.side is not None:
-        sides = (cand.side,)  # a table row: "Hip flexion R 80 L 110"
-    if cand.kind == "imaging":
-        code = cand.label
-    elif cand.kind == "rom":
-        code = f"{joint}-{cand.label}-rom"
-    else:
-        code = f"{joint}-{cand.label}"
-    return [make(code, joint, s) for s in sides] if sides else [make(code, joint, None)]
+    out: list[NoteFinding] = []
+    sites = site_for(scan, sentence, cand.start, cand.end, report_site)
+    if cand.kind == "rom":
+        sites = sites[:1]  # a measurement is of one joint
+    for joint, sides in sites:
+        if joint is None:
+            continue
+        if cand.kind == "rom" and cand.side is not None:
+            sides = (cand.side,)  # a table row: "Hip flexion R 80 L 110"
+        if cand.kind == "imaging":
+            code = cand.label
+        elif cand.kind == "rom":
+            code = f"{joint}-{cand.label}-rom"
+        else:
+            code = f"{joint}-{cand.label}"
+        out.extend([make(code, joint, s) for s in sides] if sides else [make(code, joint, None)])
+    return out

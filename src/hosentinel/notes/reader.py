@@ -34,17 +34,18 @@ class NoteReader:
         self, res: JSONObject, ref: str, day: date | None, warnings: list[str]
     ) -> list[Observation]:
         texts: list[str] = []
-        contents = children(res, "content")
-        for content in contents:
-            attachment = child(content, "attachment")
-            if media_type(string(attachment, "contentType")) not in ("", "text/plain"):
-                continue  # a PDF or HTML rendition beside the text one: not ours to read
+        attachments = [child(content, "attachment") for content in children(res, "content")]
+        plain = [
+            a for a in attachments if media_type(string(a, "contentType")) in ("", "text/plain")
+        ]  # a PDF or HTML rendition beside the text one is not ours to read
+        for attachment in plain:
             try:
                 texts.append(attachment_text(attachment, self.binaries))
             except Unreadable as why:
                 warnings.append(one_line(f"{ref}: note skipped: {why}"))
-        if not contents:
-            warnings.append(f"{ref}: note skipped: it has no content")
+        if not plain:
+            kinds = ", ".join(sorted({string(a, "contentType") or "?" for a in attachments}))
+            warnings.append(one_line(f"{ref}: note skipped: no text/plain content ({kinds})"))
         found: list[Observation] = []
         for text in texts:
             found.extend(self._observations(read_text(text, self.vocab), ref, day))

@@ -22,7 +22,10 @@ _LEAD = (
     r"[\s:=,]*(?:(?:\(?(?:PROM|AROM|AAROM|ROM)\)?|is|of|at|to|measured|measures|measuring"
     r"|limited to|only|now|today|currently|approx\.?|approximately|~)\s*[:=]?\s*){0,3}"
 )
-_AFTER = re.compile(rf"{_LEAD}(?:(?:0|-?\d{{1,3}})\s*(?:-|–|to)\s*)?{_NUM}(?P<unit>{_UNIT})", re.I)
+_SIDE = r"(?:(?P<side>right|left|rt|lt|r|l)\.?\s*[:=]?\s*)?"
+_AFTER = re.compile(
+    rf"{_LEAD}{_SIDE}(?:(?:0|-?\d{{1,3}})\s*(?:-|–|to)\s*)?(?P<num>{_NUM})(?P<unit>{_UNIT})", re.I
+)
 _RANGE = re.compile(rf"{_LEAD}(?:0|-?\d{{1,3}})\s*(?:-|–|to)\s*\d", re.I)
 _FROM_TO = re.compile(
     rf"[\s:,]*(?:(?:has\s)?(?:decreased|declined|dropped|reduced|improved|increased|gone|went|progressed)\s)?"
@@ -35,7 +38,7 @@ _TABLE = re.compile(
     re.I,
 )
 _EARLIER = re.compile(
-    rf"\s*[,(;]?\s*(?:(?:down|decreased|reduced|up|improved|increased|declined)\s)?"
+    rf"\s*[,(;]?\s*(?:(?:today|now|currently)\s)?(?:(?:down|decreased|reduced|up|improved|increased|declined)\s)?"
     rf"(?:from|previously|prev\.?|was|were|compared (?:to|with)|vs\.?|prior|baseline"
     rf"|last (?:week|visit|session|note|time))"
     rf"\s*[:=]?\s*(?:of\s)?{_NUM}{_UNIT}",
@@ -50,6 +53,16 @@ _NOT_DEGREES = re.compile(
     r"\s*(?:/\s*5|x\s*\d|reps?\b|sets?\b|lbs?\b|kg\b|sec|min\b|times\b|%)", re.I
 )
 _LACKING_NUMBER = re.compile(rf"{_NUM}{_UNIT}", re.I)
+
+
+_SIDE_NAMES = {
+    "right": "right",
+    "rt": "right",
+    "r": "right",
+    "left": "left",
+    "lt": "left",
+    "l": "left",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +127,14 @@ def read_rom(text: str, vocab: Vocabulary) -> list[Reading]:
             continue
         after = _AFTER.match(text, m_end, stop)
         if after is not None:
-            value = float(after.group(1))
+            value = float(after.group("num"))
             ranged = _RANGE.match(text, m_end, stop) is not None
             if _plausible(motion, value) and _is_degrees(
                 text, after.end(), after.group("unit"), ranged, rom_word
             ):
-                readings.append(
-                    Reading(motion, value, m_start, after.end(), _earlier(text, after.end()))
-                )
+                row_side = _SIDE_NAMES.get((after.group("side") or "").lower())
+                earlier = _earlier(text, after.end())
+                readings.append(Reading(motion, value, m_start, after.end(), earlier, row_side))
             continue
         previous_end = motions[index - 1][2] if index else 0
         before_match = _BEFORE.search(text, previous_end, m_start)

@@ -82,6 +82,7 @@ class Vocabulary:
     duplex: re.Pattern[str]
     dvt_terms: re.Pattern[str]
     limb_sides: Labelled
+    other_sites: re.Pattern[str]
     sections: Labelled
     headings: re.Pattern[str]
     trigger: re.Pattern[str]  # any word worth a closer look: the cheap first pass
@@ -117,6 +118,7 @@ def _compile(v: s.NotesVocabularyFile) -> Vocabulary:
         *v.ho_terms,
         *v.dvt_terms,
         *v.extension_lacking,
+        *v.duplex,
         *(t for ts in v.imaging.values() for t in ts),
     ]
     return Vocabulary(
@@ -136,6 +138,7 @@ def _compile(v: s.NotesVocabularyFile) -> Vocabulary:
         duplex=_words(v.duplex),
         dvt_terms=_words(v.dvt_terms),
         limb_sides=_labelled_of(v.limb_sides),
+        other_sites=_words(v.other_sites or ["(?!x)x"]),
         sections=_labelled_of(section_groups),
         headings=headings,
         trigger=_words(trigger_terms),
