@@ -583,6 +583,7 @@ class NotesVocabularyFile(Entry):
     dvt_terms: list[str]
     limb_sides: dict[Literal["left", "right", "both"], list[str]]
     other_sites: list[str] = []
+    planning: list[str] = []
     sections: dict[Literal["historical", "family", "hypothetical", "current"], list[str]]
     context: list[ContextTrigger] = []
 

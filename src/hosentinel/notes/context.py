@@ -120,11 +120,13 @@ def _assertion(ent: Any) -> Assertion:
     )
 
 
-_PIPELINES: dict[tuple[s.ContextTrigger, ...], ConText] = {}
+# id(triggers) -> (triggers, pipeline): the vocabulary's tuple is kept, so its id stays unique;
+# looking it up by id avoids hashing a hundred rule models on every sentence.
+_PIPELINES: dict[int, tuple[tuple[s.ContextTrigger, ...], ConText]] = {}
 
 
 def context_for(triggers: tuple[s.ContextTrigger, ...]) -> ConText:
-    found = _PIPELINES.get(triggers)
+    found = _PIPELINES.get(id(triggers))
     if found is None:
-        found = _PIPELINES[triggers] = ConText(triggers)
-    return found
+        found = _PIPELINES[id(triggers)] = (triggers, ConText(triggers))
+    return found[1]

@@ -45,7 +45,11 @@ _NO_BEFORE = re.compile(
     r"(?:^|[\s:;,(\-])(?:no|without|w/o|denies|negative for)\s+(?:[\w/]+\s+){0,3}$", re.I
 )
 
-_NO_AFTER = re.compile(r"\s*(?:denied|absent|none|not (?:present|noted|seen|appreciated))\b", re.I)
+_NO_AFTER = re.compile(
+    r"[^.;,]{0,30}?\b(?:(?:has|have|had|is|are)\s)?(?:resolved|denied|absent|none"
+    r"|not (?:present|noted|seen|appreciated))\b",
+    re.I,
+)
 
 _NEGATIVE_ANSWER: dict[str, Value] = {
     "bone-scan-ho": "negative",
@@ -91,6 +95,13 @@ class _Candidate:
     joint: str | None = None
 
 
+# Notes are read again and again (every page view, every CDS call re-imports the record): the
+# findings of recently read texts are kept, up to this many texts of up to _CACHED_TEXT chars.
+_CACHE_SIZE = 2048
+_CACHED_TEXT = 65_536
+_CACHE: dict[tuple[int, str, str | None, tuple[str | None, str | None]], list[NoteFinding]] = {}
+
+
 def read_text(
     text: str,
     vocab: Vocabulary,
@@ -100,6 +111,27 @@ def read_text(
 ) -> list[NoteFinding]:
     """Findings in a note's text. `report_kind` ("bone-scan-ho", "radiograph-ho", "dvt") says the
     text is that test's report; `report_site` the joint and side its title names."""
+    if len(text) > _CACHED_TEXT:
+        return _read(text, vocab, report_kind, report_site)
+    key = (id(vocab), vocab.version + text, report_kind, report_site)
+    found = _CACHE.get(key)
+    if found is None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        found = _CACHE[key] = _read(text, vocab, report_kind, report_site)
+    return list(found)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def _read(
+    text: str,
+    vocab: Vocabulary,
+    report_kind: str | None,
+    report_site: tuple[str | None, str | None],
+) -> list[NoteFinding]:
     findings: list[NoteFinding] = []
     seen: set[str] = set()
     for sentence in split(text, vocab):
@@ -183,6 +215,8 @@ def _candidates(body: str, vocab: Vocabulary, report_kind: str | None) -> list[_
             continue
         found.append(_Candidate("sign", sign, start, end))
     for reading in read_rom(body, vocab):
+        if reading.arc and not any(j[0] in ("knee", "elbow") for j in vocab.joints.finditer(body)):
+            continue  # a hip or shoulder arc does not say which motion it is
         found.append(
             _Candidate(
                 "rom",
@@ -196,8 +230,9 @@ def _candidates(body: str, vocab: Vocabulary, report_kind: str | None) -> list[_
         )
     for match in vocab.spasticity.finditer(body):
         found.append(_Candidate("spasticity", "spasticity", match.start(), match.end()))
-    found.extend(_imaging(body, vocab, report_kind))
-    found.extend(_duplex(body, vocab, report_kind))
+    if vocab.planning.search(body) is None:  # a planned test has no result yet
+        found.extend(_imaging(body, vocab, report_kind))
+        found.extend(_duplex(body, vocab, report_kind))
     return found
 
 
@@ -224,12 +259,15 @@ def _imaging(body: str, vocab: Vocabulary, report_kind: str | None) -> list[_Can
 
 
 def _duplex(body: str, vocab: Vocabulary, report_kind: str | None) -> list[_Candidate]:
-    if vocab.duplex.search(body) is None and report_kind != "dvt":
+    named = vocab.duplex.search(body) is not None
+    if not named and report_kind != "dvt":
         return []
     found = [
         _Candidate("dvt", "dvt", m.start(), m.end(), True) for m in vocab.dvt_terms.finditer(body)
     ]
-    if not found:
+    # "Doppler RLE negative": a negative study with no word for DVT, only with the study named in
+    # the sentence ("left femoral vein with normal flow" in a right-leg report is not a left study).
+    if not found and named:
         negative = vocab.imaging_negative.search(body)
         if negative is not None and vocab.limb_sides.finditer(body):
             found.append(_Candidate("dvt", "dvt", negative.start(), negative.end(), False))

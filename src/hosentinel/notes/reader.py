@@ -46,23 +46,17 @@ class NoteReader:
         if not plain:
             kinds = ", ".join(sorted({string(a, "contentType") or "?" for a in attachments}))
             warnings.append(one_line(f"{ref}: note skipped: no text/plain content ({kinds})"))
-        found: list[Observation] = []
+        # A report filed as a note ("US duplex venous right lower extremity") reads like one.
+        kind, site = self._report_kind(_title(res, "type"))
+        found: list[NoteFinding] = []
         for text in texts:
-            found.extend(self._observations(read_text(text, self.vocab), ref, day))
-        return found
+            found.extend(read_text(text, self.vocab, report_kind=kind, report_site=site))
+        return self._observations(_distinct(found), ref, day)
 
     def report(
         self, res: JSONObject, ref: str, day: date | None, warnings: list[str]
     ) -> list[Observation]:
-        title = " ".join(
-            t
-            for t in [
-                string(child(res, "code"), "text"),
-                *(string(c, "display") for c in children(child(res, "code"), "coding")),
-            ]
-            if t
-        )
-        kind, site = self._report_kind(title)
+        kind, site = self._report_kind(_title(res, "code"))
         texts: list[str] = []
         if res.get("conclusion") is not None:
             try:
@@ -105,6 +99,12 @@ class NoteReader:
                 out.append(_observation(ref, coding, day, f.earlier, site, f.sentence))
             out.append(_observation(ref, coding, day, f.value, site, f.sentence))
         return out
+
+
+def _title(res: JSONObject, key: str) -> str:
+    concept = child(res, key)
+    texts = [string(concept, "text"), *(string(c, "display") for c in children(concept, "coding"))]
+    return " ".join(t for t in texts if t)
 
 
 def _distinct(findings: list[NoteFinding]) -> list[NoteFinding]:

@@ -22,7 +22,7 @@ _LEAD = (
     r"[\s:=,]*(?:(?:\(?(?:PROM|AROM|AAROM|ROM)\)?|is|of|at|to|measured|measures|measuring"
     r"|limited to|only|now|today|currently|approx\.?|approximately|~)\s*[:=]?\s*){0,3}"
 )
-_SIDE = r"(?:(?P<side>right|left|rt|lt|r|l)\.?\s*[:=]?\s*)?"
+_SIDE = r"(?:\(?(?P<side>right|left|rt|lt|r|l)\.?\)?\s*[:=]?\s*)?"
 _AFTER = re.compile(
     rf"{_LEAD}{_SIDE}(?:(?:0|-?\d{{1,3}})\s*(?:-|–|to)\s*)?(?P<num>{_NUM})(?P<unit>{_UNIT})", re.I
 )
@@ -45,8 +45,13 @@ _EARLIER = re.compile(
     re.I,
 )
 _EARLIER_TRAILING = re.compile(
-    rf"\s*[,(;]\s*{_NUM}{_UNIT}\s*"
+    rf"\s*(?:today|now|currently)?\s*[,(;]\s*{_NUM}{_UNIT}\s*"
     r"(?:last|on|at|prior|previously|on admission|at admission|before)\b",
+    re.I,
+)
+# "R knee AROM 0-100 deg": an arc from extension to flexion (knee and elbow only, see extract).
+_ARC = re.compile(
+    rf"(?<![\w/])(?:PROM|AROM|AAROM|ROM)\s*[:=]?\s*(-?\d{{1,3}})\s*(?:-|–|to)\s*(\d{{1,3}})(?P<unit>{_UNIT})",
     re.I,
 )
 _NOT_DEGREES = re.compile(
@@ -73,6 +78,7 @@ class Reading:
     end: int
     earlier: float | None = None
     side: str | None = None  # from a table row "R 80 L 110"
+    arc: bool = False  # read from an extension-flexion arc, "ROM 10-120"
 
 
 def _plausible(motion: str, value: float) -> bool:
@@ -104,6 +110,15 @@ def read_rom(text: str, vocab: Vocabulary) -> list[Reading]:
                     start, end = min(lacking.start(), near.start()), max(lacking.end(), near.end())
                     readings.append(Reading("extension", value, start, end))
     motions = vocab.motions.finditer(text)
+    if not motions:
+        for arc in _ARC.finditer(text):
+            low, high = float(arc.group(1)), float(arc.group(2))
+            if _plausible("flexion", high) and _plausible("extension", -abs(low)):
+                readings.append(Reading("flexion", high, arc.start(), arc.end(), arc=True))
+                if low:  # "ROM 10-120": extension lacks 10; "0-120" says nothing more
+                    readings.append(
+                        Reading("extension", -abs(low), arc.start(), arc.end(), arc=True)
+                    )
     for index, (motion, m_start, m_end) in enumerate(motions):
         if motion == "extension" and lacking is not None:
             continue

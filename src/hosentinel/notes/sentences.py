@@ -17,10 +17,9 @@ from hosentinel.notes.vocab import Vocabulary
 
 Section = str  # "current" | "historical" | "family" | "hypothetical"
 
+# Words whose full stop does not end a sentence even before a capital ("Rt. Knee", "Dr. Lee").
 _ABBREVIATIONS = frozenset(
-    {"rt", "lt", "r", "l", "pt", "pts", "dr", "approx", "vs", "e.g", "i.e", "ext", "flex", "abd"}
-    | {"prev", "bilat", "bil", "deg", "fig", "no", "mr", "mrs", "ms", "st", "min", "max", "hr"}
-    | {"hrs", "wk", "wks", "yo", "y.o", "pm", "am"}
+    {"rt", "lt", "r", "l", "pt", "pts", "dr", "vs", "e.g", "i.e", "mr", "mrs", "ms", "st", "approx"}
 )
 _END = re.compile(r"[.!?;]+(?=\s)|;")
 _LAST_WORD = re.compile(r"([A-Za-z.]+)$")
@@ -58,11 +57,11 @@ def _cut(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for match in _END.finditer(text, start, end):
         if match.group().startswith("."):
             word = _LAST_WORD.search(text, begin, match.start())
-            after = text[match.end() : match.end() + 2].lstrip()
+            after = text[match.end() : match.end() + 3].lstrip()
             if (word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS) or (
-                after and after[0].islower()
+                after and not after[0].isupper()
             ):
-                continue
+                continue  # "prev. 110", "ext. rot", "Dr. Lee": the sentence goes on
         pieces.append((begin, match.end()))
         begin = match.end()
     pieces.append((begin, end))

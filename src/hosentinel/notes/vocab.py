@@ -83,6 +83,7 @@ class Vocabulary:
     dvt_terms: re.Pattern[str]
     limb_sides: Labelled
     other_sites: re.Pattern[str]
+    planning: re.Pattern[str]
     sections: Labelled
     headings: re.Pattern[str]
     trigger: re.Pattern[str]  # any word worth a closer look: the cheap first pass
@@ -119,6 +120,7 @@ def _compile(v: s.NotesVocabularyFile) -> Vocabulary:
         *v.dvt_terms,
         *v.extension_lacking,
         *v.duplex,
+        *v.rom_words,
         *(t for ts in v.imaging.values() for t in ts),
     ]
     return Vocabulary(
@@ -139,6 +141,7 @@ def _compile(v: s.NotesVocabularyFile) -> Vocabulary:
         dvt_terms=_words(v.dvt_terms),
         limb_sides=_labelled_of(v.limb_sides),
         other_sites=_words(v.other_sites or ["(?!x)x"]),
+        planning=_words(v.planning or ["(?!x)x"]),
         sections=_labelled_of(section_groups),
         headings=headings,
         trigger=_words(trigger_terms),
