@@ -9,6 +9,7 @@ are imported on first use, so commands that never meet a note do not pay for the
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Assertion:
 
 
 PLAIN = Assertion()
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 class ConText:
@@ -57,9 +59,15 @@ class ConText:
         logger.disable("medspacy")
         self._nlp = spacy.blank("en")
         self._context = cast(Any, self._nlp.add_pipe("medspacy_context", config={"rules": None}))
-        rules = [ConTextRule.from_dict(_ours(rule)) for rule in _packaged_rules(medspacy)]
+        packaged = [_ours(rule) for rule in _packaged_rules(medspacy)]
+        rules = [ConTextRule.from_dict(rule) for rule in packaged]
         rules += [ConTextRule(t.literal, t.category, direction=t.direction) for t in triggers]
         self._context.add(rules)
+        # A rule matches only where one word it requires is: a sentence with none of them has no
+        # modifier, and ConText (the costly part) is not run on it.
+        self._needed = frozenset(
+            [*(_rarest(_TOKEN.findall(t.literal.lower())) for t in triggers), *_required(packaged)]
+        )
         self.assert_spans = lru_cache(maxsize=4096)(self._assert_spans)
 
     def _assert_spans(
@@ -68,6 +76,8 @@ class ConText:
         """How each target (character span within the sentence) is asserted."""
         from spacy.util import filter_spans
 
+        if "" not in self._needed and self._needed.isdisjoint(_TOKEN.findall(sentence.lower())):
+            return tuple(PLAIN for _ in targets)
         doc = self._nlp.make_doc(sentence)
         for index, token in enumerate(doc):  # the whole text is one sentence
             token.is_sent_start = index == 0
@@ -96,6 +106,40 @@ def _packaged_rules(medspacy: Any) -> list[dict[str, Any]]:
     path = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
     rules: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["context_rules"]
     return rules
+
+
+def _rarest(words: list[str]) -> str:
+    """Of the words a phrase needs, the one least likely in any sentence: the longest (the last
+    of equals: "o" of "r/o", not "r")."""
+    return max(enumerate(words), key=lambda item: (len(item[1]), item[0]))[1] if words else ""
+
+
+def _required(rules: list[dict[str, Any]]) -> list[str]:
+    """For each packaged rule, words one of which a sentence must have for the rule to match:
+    the rarest word of a literal, or every word of the most telling token its pattern requires
+    (one not optional). "" when a pattern cannot be read so: then ConText always runs."""
+    found: list[str] = []
+    for rule in rules:
+        pattern = rule.get("pattern")
+        if not isinstance(pattern, list):
+            found.append(_rarest(_TOKEN.findall(str(rule.get("literal", "")).lower())))
+            continue
+        options: list[list[str]] = []
+        for token in pattern:
+            if not isinstance(token, dict) or token.get("OP") not in (None, "+"):
+                continue
+            lower = token.get("LOWER")
+            words = [lower] if isinstance(lower, str) else None
+            if isinstance(lower, dict) and isinstance(lower.get("IN"), list):
+                words = [str(w) for w in lower["IN"]]
+            if words is None:
+                continue  # a token matched some other way: not a word to look for
+            options.append([_rarest(_TOKEN.findall(w.lower())) for w in words])
+        if not options:
+            found.append("")
+            continue
+        found.extend(max(options, key=lambda ws: min(len(w) for w in ws)))
+    return found
 
 
 def _ours(rule: dict[str, Any]) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from hosentinel.fhir.access import JSONObject, string
 
 # Local limit, not clinical: the longest note read. A real therapy or radiology note is a few kB;
-# 1 MB leaves ample room and bounds the time one record can cost.
-MAX_NOTE_BYTES = 1_000_000
+# 100 kB (some 50 pages) leaves room and bounds what one record can cost (reading costs about
+# 1 s per 100 kB of note text on a loaded 2-core machine: bench/bench_notes.py).
+MAX_NOTE_BYTES = 100_000
 _MAX_BASE64_CHARS = (MAX_NOTE_BYTES // 3 + 1) * 4
 _CHARSET = re.compile(r";\s*charset\s*=\s*\"?([\w.:-]+)", re.IGNORECASE)
 _TAIL = re.compile(r"(Binary/[A-Za-z0-9\-.]{1,64})$")
