@@ -134,6 +134,7 @@ def serve(
 
     from hosentinel.app.config import AppConfig
     from hosentinel.app.main import WORKER_SETTING, create_app
+    from hosentinel.notes.warmup import start as notes_warm_up
     from hosentinel.store.db import default_url
 
     url = database or default_url()
@@ -149,6 +150,7 @@ def serve(
     sys.stdout.write(f"HO Sentinel on {base_url}/{processes}\n")
     sys.stdout.flush()
     if workers == 1:
+        notes_warm_up(application.state.knowledge)
         uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
         return
     application.state.engine.dispose()
