@@ -28,6 +28,7 @@ def test_discovery_lists_the_three_hooks_with_prefetch(make_cds: Callable[..., C
             "medications": "MedicationRequest?patient={{context.patientId}}",
             "procedures": "Procedure?patient={{context.patientId}}",
             "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+            "notes": "DocumentReference?patient={{context.patientId}}",
         }
 
 

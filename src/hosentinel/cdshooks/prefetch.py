@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import orjson
 
-from hosentinel.cdshooks.discovery import PATIENT_TOKEN, PREFETCH
+from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PATIENT_TOKEN, PREFETCH
 from hosentinel.cdshooks.errors import PreconditionFailed
 
 FETCH_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
@@ -219,7 +219,10 @@ async def gather(
         for key, result in zip(keys, results, strict=True):
             assert isinstance(result, list)
             given[key] = result
-    return [resource for key in PREFETCH for resource in given.get(key, [])]
+    for key in OPTIONAL_PREFETCH:  # used as given; left out or failed, it is simply not there
+        if key in prefetch and _usable(prefetch.get(key)):
+            given[key] = _resources(prefetch.get(key))
+    return [resource for key in (*PREFETCH, *OPTIONAL_PREFETCH) for resource in given.get(key, [])]
 
 
 def collection_bundle(resources: list[dict[str, Any]], patient_id: str) -> dict[str, Any]:
