@@ -342,6 +342,10 @@ def synth(
     scenario_share: Annotated[
         str, typer.Option("--scenario-share", help="Share of patients with an HO story (0-1).")
     ] = "0.2",
+    note_share: Annotated[
+        float,
+        typer.Option("--note-share", min=0.0, max=1.0, help="Share of patients with notes (0-1)."),
+    ] = 0.0,
 ) -> None:
     """Write a synthetic FHIR Bulk Data export (NDJSON per resource type and a manifest)."""
     import time
@@ -366,7 +370,7 @@ def synth(
         p.name.endswith((".ndjson", ".ndjson.gz", "manifest.json")) for p in out.iterdir()
     ):
         fail(f"{out} already holds an export; give an empty or new directory")
-    options = SynthOptions(count, seed_number, parse_as_of(as_of), gzip, lines, share)
+    options = SynthOptions(count, seed_number, parse_as_of(as_of), gzip, lines, share, note_share)
     started = time.perf_counter()
     try:
         result = synthesize(out, options)

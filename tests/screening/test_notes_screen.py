@@ -7,7 +7,10 @@ import base64
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.screening.synth import SynthOptions, synthesize
 
 from .conftest import AS_OF, assess, bundles, expected_row
 from .test_screen import run, write_ndjson
@@ -92,3 +95,30 @@ def test_notes_in_an_export_screen_as_assess_reads_them(
     assert by_patient["Patient/n1"]["suspicion"] == "probable"
     assert by_patient["Patient/n2"]["suspicion"] == "none"
     assert by_patient["Patient/n3"]["suspicion"] == "confirmed"
+
+
+def test_synth_notes_are_deterministic_and_screen_as_assess_reads_them(
+    tmp_path: Path, knowledge: Knowledge
+) -> None:
+    with_notes = tmp_path / "with"
+    without = tmp_path / "without"
+    synthesize(with_notes, SynthOptions(patients=60, seed=5, as_of=AS_OF, note_share=0.5))
+    synthesize(without, SynthOptions(patients=60, seed=5, as_of=AS_OF))
+    notes = (with_notes / "DocumentReference.000.ndjson").read_bytes()
+    assert notes.count(b"\n") >= 30
+    assert not (without / "DocumentReference.000.ndjson").exists()
+    for path in without.glob("*.ndjson"):  # the rest of the export is the same bytes
+        assert (with_notes / path.name).read_bytes() == path.read_bytes()
+    again = tmp_path / "again"
+    synthesize(again, SynthOptions(patients=60, seed=5, as_of=AS_OF, note_share=0.5))
+    assert (again / "DocumentReference.000.ndjson").read_bytes() == notes
+    _, rows = run(with_notes, tmp_path / "rows.csv")
+    expected = bundles(with_notes)
+    noted = {orjson.loads(line)["subject"]["reference"] for line in notes.splitlines()}
+    by_patient = {row["patient"]: row for row in rows}
+    for ref in noted:
+        pid = ref.removeprefix("Patient/")
+        assert by_patient[ref] == expected_row(
+            assess(expected[pid], AS_OF, knowledge, strict_dates=False)
+        )
+    assert any(by_patient[ref]["suspicion"] != "none" for ref in noted)
