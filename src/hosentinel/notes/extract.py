@@ -46,8 +46,8 @@ _NO_BEFORE = re.compile(
 )
 
 _NO_AFTER = re.compile(
-    r"[^.;,]{0,30}?\b(?:(?:has|have|had|is|are)\s)?(?:resolved|denied|absent|none"
-    r"|not (?:present|noted|seen|appreciated))\b",
+    r"[^.;,]{0,30}?\b(?:(?:has|have|had|is|are|was|been)\s)?(?:resolved|denied|absent|none"
+    r"|ruled out|excluded|not (?:present|noted|seen|appreciated))\b",
     re.I,
 )
 
