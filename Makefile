@@ -67,6 +67,7 @@ bench: sync
 	$(BIN)/python bench/bench_cdshooks.py
 	$(BIN)/python bench/bench_screen.py
 	$(BIN)/python bench/bench_directory.py
+	$(BIN)/python bench/bench_notes.py
 
 # The long reliability runs (bounded versions are in `make test`): 50 clinicians for 30 s against
 # the real server on SQLite and PostgreSQL; 50 kill -9 trials per backend.

@@ -143,6 +143,7 @@ def serve(
 
     from hosentinel.app.config import AppConfig, public_base_url
     from hosentinel.app.main import WORKER_SETTING, create_app
+    from hosentinel.notes.warmup import start as notes_warm_up
     from hosentinel.store.db import default_url
 
     url = database or default_url()
@@ -168,6 +169,7 @@ def serve(
     sys.stdout.write(f"HO Sentinel on {base_url}/{processes}{listening}\n")
     sys.stdout.flush()
     if workers == 1:
+        notes_warm_up(application.state.knowledge)
         uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
         return
     application.state.engine.dispose()
@@ -359,6 +361,10 @@ def synth(
     scenario_share: Annotated[
         str, typer.Option("--scenario-share", help="Share of patients with an HO story (0-1).")
     ] = "0.2",
+    note_share: Annotated[
+        float,
+        typer.Option("--note-share", min=0.0, max=1.0, help="Share of patients with notes (0-1)."),
+    ] = 0.0,
 ) -> None:
     """Write a synthetic FHIR Bulk Data export (NDJSON per resource type and a manifest)."""
     import time
@@ -383,7 +389,7 @@ def synth(
         p.name.endswith((".ndjson", ".ndjson.gz", "manifest.json")) for p in out.iterdir()
     ):
         fail(f"{out} already holds an export; give an empty or new directory")
-    options = SynthOptions(count, seed_number, parse_as_of(as_of), gzip, lines, share)
+    options = SynthOptions(count, seed_number, parse_as_of(as_of), gzip, lines, share, note_share)
     started = time.perf_counter()
     try:
         result = synthesize(out, options)

@@ -169,6 +169,7 @@ def _everything_set() -> r.PatientRecord:
             r.Observation(
                 "Observation/1", code, "text", date(2026, 1, 4), 97.25, "deg", True, "positive",
                 "H", 40.5, 129.75, r.BodySite(joint="elbow", side="right"), False,
+                "R elbow flexion 97.25 deg.",
             ),
         ),
         medications=(

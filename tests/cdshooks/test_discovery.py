@@ -39,6 +39,7 @@ def test_discovery_lists_the_three_hooks_with_prefetch(make_cds: Callable[..., C
             "procedures": f"Procedure?patient={t}",
             "allergies": f"AllergyIntolerance?patient={t}",
             "reports": f"DiagnosticReport?patient={t}",
+            "notes": f"DocumentReference?patient={t}",
         }
 
 

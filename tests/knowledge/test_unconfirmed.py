@@ -29,6 +29,7 @@ DATA = REPO / "src" / "hosentinel" / "knowledge" / "data"
 NOTES = Path(__file__).parents[3] / "shared" / "clinical"
 REGISTRY = DATA / "unconfirmed.yaml"
 NO_PATTERN = "no pattern:"
+NOTES_VOCABULARY = "notes/vocabulary.yaml"
 
 SENTENCE_END = re.compile(r"\s\|\s|(?<=[.;!?])\s+")
 DISCLAIMER = re.compile(
@@ -114,6 +115,12 @@ def knowledge_documents() -> Iterator[tuple[str, Any]]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         if path.name == "citations.yaml" and isinstance(document, list):
             document = [{k: v for k, v in c.items() if k != "title"} for c in document]
+        if path.relative_to(DATA).as_posix() == NOTES_VOCABULARY and isinstance(document, dict):
+            # The notes reader's word lists recognise what a note says ("duplex", "DVT"); they
+            # state nothing. Its prose (title, limitations, citations) is scanned as usual.
+            document = {
+                k: v for k, v in document.items() if k in ("title", "limitations", "citations")
+            }
         yield str(path.relative_to(DATA)), document
 
 

@@ -19,6 +19,7 @@ from hosentinel.app.headers import install_security_headers
 from hosentinel.app.services import AssessmentCache
 from hosentinel.app.smart.settings import clients_from_env
 from hosentinel.knowledge.loader import default_knowledge
+from hosentinel.notes.warmup import start as notes_warm_up
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.migrate import upgrade
 
@@ -74,4 +75,6 @@ def worker_app() -> FastAPI:
     """The app of one worker process of `hosentinel serve --workers N` (uvicorn's factory): the
     database and base URL come from the serving process, which has migrated the database."""
     settings = json.loads(os.environ[WORKER_SETTING])
-    return create_app(AppConfig.from_env(settings["database_url"], base_url=settings["base_url"]))
+    app = create_app(AppConfig.from_env(settings["database_url"], base_url=settings["base_url"]))
+    notes_warm_up(app.state.knowledge)  # spaCy loads now, not on the first note's request
+    return app

@@ -44,6 +44,9 @@ PREFETCH_WORDS: dict[str, str] = {
     "allergies": "allergies",
     "reports": "diagnostic reports",
 }
+# Optional keys: used when the client prefetches them, never fetched, never a 412 when missing.
+# Clinical notes (`hosentinel.notes`): HO signs are often only in therapy and nursing text.
+OPTIONAL_PREFETCH: dict[str, str] = {"notes": f"DocumentReference?patient={PATIENT_TOKEN}"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,7 @@ class Service:
             "id": self.id,
             "title": self.title,
             "description": self.description,
-            "prefetch": dict(PREFETCH),
+            "prefetch": {**PREFETCH, **OPTIONAL_PREFETCH},
             "usageRequirements": self.usage,
         }
 

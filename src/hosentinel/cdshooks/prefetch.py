@@ -32,7 +32,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import orjson
 
-from hosentinel.cdshooks.discovery import PATIENT_TOKEN, PREFETCH
+from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PATIENT_TOKEN, PREFETCH
 from hosentinel.cdshooks.errors import PreconditionFailed
 
 log = logging.getLogger("hosentinel.cdshooks")
@@ -229,8 +229,12 @@ async def gather(
         raise PreconditionFailed(
             "The Patient could not be had: neither prefetched nor readable from fhirServer."
         )
+    for key in OPTIONAL_PREFETCH:  # used as given; left out or failed, it is simply not there
+        if key in prefetch and _usable(prefetch.get(key)):
+            given[key] = _resources(prefetch.get(key))
     return Gathered(
-        [resource for key in PREFETCH for resource in given.get(key, [])], tuple(sorted(unread))
+        [resource for key in (*PREFETCH, *OPTIONAL_PREFETCH) for resource in given.get(key, [])],
+        tuple(sorted(unread)),
     )
 
 

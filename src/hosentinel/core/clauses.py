@@ -58,12 +58,22 @@ def fact_input(fact: Fact, what: str | None = None) -> Input:
     value: str | float | bool | None = fact.code
     obs = fact.observation
     if obs is not None:
+        if obs.evidence is not None:
+            return note_input(obs)
         value = _obs_value(obs)
     return Input(ref=fact.ref, what=what or fact.label, value=value, date=fact.start)
 
 
 def obs_input(obs: Observation, what: str) -> Input:
+    if obs.evidence is not None:
+        return note_input(obs)
     return Input(ref=obs.ref, what=what, value=_obs_value(obs), date=obs.effective)
+
+
+def note_input(obs: Observation) -> Input:
+    """A finding read from a note: the finding code, and the sentence as its value (contract)."""
+    code = next((c.code for c in obs.codings if c.system == "finding"), obs.text or "finding")
+    return Input(ref=obs.ref, what=f"{code} (from note)", value=obs.evidence, date=obs.effective)
 
 
 def _obs_value(obs: Observation) -> str | float | bool | None:

@@ -59,7 +59,12 @@ def _plan_therapy(planner: Planner) -> None:
             )
     spastic = present(planner.ctx, "spasticity")
     if spastic and (planner.surveillance.phase == "in-window" or active_sites):
-        inputs = tuple(Input(ref=f.ref, what=f.label, date=f.start) for f in spastic)
+        inputs = tuple(
+            fact_input(f)
+            if f.observation and f.observation.evidence
+            else Input(ref=f.ref, what=f.label, date=f.start)
+            for f in spastic
+        )
         planner.add("spasticity-management", "routine", "spasticity", inputs)
 
 

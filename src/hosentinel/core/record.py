@@ -115,6 +115,9 @@ class Observation:
     reference_high: float | None = None
     site: BodySite = field(default_factory=BodySite)
     cancelled: bool = False
+    # A finding read from a note's text (`hosentinel.notes`): the sentence it was read from. The
+    # basis then shows "<finding> (from note)" with this sentence as its value.
+    evidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,8 +59,13 @@ def dvt_answer(planner: Planner, site: SiteSuspicion) -> tuple[DvtAnswer, tuple[
             return "found", (fact_input(fact, "DVT on the problem list"),)
     latest: dict[str, Observation] = {}
     for obs in ctx.facts.finding("dvt"):
-        if obs.value_bool is not None and obs.site.side is not None:
-            latest[obs.site.side] = obs  # oldest first: the last one wins
+        if obs.value_bool is None or obs.site.side is None:
+            continue
+        if obs.evidence is not None and not obs.value_bool:
+            # "DVT excluded" read from a note's text never cancels the urgent work-up: free text
+            # never settles it (DESIGN.md). A DVT found in a report does settle it.
+            continue
+        latest[obs.site.side] = obs  # oldest first: the last one wins
     duplexes = [latest[side] for side in sorted(wanted) if side in latest]
     if len(duplexes) == len(wanted):
         inputs = tuple(obs_input(o, "duplex ultrasound for DVT") for o in duplexes)

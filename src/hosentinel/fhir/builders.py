@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from hosentinel.core.record import Allergy, Condition, Medication, Observation, Procedure
 from hosentinel.fhir.access import (
@@ -35,6 +36,9 @@ from hosentinel.fhir.codes import (
 )
 from hosentinel.fhir.dates import parse_date
 
+if TYPE_CHECKING:
+    from hosentinel.notes.reader import NoteReader
+
 
 class Skip(Exception):
     """Skip this resource; with a reason, also warn."""
@@ -58,6 +62,7 @@ class Context:
     patient_keys: set[str]
     medications: dict[str, JSONObject]
     warnings: list[str]
+    notes: NoteReader | None = None  # reads DocumentReference / DiagnosticReport text when set
 
 
 def ref_keys(reference: str) -> set[str]:
@@ -213,6 +218,13 @@ def _diagnostic_report(res: JSONObject, ref: str, ctx: Context) -> list[Record]:
                 site=site_from_codings(found),
             )
         )
+    if ctx.notes is not None and (res.get("conclusion") is not None or "presentedForm" in res):
+        day = _first(
+            date_field(ref, res, "effectiveDateTime"),
+            _period(ref, res, "effectivePeriod", "start"),
+            date_field(ref, res, "issued"),
+        )
+        built.extend(ctx.notes.report(res, ref, day, ctx.warnings))
     contained = {
         text_of(c, "id"): c
         for c in children(res, "contained")
@@ -285,6 +297,19 @@ def _allergy(res: JSONObject, ref: str, _: Context) -> list[Record]:
     return [Allergy(ref, codings(code), concept_text(code), recorded, active)]
 
 
+def _document_reference(res: JSONObject, ref: str, ctx: Context) -> list[Record]:
+    """A clinical note: read only when the caller reads notes (`Context.notes`)."""
+    if _status(res) not in {"", "current"} or text_of(res, "docStatus") == "entered-in-error":
+        raise Skip  # superseded or entered in error: not the record any more
+    if ctx.notes is None:
+        return []
+    period = child(child(res, "context"), "period")
+    day = _first(
+        date_field(ref, res, "date"), date_field(ref, period, "start", "context.period.start")
+    )
+    return list(ctx.notes.document(res, ref, day, ctx.warnings))
+
+
 BUILDERS: dict[str, Callable[[JSONObject, str, Context], list[Record]]] = {
     "Condition": _condition,
     "Procedure": _procedure,
@@ -293,4 +318,5 @@ BUILDERS: dict[str, Callable[[JSONObject, str, Context], list[Record]]] = {
     "MedicationStatement": _medication,
     "AllergyIntolerance": _allergy,
     "DiagnosticReport": _diagnostic_report,
+    "DocumentReference": _document_reference,
 }

@@ -38,6 +38,7 @@ import orjson
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance as FhirAllergyIntolerance
 from fhir.resources.R4B.condition import Condition as FhirCondition
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport as FhirDiagnosticReport
+from fhir.resources.R4B.documentreference import DocumentReference as FhirDocumentReference
 from fhir.resources.R4B.medication import Medication as FhirMedication
 from fhir.resources.R4B.medicationrequest import MedicationRequest as FhirMedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement as FhirMedicationStatement
@@ -70,6 +71,9 @@ from hosentinel.fhir.builders import (
     ref_keys,
 )
 from hosentinel.fhir.codes import KNOWN_SYSTEMS
+from hosentinel.knowledge.loader import Knowledge
+from hosentinel.notes.reader import NoteReader
+from hosentinel.notes.settle import settle
 
 __all__ = ["BundleError", "CodeLookup", "read_bundle"]
 
@@ -97,12 +101,19 @@ _MODELS: dict[str, Any] = {
     "Medication": FhirMedication,
     "AllergyIntolerance": FhirAllergyIntolerance,
     "DiagnosticReport": FhirDiagnosticReport,
+    "DocumentReference": FhirDocumentReference,
 }
-_SUBJECT_KEY = {"AllergyIntolerance": "patient", "Patient": "", "Medication": ""}
+_SUBJECT_KEY = {
+    "AllergyIntolerance": "patient",
+    "Patient": "",
+    "Medication": "",
+    "Binary": "",
+}
 _FILLERS: dict[str, dict[str, object]] = {
     "Procedure": {"status": "unknown"},
     "Observation": {"status": "unknown"},
     "DiagnosticReport": {"status": "unknown"},
+    "DocumentReference": {"status": "current"},
     "MedicationRequest": {"status": "unknown", "intent": "order"},
     "MedicationStatement": {"status": "unknown"},
 }
@@ -142,10 +153,11 @@ def read_bundle(
     for entry in entries:
         if entry.rtype == "Medication":
             _index_medication(entry, ctx, tally)
+    ctx.notes = _note_reader(knowledge, entries)
     records: list[Record] = []
     seen: set[str] = set()
     for entry in entries:
-        if entry.rtype in {"Patient", "Medication"}:
+        if entry.rtype in {"Patient", "Medication", "Binary"}:
             continue
         if entry.rtype not in BUILDERS:
             tally.ignored += 1
@@ -178,15 +190,40 @@ def read_bundle(
             if coding.system in KNOWN_SYSTEMS
             and not knowledge.is_known_code(coding.system, coding.code)
         )
+    observations = [r for r in records if isinstance(r, Observation)]
+    if ctx.notes is not None:
+        observations = settle(observations)
     return PatientRecord(
         patient=patient,
         conditions=tuple(r for r in records if isinstance(r, Condition)),
         procedures=tuple(r for r in records if isinstance(r, Procedure)),
-        observations=tuple(r for r in records if isinstance(r, Observation)),
+        observations=tuple(observations),
         medications=tuple(r for r in records if isinstance(r, Medication)),
         allergies=tuple(r for r in records if isinstance(r, Allergy)),
         stats=ImportStats(tally.resources, tally.ignored, unknown, tuple(tally.warnings)),
     )
+
+
+def _note_reader(knowledge: CodeLookup | None, entries: list[_Entry]) -> NoteReader | None:
+    """Notes are read when the caller gives the knowledge base (its vocabulary) and the Bundle
+    holds a DocumentReference or a DiagnosticReport with text."""
+    if not isinstance(knowledge, Knowledge) or not any(
+        e.rtype == "DocumentReference"
+        or (
+            e.rtype == "DiagnosticReport"
+            and ("conclusion" in e.resource or "presentedForm" in e.resource)
+        )
+        for e in entries
+    ):
+        return None
+    binaries = {
+        key: e.resource
+        for e in entries
+        if e.rtype == "Binary"
+        for key in (e.ref, e.full_url)
+        if key
+    }
+    return NoteReader(knowledge, binaries)
 
 
 # --- the Bundle --------------------------------------------------------------------------------

@@ -639,6 +639,42 @@ class Release(Strict):
     description: str
 
 
+class ContextTrigger(Strict):
+    """An extra ConText trigger for reading notes (category and direction as in ConText)."""
+
+    literal: str
+    category: Literal[
+        "NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY"
+    ]
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"] = "FORWARD"
+
+
+class NotesVocabularyFile(Entry):
+    """The words the notes reader (`hosentinel.notes`) looks for: each a case-insensitive regular
+    expression matched on word boundaries."""
+
+    kind: Literal["notes-vocabulary"]
+    joints: dict[Joint, list[str]]
+    sides: dict[Literal["left", "right", "both"], list[str]]
+    signs: dict[Literal["pain", "swelling", "warmth", "redness"], list[str]]
+    motions: dict[str, list[str]]
+    rom_words: list[str]
+    unmeasured: list[str]
+    extension_lacking: list[str]
+    earlier_value: list[str]
+    spasticity: list[str]
+    ho_terms: list[str]
+    imaging: dict[Literal["bone-scan-ho", "radiograph-ho"], list[str]]
+    imaging_negative: list[str]
+    duplex: list[str]
+    dvt_terms: list[str]
+    limb_sides: dict[Literal["left", "right", "both"], list[str]]
+    other_sites: list[str] = []
+    planning: list[str] = []
+    sections: dict[Literal["historical", "family", "hypothetical", "current"], list[str]]
+    context: list[ContextTrigger] = []
+
+
 KnowledgeFile = Annotated[
     ValueSetFile
     | ProductsFile
@@ -651,7 +687,8 @@ KnowledgeFile = Annotated[
     | RecommendationsFile
     | ClassificationsFile
     | MaturityFile
-    | EducationFile,
+    | EducationFile
+    | NotesVocabularyFile,
     Field(discriminator="kind"),
 ]
 

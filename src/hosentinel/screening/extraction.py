@@ -81,8 +81,13 @@ HEAD_PATHS: tuple[str, ...] = (
     "$.medicationReference",
     "$.contained",
     "$.conclusionCode",
+    "$.conclusion",
+    "$.presentedForm",
 )
-CODED = HEAD_PATHS[4:]
+CODED = HEAD_PATHS[4:9]
+# Notes (`hosentinel.notes`): a DocumentReference, or a DiagnosticReport with text, is read for
+# its text, which no pattern over coded elements can judge: such a line is always kept.
+NOTE_TEXTS = (HEAD_PATHS.index("$.conclusion"), HEAD_PATHS.index("$.presentedForm"))
 _RTYPE, _ID, _SUBJECT, _PATIENT = range(4)
 
 
@@ -119,7 +124,11 @@ def classify(lines: Any, relevance: str) -> Any:
         coded=ibis.literal("").concat(*(head[HEAD_PATHS.index(p)].fill_null("") for p in CODED)),
     )
     read = typed.rtype.isin(READ_TYPES)
-    relevant = ibis.ifelse(read, typed.coded.lower().re_search(f"{ESCAPED}|{relevance}"), False)
+    noted = (typed.rtype == "DocumentReference") | ibis.or_(
+        *(head[i].notnull() for i in NOTE_TEXTS)
+    )
+    matched = typed.coded.lower().re_search(f"{ESCAPED}|{relevance}")
+    relevant = ibis.ifelse(read, noted | matched, False)
     classified = _computed_once(typed, relevant=relevant)
     rtype = classified.rtype
     reference = ibis.ifelse(rtype == "AllergyIntolerance", head[_PATIENT], head[_SUBJECT]).strip()

@@ -54,6 +54,8 @@ from hosentinel.fhir.builders import (
 from hosentinel.fhir.codes import KNOWN_SYSTEMS
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.notes.reader import NoteReader
+from hosentinel.notes.settle import settle
 
 ROW_COLUMNS = ("patient", "risk_level", "phase", "suspicion", "due", "recommendations")
 _SEXES: dict[str, Sex] = {"male": "male", "female": "female", "other": "other"}
@@ -222,6 +224,7 @@ class Screener:
         self.validate = validate
         self.tally = Tally()
         self._reused: dict[Sex, Row] = {}
+        self._notes = NoteReader(knowledge)  # reads DocumentReference / DiagnosticReport text
 
     def screen(self, patient: str | None, parts: Sequence[Mapping[str, Any]]) -> Row | None:
         """The row for one patient group of the extraction (None: no row, only counts)."""
@@ -294,7 +297,7 @@ class Screener:
             birth = None
         sex = _SEXES.get((text_of(patient, "gender") or "").lower(), "unknown")
         keys = {ref, f"urn:uuid:{pid}"}
-        ctx = Context(ref, keys, {}, [])
+        ctx = Context(ref, keys, {}, [], notes=self._notes)
         records: list[Record] = []
         seen: set[str] = set()
         tally = self.tally
@@ -327,6 +330,8 @@ class Screener:
             if coding.system in KNOWN_SYSTEMS
             and not self.knowledge.is_known_code(coding.system, coding.code)
         )
+        observations = settle([r for r in records if isinstance(r, Observation)])
+        records = [r for r in records if not isinstance(r, Observation)] + list(observations)
         deceased, deceased_on, _ = deceased_of(patient, ref)
         return _assemble(
             Patient(pid, sex, birth, deceased=deceased, deceased_on=deceased_on), records

@@ -31,6 +31,7 @@ import orjson
 
 from hosentinel.screening import vocabulary as v
 from hosentinel.screening.scenarios import Template, templates
+from hosentinel.screening.synth_notes import notes_for
 
 DEFAULT_AS_OF = date(2025, 12, 1)
 DEFAULT_MAX_LINES = 50_000
@@ -68,6 +69,7 @@ class SynthOptions:
     gzip: bool = False
     max_lines: int = DEFAULT_MAX_LINES
     scenario_share: float = 0.2
+    note_share: float = 0.0  # patients with clinical notes (synth_notes.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +142,7 @@ class _Patient:
         self.index = index
         self.rng = random.Random(f"{options.seed}:{index}")
         self.as_of = options.as_of
+        self.seed, self.note_share = options.seed, options.note_share
         self.story = story
         self.jitter = jitter
         self.id = self.uuid()
@@ -181,6 +184,9 @@ class _Patient:
             ids = [self.id, *(self.uuid() for _ in range(story.ids - 1))]
             for resource in story.resources:
                 self.out.append((resource.rtype, resource.render(ids, shift).encode()))
+        if self.note_share:
+            for note in notes_for(self.seed, self.index, self.id, self.as_of, self.note_share):
+                self.emit(note)
         return self.out
 
     def _patient(self, gender: str, born: date) -> Resource:

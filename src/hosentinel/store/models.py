@@ -140,6 +140,8 @@ class Observation(_Clinical, Base):
     reference_low: Mapped[float | None] = mapped_column(Float, default=None)
     reference_high: Mapped[float | None] = mapped_column(Float, default=None)
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # A finding read from a note: the sentence it was read from (hosentinel.notes).
+    evidence: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (Index("ix_observations_patient_effective", "patient_id", "effective"),)
 

@@ -114,6 +114,7 @@ def _record(patient: m.Patient, rows_by_table: dict[type[Any], list[Any]]) -> r.
                 reference_low=o.reference_low,
                 reference_high=o.reference_high,
                 site=_site(o),
+                evidence=o.evidence,
             )
             for o in rows(m.Observation)
         ),
@@ -160,6 +161,7 @@ def observation_row(
         reference_low=obs.reference_low,
         reference_high=obs.reference_high,
         entered_by=entered_by,
+        evidence=obs.evidence,
     )
 
 
