@@ -561,3 +561,14 @@ def test_a_refuted_diagnosis_counts_for_nothing_inside_the_engine() -> None:
     a = assess(cond(SCI, 30), refuted, sex="female")
     assert "sci-uti" not in {f.id for f in a.risk.factors}
     assert "sci-uti" in {f.id for f in assess(cond(SCI, 30), cond("N39.0", 10)).risk.factors}
+
+
+def test_a_dvt_excluded_in_a_notes_text_does_not_cancel_the_work_up() -> None:
+    """DESIGN.md: "free text never does" settle the DVT question. A duplex conclusion read from a
+    report's text ("No DVT in the right leg") is free text: the work-up stays; a DVT found in a
+    report does settle it (the patient is treated for a DVT)."""
+    read_from_note = replace(dvt_duplex(False, "right", 1), evidence="No DVT in the right leg.")
+    a = assess(cond(SCI, 40), SWOLLEN_RIGHT_KNEE, read_from_note)
+    assert recs(a)["rule-out-dvt"]["tier"] == "next"
+    found = replace(dvt_duplex(True, "right", 1), evidence="Occlusive DVT, right femoral vein.")
+    assert "rule-out-dvt" not in recs(assess(cond(SCI, 40), SWOLLEN_RIGHT_KNEE, found))
