@@ -48,7 +48,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_handlers(app)
     install_security_headers(app)
-    install_admission(app, config.max_concurrent_requests)
+    install_admission(app, config)
 
     from hosentinel.app.routes import register
 

@@ -349,7 +349,8 @@ async def call_service(service_id: str, request: Request) -> Response:
     client = state.client() if call.access is not None and call.access.usable else None
     resources = await gather(call.prefetch, call.patient_id, call.access, client)
     bundle = collection_bundle(resources, call.patient_id)
-    cards = _answer(request, state, call, bundle)
+    # The engine is CPU work: on the threadpool, so /healthz and other calls are served meanwhile.
+    cards = await run_in_threadpool(_answer, request, state, call, bundle)
     keys = ", ".join(c.alert_key for c in cards) or "no card"
     entry = CallEntry(
         what=f"{call.hook} from {caller.iss}: {keys}"[:200],
