@@ -12,6 +12,7 @@ SIZE_SETTINGS = {
     "HOSENTINEL_MAX_BODY_FHIR": "max_body_fhir",
     "HOSENTINEL_MAX_BODY_CDS_HOOKS": "max_body_cds_hooks",
     "HOSENTINEL_MAX_BODY": "max_body",
+    "HOSENTINEL_MAX_STRING": "max_string_chars",
 }
 
 
@@ -50,6 +51,8 @@ class AppConfig:
     max_body_fhir: int = 10 * MB
     max_body_cds_hooks: int = 5 * MB
     max_body: int = 1 * MB
+    # Characters in any one string of a FHIR import or CDS Hooks call (413 past it).
+    max_string_chars: int = 256 * 1024
     # Bodies being received at once, all connections together (503 past it).
     max_buffered_bodies: int = 128 * MB
     # A request body must have arrived this long after its headers (408 after).

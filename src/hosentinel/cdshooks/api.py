@@ -43,6 +43,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from hosentinel.app.config import AppConfig
+from hosentinel.app.limits import oversized_string, string_limit_message
 from hosentinel.cdshooks import security
 from hosentinel.cdshooks.cards import (
     IssuedCard,
@@ -215,9 +216,14 @@ async def _json_body(request: Request) -> object:
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge("The request body is over 32 MB.")
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequest("The request body is not JSON.") from None
+    limit = request.app.state.config.max_string_chars
+    found = oversized_string(parsed, limit)
+    if found is not None:
+        raise PayloadTooLarge(string_limit_message(found, limit, "HOSENTINEL_MAX_STRING"))
+    return parsed
 
 
 def _service(service_id: str) -> Service:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from hosentinel.app.audit import audit
+from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
+from hosentinel.app.limits import oversized_string, string_limit_message
 from hosentinel.app.services import assess
 from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import BundleError, read_bundle
@@ -78,6 +80,9 @@ def import_bundle(
     transaction rule): if any resource in it is rejected, nothing is stored and the answer is a
     422 naming each rejected resource."""
     require(viewer, *IMPORT_ROLES)
+    too_long = _oversized(body, request.app.state.config)
+    if too_long:
+        return outcome([issue("error", "too-costly", too_long)], 413)
     try:
         record = read_bundle(body, request.app.state.knowledge, strict_dates=False)
     except BundleError as exc:
@@ -97,6 +102,18 @@ def import_bundle(
         issue("information", "informational", f"stored {written} resources for Patient/{pid}")
     )
     return outcome(issues, 200)
+
+
+def _oversized(body: bytes, config: AppConfig) -> str | None:
+    """A message naming a string over the per-value limit, if the body holds one."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None  # the importer names the problem
+    found = oversized_string(parsed, config.max_string_chars)
+    if found is None:
+        return None
+    return string_limit_message(found, config.max_string_chars, "HOSENTINEL_MAX_STRING")
 
 
 def _bundle_type(body: bytes) -> object:
