@@ -77,7 +77,7 @@ def test_backup_mutate_restore_gives_back_the_backup_time_state(
     assert "verified" in made.output
     manifest = b.verify(out)
     assert manifest.tables == at_backup
-    assert manifest.tables["observations"].rows > 0 and manifest.revision == "8b2f4d6a1c70"
+    assert manifest.tables["observations"].rows > 0 and manifest.revision == "9c3e5a7b1d42"
 
     mutate(engine)
     assert state(engine) != at_backup

@@ -201,6 +201,20 @@ class AuditEntry(Base):
     what: Mapped[str] = mapped_column(String(200))
 
 
+class ReplacedResource(Base):
+    """A clinical row an import replaced (same reference): its old and new values, who and when.
+    Kept so a later import can never silently rewrite what the record said."""
+
+    __tablename__ = "replaced_resources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[str] = mapped_column(String(64), index=True)
+    ref: Mapped[str] = mapped_column(String(200))
+    old_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    new_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    replaced_by: Mapped[str] = mapped_column(String(80))
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CdsTokenUse(Base):
     """A CDS Hooks JWT's `jti`, claimed once per issuer until the token expires: the replay check
     every server process shares (the per-process cache only answers first)."""

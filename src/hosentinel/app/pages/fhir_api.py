@@ -15,11 +15,12 @@ from hosentinel.app.limits import oversized_string, string_limit_message
 from hosentinel.app.services import assess
 from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import BundleError, read_bundle
-from hosentinel.store.merge import merge_record
+from hosentinel.store.merge import merge_tracked, protected_refs
 
 router = APIRouter(tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
 IMPORT_ROLES = ("physiatrist", "nurse", "admin")
+APP_CREATED = "entered in HO Sentinel by a clinician; an import cannot replace it (not stored)"
 
 
 def outcome(issues: list[dict[str, Any]], status: int) -> JSONResponse:
@@ -88,16 +89,23 @@ def import_bundle(
     except BundleError as exc:
         return outcome([issue("error", "invalid", str(exc))], 400)
     rejected = [w for w in record.stats.warnings if " skipped: " in w]
+    rejected += [f"{ref} skipped: {APP_CREATED}" for ref in protected_refs(db, record)]
     if rejected and _bundle_type(body) == "transaction":
         issues = [issue("error", "invalid", w) for w in rejected]
         issues.append(
             issue("error", "processing", "transaction Bundle not stored: it is all or nothing")
         )
         return outcome(issues, 422)
-    written = merge_record(db, record)
+    merged = merge_tracked(db, record, actor=viewer.user.username)
+    written = merged.written
     pid = record.patient.id
     audit(db, viewer.user, "write", f"FHIR import: {written} resources", pid)
+    for ref in merged.replaced:
+        audit(db, viewer.user, "write", f"FHIR import replaced {ref} (old value kept)"[:200], pid)
     issues = [issue("warning", "processing", w) for w in record.stats.warnings]
+    issues += [
+        issue("warning", "business-rule", f"{ref}: {APP_CREATED}") for ref in merged.protected
+    ]
     issues.append(
         issue("information", "informational", f"stored {written} resources for Patient/{pid}")
     )
