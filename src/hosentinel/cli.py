@@ -133,14 +133,22 @@ def serve(
     import uvicorn
 
     from hosentinel.app.config import AppConfig
+    from hosentinel.app.demo import DemoRefused
+    from hosentinel.app.exposure import exposure_warning
     from hosentinel.app.main import WORKER_SETTING, create_app
     from hosentinel.store.db import default_url
 
     url = database or default_url()
-    base_url = f"http://{host}:{port}"
+    base_url = os.environ.get("HOSENTINEL_BASE_URL") or f"http://{host}:{port}"
     config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
     # This process migrates the database and loads the demo data once, before any worker starts.
-    application = create_app(config)
+    try:
+        application = create_app(config)
+    except DemoRefused as exc:
+        fail(str(exc))
+    warning = exposure_warning(host, base_url)
+    if warning:
+        sys.stderr.write(f"hosentinel: warning: {warning}\n")
     if demo_data:
         sys.stdout.write("Demo users (synthetic, local use only):\n")
         for username, password, role in application.state.demo_users:
@@ -543,6 +551,45 @@ def directory_synth(
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
     sys.stdout.write(f"wrote {rows} synthetic clinicians to {out}\n")
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Accounts: create users from the command line.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="The username to sign in with.")],
+    role: Annotated[str, typer.Option("--role", help="physiatrist, therapist, nurse, ...")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="The unit whose patients a clinician sees.")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an account (the first admin of an empty database, or any later one)."""
+    from hosentinel.app.accounts import AccountError, create_user
+    from hosentinel.store.db import default_url, make_engine, make_sessionmaker
+    from hosentinel.store.migrate import upgrade
+
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin (never as an argument)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    engine = make_engine(database or default_url())
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine).begin() as session:
+            user = create_user(session, name, role, password, unit)
+            where = f" in unit {user.unit}" if user.unit else ""
+    except AccountError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"created user {name} ({role}{where})\n")
 
 
 def main() -> None:

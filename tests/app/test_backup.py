@@ -77,7 +77,7 @@ def test_backup_mutate_restore_gives_back_the_backup_time_state(
     assert "verified" in made.output
     manifest = b.verify(out)
     assert manifest.tables == at_backup
-    assert manifest.tables["observations"].rows > 0 and manifest.revision == "9c3e5a7b1d42"
+    assert manifest.tables["observations"].rows > 0 and manifest.revision == "a4f6c8e0b2d1"
 
     mutate(engine)
     assert state(engine) != at_backup

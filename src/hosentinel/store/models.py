@@ -38,6 +38,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     # A family member is linked to exactly one patient and sees only that patient.
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), default=None)
+    # Clinicians and unit leads see the patients of their unit only (None: no patients).
+    unit: Mapped[str | None] = mapped_column(String(80), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Optimistic locking: every UPDATE checks the version it read and bumps it, so an admin

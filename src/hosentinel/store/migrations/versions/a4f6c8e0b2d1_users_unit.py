@@ -1,0 +1,33 @@
+"""users.unit: the unit whose patients a clinician or unit lead sees
+
+Revision ID: a4f6c8e0b2d1
+Revises: 9c3e5a7b1d42
+Create Date: 2026-12-05 16:20:00
+
+Existing clinical accounts are put in the unit every patient had by default ("Rehab unit"), so
+an upgrade takes no access away; admins and family accounts belong to no unit.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "a4f6c8e0b2d1"
+down_revision = "9c3e5a7b1d42"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("unit", sa.String(length=80), nullable=True))
+    op.execute(
+        "UPDATE users SET unit = 'Rehab unit' "
+        "WHERE role IN ('physiatrist', 'therapist', 'nurse', 'unit-lead')"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("unit")
