@@ -128,19 +128,28 @@ def serve(
         int,
         typer.Option(help="Server processes (one per core serves the most calls).", min=1),
     ] = 1,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="Secure session cookies on an http base URL.")
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Proxies whose X-Forwarded-For is believed (default: none)."),
+    ] = None,
 ) -> None:
     """Run the web app and all services."""
     import uvicorn
 
     from hosentinel.app.config import AppConfig
     from hosentinel.app.demo import DemoRefused
-    from hosentinel.app.exposure import exposure_warning
+    from hosentinel.app.exposure import exposure_warning, proxy_options
     from hosentinel.app.main import WORKER_SETTING, create_app
     from hosentinel.store.db import default_url
 
     url = database or default_url()
     base_url = os.environ.get("HOSENTINEL_BASE_URL") or f"http://{host}:{port}"
-    config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
+    config = AppConfig.from_env(
+        url, demo=demo_data, base_url=base_url, secure_cookies=secure_cookies
+    )
     # This process migrates the database and loads the demo data once, before any worker starts.
     try:
         application = create_app(config)
@@ -157,10 +166,19 @@ def serve(
     sys.stdout.write(f"HO Sentinel on {base_url}/{processes}\n")
     sys.stdout.flush()
     if workers == 1:
-        uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            **proxy_options(forwarded_allow_ips),  # type: ignore[arg-type]
+        )
         return
     application.state.engine.dispose()
-    os.environ[WORKER_SETTING] = json.dumps({"database_url": url, "base_url": base_url})
+    os.environ[WORKER_SETTING] = json.dumps(
+        {"database_url": url, "base_url": base_url, "secure_cookies": secure_cookies}
+    )
     uvicorn.run(
         "hosentinel.app.main:worker_app",
         factory=True,
@@ -169,6 +187,7 @@ def serve(
         port=port,
         log_level="warning",
         access_log=False,
+        **proxy_options(forwarded_allow_ips),  # type: ignore[arg-type]
     )
 
 

@@ -34,7 +34,8 @@ def parse_size(value: str) -> int:
 class AppConfig:
     database_url: str
     demo: bool = False
-    # Cookies are Secure unless served on plain http to localhost (development, tests).
+    # Secure cookies even on an http base URL (`serve --secure-cookies`: TLS ends at a proxy that
+    # forwards to a plain-http base URL); an https base URL makes them Secure anyway.
     secure_cookies: bool = False
     session_hours: int = 12
     login_max_failures: int = 5
@@ -72,6 +73,10 @@ class AppConfig:
             values["body_timeout_seconds"] = float(os.environ["HOSENTINEL_BODY_TIMEOUT"])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def cookies_secure(self) -> bool:
+        """Session cookies are Secure when the public URL is https, or when asked."""
+        return self.secure_cookies or self.base_url.lower().startswith("https://")
 
     def current_date(self) -> date:
         return self.today or date.today()

@@ -23,3 +23,14 @@ def exposure_warning(host: str, base_url: str) -> str | None:
         f"serving on {host}, which is not a loopback address, without https: put the app behind a"
         " TLS proxy and set HOSENTINEL_BASE_URL=https://... (see docs/security-and-reliability.md)"
     )
+
+
+def proxy_options(forwarded_allow_ips: str | None) -> dict[str, object]:
+    """uvicorn's proxy settings: X-Forwarded-For and -Proto are believed only from the proxies
+    named (comma-separated addresses or networks). By default nothing is trusted: uvicorn's own
+    default believes loopback, so anyone reaching the app directly could rotate the header to
+    dodge the per-client sign-in limit."""
+    ips = (forwarded_allow_ips or "").strip()
+    if not ips:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ips}

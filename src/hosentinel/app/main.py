@@ -72,4 +72,10 @@ def worker_app() -> FastAPI:
     """The app of one worker process of `hosentinel serve --workers N` (uvicorn's factory): the
     database and base URL come from the serving process, which has migrated the database."""
     settings = json.loads(os.environ[WORKER_SETTING])
-    return create_app(AppConfig.from_env(settings["database_url"], base_url=settings["base_url"]))
+    return create_app(
+        AppConfig.from_env(
+            settings["database_url"],
+            base_url=settings["base_url"],
+            secure_cookies=settings.get("secure_cookies", False),
+        )
+    )

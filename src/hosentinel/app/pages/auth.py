@@ -59,7 +59,7 @@ def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=config.secure_cookies,
+        secure=config.cookies_secure(),
         max_age=config.session_hours * 3600,
     )
     return response
