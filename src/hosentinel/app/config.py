@@ -38,8 +38,12 @@ class AppConfig:
     # forwards to a plain-http base URL); an https base URL makes them Secure anyway.
     secure_cookies: bool = False
     session_hours: int = 12
+    # Failed sign-ins before a backoff starts (per account and client; x4 per client, x2 per
+    # account from anywhere), counted over the window; see security.backoffs.
     login_max_failures: int = 5
     login_window_minutes: int = 15
+    # The longest wait failures from anywhere can impose on one account (no lockout).
+    login_account_cap_seconds: float = 60.0
     # Fixed "today" for tests and demos; None means the real date.
     today: date | None = None
     base_url: str = "http://127.0.0.1:8000"
