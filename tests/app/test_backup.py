@@ -27,6 +27,12 @@ from hosentinel.store.records import add_observations
 
 runner = CliRunner()
 _targets = itertools.count(1)
+SITE_KEY = "test-site-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(autouse=True)
+def site_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(b.KEY_SETTING, SITE_KEY)
 
 
 def state(engine: Engine) -> dict[str, b.TableSummary]:
@@ -149,7 +155,13 @@ def test_a_backup_taken_during_writes_is_a_consistent_snapshot(
         target.dispose()
 
 
-def _rewrite(source: Path, target: Path, manifest: bytes | None, payload: bytes | None) -> None:
+def _rewrite(
+    source: Path,
+    target: Path,
+    manifest: bytes | None,
+    payload: bytes | None,
+    resign: bool = False,
+) -> None:
     """A copy of a backup with its manifest and/or payload replaced."""
     with tarfile.open(source) as tar_in, tarfile.open(target, "w") as tar_out:
         for member in tar_in.getmembers():
@@ -158,7 +170,9 @@ def _rewrite(source: Path, target: Path, manifest: bytes | None, payload: bytes 
             content = data.read()
             if member.name == b.MANIFEST and manifest is not None:
                 content = manifest
-            elif member.name != b.MANIFEST and payload is not None:
+            elif member.name == b.SIGNATURE and resign and manifest is not None:
+                content = b.sign(manifest, SITE_KEY.encode()).encode()
+            elif member.name not in (b.MANIFEST, b.SIGNATURE) and payload is not None:
                 content = payload
             member.size = len(content)
             tar_out.addfile(member, io.BytesIO(content))
@@ -181,11 +195,12 @@ def test_damaged_backups_are_refused_with_a_clear_error(
     truncated = tmp_path / "truncated.backup"
     truncated.write_bytes(good.read_bytes()[:2000])
     lying = tmp_path / "lying.backup"
+    altered = tmp_path / "altered.backup"
     text = manifest_raw.decode()
     rows = b.Manifest.from_json(manifest_raw).tables["patients"].rows
-    _rewrite(
-        good, lying, text.replace(f'"rows": {rows},', f'"rows": {rows + 1},', 1).encode(), None
-    )
+    lie = text.replace(f'"rows": {rows},', f'"rows": {rows + 1},', 1).encode()
+    _rewrite(good, lying, lie, None, resign=True)  # as if by someone holding the site key
+    _rewrite(good, altered, lie, None)
     assert b.Manifest.from_json(_member(lying)).tables["patients"].rows == rows + 1
 
     cases = [
@@ -193,6 +208,7 @@ def test_damaged_backups_are_refused_with_a_clear_error(
         (truncated, "is not a readable backup"),
         (tmp_path / "missing.backup", "no backup file at"),
         (lying, "does not match the manifest: patients has"),
+        (altered, "the signature does not match (altered, or signed with another site key)"),
     ]
     for path, message in cases:
         result = runner.invoke(cli, ["restore", str(path), "--database", empty_url])
@@ -213,3 +229,24 @@ def _member(path: Path) -> bytes:
         data = tar.extractfile(b.MANIFEST)
         assert data is not None
         return data.read()
+
+
+def test_backups_are_private_signed_and_restore_refuses_unsigned_or_foreign_ones(
+    engine: Engine, empty_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.backup"
+    b.backup(engine, good)
+    assert good.stat().st_mode & 0o077 == 0  # readable by its owner only
+    unsigned = tmp_path / "unsigned.backup"
+    with tarfile.open(good) as tar_in, tarfile.open(unsigned, "w") as tar_out:
+        for member in tar_in.getmembers():
+            if member.name != b.SIGNATURE:
+                tar_out.addfile(member, tar_in.extractfile(member))
+    result = runner.invoke(cli, ["restore", str(unsigned), "--database", empty_url])
+    assert result.exit_code == 2 and "is not signed: refused" in result.output
+    monkeypatch.setenv(b.KEY_SETTING, "another-site-key-" + "x" * 32)
+    result = runner.invoke(cli, ["restore", str(good), "--database", empty_url])
+    assert result.exit_code == 2 and "signed with another site key" in result.output
+    monkeypatch.delenv(b.KEY_SETTING)
+    result = runner.invoke(cli, ["backup", "--database", str(engine.url), "--out", "x.backup"])
+    assert result.exit_code == 2 and b.KEY_SETTING in result.output

@@ -23,6 +23,7 @@ the manifest. Any mismatch is a `BackupError` with one line saying what is wrong
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -45,6 +46,11 @@ from sqlalchemy.engine import make_url
 from hosentinel.store import models as m
 
 MANIFEST = "manifest.json"
+# HMAC-SHA256 of manifest.json with the site key: the manifest holds the copy's SHA-256, so the
+# signature covers the whole backup. `restore` refuses a backup without it or with another.
+SIGNATURE = "manifest.sig"
+KEY_SETTING = "HOSENTINEL_BACKUP_KEY"
+MIN_KEY = 32
 FORMAT = "hosentinel-backup/1"
 PAYLOAD = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 PG_TOOL_TIMEOUT = 3600  # seconds; a dump or restore of a unit's database takes far less
@@ -52,6 +58,24 @@ PG_TOOL_TIMEOUT = 3600  # seconds; a dump or restore of a unit's database takes 
 
 class BackupError(Exception):
     """A backup that cannot be made, read, trusted or restored; the message says why."""
+
+
+def site_key() -> bytes:
+    """The site's backup signing key: `HOSENTINEL_BACKUP_KEY`, the key itself or the path of a
+    file holding it (at least 32 characters; e.g. `openssl rand -hex 32`)."""
+    value = os.environ.get(KEY_SETTING, "").strip()
+    if value and os.path.isfile(value):
+        value = Path(value).read_text(encoding="utf-8").strip()
+    if len(value) < MIN_KEY:
+        raise BackupError(
+            f"set {KEY_SETTING} to the site's backup key (at least {MIN_KEY} characters, or a"
+            " file holding it): backups are signed with it and restore checks the signature"
+        )
+    return value.encode()
+
+
+def sign(raw_manifest: bytes, key: bytes) -> str:
+    return hmac.new(key, raw_manifest, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -193,6 +217,7 @@ def _backend(engine: Engine) -> str:
 def backup(engine: Engine, out: Path) -> Manifest:
     """Write a verified backup of the database to `out` (a tar file); returns its manifest."""
     backend = _backend(engine)
+    key = site_key()
     if out.exists():
         raise BackupError(f"{out} exists; give a new file name")
     with tempfile.TemporaryDirectory(prefix="hosentinel-backup-") as tmp:
@@ -211,12 +236,16 @@ def backup(engine: Engine, out: Path) -> Manifest:
         )
         partial = out.with_name(out.name + ".partial")
         try:
+            # Readable by its owner only: a backup holds every patient's record.
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            os.chmod(partial, 0o600)
             with tarfile.open(partial, "w") as tar:
-                info = tarfile.TarInfo(MANIFEST)
                 raw = manifest.to_json()
-                info.size = len(raw)
-                info.mtime = int(datetime.now(UTC).timestamp())
-                tar.addfile(info, io.BytesIO(raw))
+                for name, data in ((MANIFEST, raw), (SIGNATURE, sign(raw, key).encode())):
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    info.mtime = int(datetime.now(UTC).timestamp())
+                    tar.addfile(info, io.BytesIO(data))
                 tar.add(payload, arcname=payload.name)
             with partial.open("rb") as f:
                 os.fsync(f.fileno())
@@ -365,7 +394,9 @@ def _opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
                 member = tar.extractfile(MANIFEST)
                 if member is None:
                     raise BackupError(f"{path} has no {MANIFEST}")
-                manifest = Manifest.from_json(member.read())
+                raw = member.read()
+                _check_signature(path, tar, raw)
+                manifest = Manifest.from_json(raw)
                 if manifest.payload not in PAYLOAD.values():
                     raise BackupError(f"unexpected payload {manifest.payload!r}")
                 tar.extract(manifest.payload, tmp, filter="data")
@@ -375,6 +406,22 @@ def _opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
         if _sha256(payload) != manifest.payload_sha256:
             raise BackupError(f"{path} is corrupt: the database copy does not match its checksum")
         yield manifest, payload
+
+
+def _check_signature(path: Path, tar: tarfile.TarFile, raw_manifest: bytes) -> None:
+    key = site_key()
+    try:
+        member = tar.extractfile(SIGNATURE)
+    except KeyError:
+        member = None
+    if member is None:
+        raise BackupError(f"{path} is not signed: refused (only signed backups are restored)")
+    given = member.read(200).decode("ascii", "replace").strip()
+    if not hmac.compare_digest(given, sign(raw_manifest, key)):
+        raise BackupError(
+            f"{path}: the signature does not match (altered, or signed with another site key):"
+            " refused"
+        )
 
 
 def verify(path: Path) -> Manifest:
