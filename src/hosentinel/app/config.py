@@ -44,6 +44,8 @@ class AppConfig:
     login_window_minutes: int = 15
     # The longest wait failures from anywhere can impose on one account (no lockout).
     login_account_cap_seconds: float = 60.0
+    # How long a clinician's break-glass access to a patient outside their unit lasts.
+    break_glass_hours: int = 4
     # Fixed "today" for tests and demos; None means the real date.
     today: date | None = None
     base_url: str = "http://127.0.0.1:8000"

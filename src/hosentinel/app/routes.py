@@ -10,6 +10,7 @@ def register(app: FastAPI) -> None:
         admin,
         alerts,
         auth,
+        break_glass,
         directory,
         exams,
         family,
@@ -36,5 +37,6 @@ def register(app: FastAPI) -> None:
         referrals,
         knowledge_pages,
         admin,
+        break_glass,
     ):
         app.include_router(module.router)

@@ -68,6 +68,7 @@ from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.logsafe import clip
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -390,8 +391,8 @@ async def feedback(service_id: str, request: Request) -> Response:
     log.info(
         "CDS Hooks feedback for %s from %s (jti %s): %d item(s), %d stored",
         service.id,
-        caller.iss,
-        caller.jti,
+        clip(caller.iss),
+        clip(caller.jti),
         len(items),
         stored,
     )

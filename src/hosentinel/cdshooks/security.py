@@ -39,6 +39,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hosentinel.cdshooks.errors import Unauthorized
+from hosentinel.logsafe import clip
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -203,7 +204,9 @@ class Caller:
 
 
 def _refuse(reason: str, iss: object = None, jti: object = None) -> Unauthorized:
-    log.warning("CDS Hooks call refused: %s (iss=%r, jti=%r)", reason, iss, jti)
+    log.warning(
+        "CDS Hooks call refused: %s (iss=%s, jti=%s)", clip(reason)[1:-1], clip(iss), clip(jti)
+    )
     return Unauthorized(reason)
 
 

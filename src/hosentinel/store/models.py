@@ -203,6 +203,18 @@ class AuditEntry(Base):
     what: Mapped[str] = mapped_column(String(200))
 
 
+class BreakGlass(Base):
+    """A clinician's audited access to a patient outside their unit, until `expires_at`."""
+
+    __tablename__ = "break_glass"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ReplacedResource(Base):
     """A clinical row an import replaced (same reference): its old and new values, who and when.
     Kept so a later import can never silently rewrite what the record said."""

@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import CurrentViewer, Db, Viewer, require
+from hosentinel.app.deps import CurrentViewer, Db, DbId, PageNumber, Viewer, require
 from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.security import hash_password, now
 from hosentinel.app.templating import render
@@ -40,7 +40,7 @@ ROLE_WORDS = {
 }
 AUDIT_PAGE_SIZE = 50
 # A user id in a URL: a database integer (an id past 64 bits made SQLite raise, a 500).
-UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The user's id")]
+UserId = DbId
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def audit_viewer(
     user: str | None = None,
     patient: str | None = None,
     action: str | None = None,
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     require(viewer, "admin")
     result = audit_page(db, user, patient, action, page)
@@ -441,7 +441,7 @@ def audit_api(
     user: str | None = None,
     patient: str | None = None,
     action: str | None = None,
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> AuditOut:
     require(viewer, "admin")
     result = audit_page(db, user, patient, action, page)

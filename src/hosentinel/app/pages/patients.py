@@ -459,6 +459,7 @@ def patients_api(
         raise NotFound("No such resource.")
     require(viewer, *CLINICAL_ROLES)
     query = select(m.Patient).order_by(m.Patient.display_name)
+    query = query.where(m.Patient.unit == viewer.unit_scope())
     if unit:
         query = query.where(m.Patient.unit == unit)
     patients = list(db.scalars(query))

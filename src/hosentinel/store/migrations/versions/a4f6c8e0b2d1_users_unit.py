@@ -1,4 +1,5 @@
-"""users.unit: the unit whose patients a clinician or unit lead sees
+"""users.unit: the unit whose patients a clinician or unit lead sees; break_glass: audited
+access to a patient outside one's unit
 
 Revision ID: a4f6c8e0b2d1
 Revises: 9c3e5a7b1d42
@@ -22,6 +23,18 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("unit", sa.String(length=80), nullable=True))
+    op.create_table(
+        "break_glass",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("patient_id", sa.String(length=64), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_break_glass_user_id", "break_glass", ["user_id"], unique=False)
     op.execute(
         "UPDATE users SET unit = 'Rehab unit' "
         "WHERE role IN ('physiatrist', 'therapist', 'nurse', 'unit-lead')"
@@ -29,5 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_break_glass_user_id", table_name="break_glass")
+    op.drop_table("break_glass")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("unit")
