@@ -149,3 +149,48 @@ def test_the_sqlite_file_is_created_readable_by_its_owner_only(tmp_path: Path) -
         os.umask(old)
     for path in tmp_path.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
+
+
+def test_an_admin_gives_clinicians_a_unit_and_changes_it(
+    app_db_url: str,
+) -> None:
+    application = create_app(AppConfig(database_url=app_db_url, today=TODAY))
+    try:
+        admin = sign_in(application, "admin")
+        made = admin.client.post(
+            "/api/admin/users",
+            json={
+                "username": "ward9doc",
+                "display_name": "Ward 9 Doctor",
+                "role": "physiatrist",
+                "password": PASSWORD,
+                "unit": "Ward 9",
+            },
+            headers={"X-CSRF-Token": admin.csrf},
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["unit"] == "Ward 9"
+        doc = sign_in(application, "ward9doc", PASSWORD)
+        assert doc.client.get("/api/patients").json() == []
+        moved = admin.client.patch(
+            f"/api/admin/users/{made.json()['id']}",
+            json={"unit": "Rehab unit"},
+            headers={"X-CSRF-Token": admin.csrf},
+        )
+        assert moved.status_code == 200 and moved.json()["unit"] == "Rehab unit"
+        doc = sign_in(application, "ward9doc", PASSWORD)  # a unit change ends sessions
+        assert len(doc.client.get("/api/patients").json()) > 20
+        admin_made = admin.client.post(
+            "/api/admin/users",
+            json={
+                "username": "admin2",
+                "display_name": "Second Admin",
+                "role": "admin",
+                "password": PASSWORD,
+                "unit": "Ward 9",
+            },
+            headers={"X-CSRF-Token": admin.csrf},
+        )
+        assert admin_made.json()["unit"] is None  # admins belong to no unit
+    finally:
+        application.state.engine.dispose()
