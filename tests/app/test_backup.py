@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from pg import PostgresServer
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from typer.testing import CliRunner
 
 from hosentinel.cli import app as cli
@@ -250,3 +250,74 @@ def test_backups_are_private_signed_and_restore_refuses_unsigned_or_foreign_ones
     monkeypatch.delenv(b.KEY_SETTING)
     result = runner.invoke(cli, ["backup", "--database", str(engine.url), "--out", "x.backup"])
     assert result.exit_code == 2 and b.KEY_SETTING in result.output
+
+
+LISTING = """;
+; Archive created at 2026-12-05 16:00:00 UTC
+;
+5; 2615 2200 SCHEMA - public pg_database_owner
+220; 1255 16385 FUNCTION public hosentinel_audit_log_append_only() owner
+221; 1255 16386 FUNCTION public planted_admin() owner
+230; 1259 16390 TABLE public users owner
+231; 1259 16391 SEQUENCE public users_id_seq owner
+232; 0 0 SEQUENCE OWNED BY public users_id_seq owner
+233; 1259 16400 TABLE public planted owner
+3400; 0 16390 TABLE DATA public users owner
+3401; 0 16400 TABLE DATA public planted owner
+3402; 0 0 SEQUENCE SET public users_id_seq owner
+3500; 2606 16500 CONSTRAINT public users users_pkey owner
+3501; 1259 16501 INDEX public ix_audit_log_at owner
+3502; 2620 16502 TRIGGER public audit_log audit_log_no_change owner
+3503; 2620 16503 TRIGGER public planted planted_trigger owner
+3504; 0 0 ACL - SCHEMA public pg_database_owner
+"""
+
+
+def test_a_postgresql_restore_loads_only_the_apps_own_objects() -> None:
+    kept = b.app_entries(LISTING).splitlines()
+    assert [line.split(" ", 3)[3] for line in kept] == [
+        "FUNCTION public hosentinel_audit_log_append_only() owner",
+        "TABLE public users owner",
+        "SEQUENCE public users_id_seq owner",
+        "SEQUENCE OWNED BY public users_id_seq owner",
+        "TABLE DATA public users owner",
+        "SEQUENCE SET public users_id_seq owner",
+        "CONSTRAINT public users users_pkey owner",
+        "INDEX public ix_audit_log_at owner",
+        "TRIGGER public audit_log audit_log_no_change owner",
+    ]
+
+
+def test_a_planted_table_and_function_in_a_dump_are_not_restored(
+    postgres_server: PostgresServer, demo_pg_template: str, tmp_path: Path
+) -> None:
+    source_name, target_name = f"planted_src_{next(_targets)}", f"planted_dst_{next(_targets)}"
+    source_url = postgres_server.create_database(source_name, template=demo_pg_template)
+    target_url = postgres_server.create_database(target_name)
+    source, target = make_engine(source_url), make_engine(target_url)
+    try:
+        with source.begin() as connection:
+            connection.execute(text("CREATE TABLE planted (x int)"))
+            connection.execute(text("INSERT INTO planted VALUES (1)"))
+            connection.execute(
+                text("CREATE FUNCTION planted_admin() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+            )
+        out = tmp_path / "planted.backup"
+        b.backup(source, out)
+        restored = b.restore(out, target)
+        assert restored.tables == state(source)
+        with target.connect() as connection:
+            names = set(
+                connection.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                )
+            )
+            functions = set(connection.scalars(text("SELECT proname FROM pg_proc")))
+        assert "planted" not in names and "users" in names
+        assert "planted_admin" not in functions
+        assert "hosentinel_audit_log_append_only" in functions
+    finally:
+        source.dispose()
+        target.dispose()
+        postgres_server.drop_database(source_name)
+        postgres_server.drop_database(target_name)

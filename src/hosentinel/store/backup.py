@@ -527,10 +527,40 @@ def _restore_sqlite(payload: Path, engine: Engine) -> None:
         source.close()
 
 
+# Entries of a dump's table of contents a restore loads: the app's own tables, their data,
+# sequences, defaults, keys, indexes and triggers, and its functions. Anything else a dump may
+# carry (another table, a role, an extension, a function of someone else's) is left out.
+_TOC_ENTRY = re.compile(r"^\d+; \d+ \d+ (?P<kind>[A-Z][A-Z ]*?) public (?P<rest>\S.*)$")
+_ON_TABLE = ("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER")
+_SEQUENCE = ("SEQUENCE", "SEQUENCE OWNED BY", "SEQUENCE SET")
+
+
+def app_entries(listing: str) -> str:
+    """The lines of `pg_restore --list` output that a restore of the app may load."""
+    tables = {t.name for t in m.Base.metadata.sorted_tables} | {"alembic_version"}
+    indexes = {i.name for t in m.Base.metadata.sorted_tables for i in t.indexes if i.name}
+    sequences = {f"{t}_id_seq" for t in tables}
+    functions = {f"{f}()" for f in FUNCTIONS}
+    kept: list[str] = []
+    for line in listing.splitlines():
+        found = _TOC_ENTRY.match(line)
+        if found is None:
+            continue
+        kind, name = found["kind"], found["rest"].split(" ")[0]
+        if (
+            (kind in _ON_TABLE and name in tables)
+            or (kind in _SEQUENCE and name in sequences)
+            or (kind == "INDEX" and name in indexes)
+            or (kind == "FUNCTION" and name in functions)
+        ):
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def _restore_postgres(payload: Path, engine: Engine) -> None:
     """One transaction: drop the app's tables and functions (and Alembic's table; nothing else
-    in the database), then the dump's SQL (pg_restore writes it, psql runs it). On any error
-    nothing changed."""
+    in the database), then the dump's SQL for the app's own objects only (`app_entries`:
+    pg_restore writes it, psql runs it). On any error nothing changed."""
     uri, env = _libpq(engine)
     with engine.connect() as connection:
         tools = pg_bin_dir(_server_major(connection))
@@ -538,9 +568,21 @@ def _restore_postgres(payload: Path, engine: Engine) -> None:
     names = [t.name for t in reversed(m.Base.metadata.sorted_tables)] + ["alembic_version"]
     drops = "".join(f'DROP TABLE IF EXISTS public."{name}" CASCADE;\n' for name in names)
     drops += "".join(f"DROP FUNCTION IF EXISTS public.{name}() CASCADE;\n" for name in FUNCTIONS)
-    script = _run(
-        tools / "pg_restore", "--no-owner", "--no-privileges", "--file=-", str(payload), env=env
-    ).stdout
+    listing = _run(tools / "pg_restore", "--list", str(payload), env=env).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as chosen:
+        chosen.write(app_entries(listing))
+    try:
+        script = _run(
+            tools / "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            f"--use-list={chosen.name}",
+            "--file=-",
+            str(payload),
+            env=env,
+        ).stdout
+    finally:
+        os.unlink(chosen.name)
     _run(
         tools / "psql",
         "--no-psqlrc",
