@@ -137,11 +137,20 @@ def serve(
             "(default http://HOST:PORT).",
         ),
     ] = None,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="Secure session cookies on an http base URL.")
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Proxies whose X-Forwarded-For is believed (default: none)."),
+    ] = None,
 ) -> None:
     """Run the web app and all services."""
     import uvicorn
 
     from hosentinel.app.config import AppConfig, public_base_url
+    from hosentinel.app.demo import DemoRefused
+    from hosentinel.app.exposure import exposure_warning, proxy_options
     from hosentinel.app.main import WORKER_SETTING, create_app
     from hosentinel.notes.warmup import start as notes_warm_up
     from hosentinel.store.db import default_url
@@ -151,14 +160,19 @@ def serve(
         base_url = public_base_url(base_url_option, host, port)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--base-url") from None
-    config = AppConfig.from_env(url, demo=demo_data, base_url=base_url)
+    config = AppConfig.from_env(
+        url, demo=demo_data, base_url=base_url, secure_cookies=secure_cookies
+    )
     # This process migrates the database and loads the demo data once, before any worker starts.
     from hosentinel.app.smart.settings import SmartSettingsError
 
     try:
         application = create_app(config)
-    except SmartSettingsError as exc:
+    except (SmartSettingsError, DemoRefused) as exc:
         fail(str(exc))
+    warning = exposure_warning(host, base_url)
+    if warning:
+        sys.stderr.write(f"hosentinel: warning: {warning}\n")
     if demo_data:
         sys.stdout.write("Demo users (synthetic, local use only):\n")
         for username, password, role in application.state.demo_users:
@@ -170,10 +184,19 @@ def serve(
     sys.stdout.flush()
     if workers == 1:
         notes_warm_up(application.state.knowledge)
-        uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            **proxy_options(forwarded_allow_ips),  # type: ignore[arg-type]
+        )
         return
     application.state.engine.dispose()
-    os.environ[WORKER_SETTING] = json.dumps({"database_url": url, "base_url": base_url})
+    os.environ[WORKER_SETTING] = json.dumps(
+        {"database_url": url, "base_url": base_url, "secure_cookies": secure_cookies}
+    )
     uvicorn.run(
         "hosentinel.app.main:worker_app",
         factory=True,
@@ -182,6 +205,7 @@ def serve(
         port=port,
         log_level="warning",
         access_log=False,
+        **proxy_options(forwarded_allow_ips),  # type: ignore[arg-type]
     )
 
 
@@ -587,6 +611,45 @@ def directory_synth(
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
     sys.stdout.write(f"wrote {rows} synthetic clinicians to {out}\n")
+
+
+user_app = typer.Typer(no_args_is_help=True, help="Accounts: create users from the command line.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="The username to sign in with.")],
+    role: Annotated[str, typer.Option("--role", help="physiatrist, therapist, nurse, ...")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="The unit whose patients a clinician sees.")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an account (the first admin of an empty database, or any later one)."""
+    from hosentinel.app.accounts import AccountError, create_user
+    from hosentinel.store.db import default_url, make_engine, make_sessionmaker
+    from hosentinel.store.migrate import upgrade
+
+    if not password_stdin:
+        fail("give the password on standard input with --password-stdin (never as an argument)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    engine = make_engine(database or default_url())
+    try:
+        upgrade(engine)
+        with make_sessionmaker(engine).begin() as session:
+            user = create_user(session, name, role, password, unit)
+            where = f" in unit {user.unit}" if user.unit else ""
+    except AccountError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"created user {name} ({role}{where})\n")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from starlette.types import Message, Receive, Scope, Send
 
 from hosentinel.app.admission import Admission
+from hosentinel.app.config import AppConfig
 
 
 def test_requests_beyond_the_limit_wait_and_are_all_answered() -> None:
@@ -25,7 +26,7 @@ def test_requests_beyond_the_limit_wait_and_are_all_answered() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    admitted = Admission(app, limit=3)
+    admitted = Admission(app, AppConfig(database_url="", max_concurrent_requests=3))
     answers: list[int] = []
 
     async def request() -> None:
@@ -36,7 +37,7 @@ def test_requests_beyond_the_limit_wait_and_are_all_answered() -> None:
             if message["type"] == "http.response.start":
                 answers.append(message["status"])
 
-        await admitted({"type": "http", "method": "GET", "path": "/"}, receive, send)
+        await admitted({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
 
     async def main() -> None:
         await asyncio.wait_for(asyncio.gather(*(request() for _ in range(20))), timeout=30)
@@ -47,13 +48,14 @@ def test_requests_beyond_the_limit_wait_and_are_all_answered() -> None:
 
 
 def test_the_app_admits_as_many_requests_as_it_has_connections(tmp_path: Path) -> None:
-    from hosentinel.app.config import AppConfig
     from hosentinel.app.main import create_app
 
     app = create_app(AppConfig(database_url=f"sqlite:///{tmp_path}/a.db"))
     try:
-        limits = [mw.kwargs["limit"] for mw in app.user_middleware if mw.cls is Admission]
-        assert limits == [AppConfig.max_concurrent_requests]
+        configs = [mw.kwargs["config"] for mw in app.user_middleware if mw.cls is Admission]
+        assert [c.max_concurrent_requests for c in configs] == [AppConfig.max_concurrent_requests]
         assert app.state.engine.pool.size() == AppConfig.max_concurrent_requests
+        # The reserved lane (/healthz, CDS Hooks) is served by the pool's overflow connections.
+        assert app.state.engine.pool._max_overflow >= AppConfig.reserved_requests
     finally:
         app.state.engine.dispose()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from alembic.script import ScriptDirectory
 from pg import PostgresServer
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from typer.testing import CliRunner
 
 from hosentinel.cli import app as cli
@@ -29,6 +29,12 @@ from hosentinel.store.records import add_observations
 
 runner = CliRunner()
 _targets = itertools.count(1)
+SITE_KEY = "test-site-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(autouse=True)
+def site_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(b.KEY_SETTING, SITE_KEY)
 
 
 def state(engine: Engine) -> dict[str, b.TableSummary]:
@@ -152,7 +158,13 @@ def test_a_backup_taken_during_writes_is_a_consistent_snapshot(
         target.dispose()
 
 
-def _rewrite(source: Path, target: Path, manifest: bytes | None, payload: bytes | None) -> None:
+def _rewrite(
+    source: Path,
+    target: Path,
+    manifest: bytes | None,
+    payload: bytes | None,
+    resign: bool = False,
+) -> None:
     """A copy of a backup with its manifest and/or payload replaced."""
     with tarfile.open(source) as tar_in, tarfile.open(target, "w") as tar_out:
         for member in tar_in.getmembers():
@@ -161,7 +173,9 @@ def _rewrite(source: Path, target: Path, manifest: bytes | None, payload: bytes 
             content = data.read()
             if member.name == b.MANIFEST and manifest is not None:
                 content = manifest
-            elif member.name != b.MANIFEST and payload is not None:
+            elif member.name == b.SIGNATURE and resign and manifest is not None:
+                content = b.sign(manifest, SITE_KEY.encode()).encode()
+            elif member.name not in (b.MANIFEST, b.SIGNATURE) and payload is not None:
                 content = payload
             member.size = len(content)
             tar_out.addfile(member, io.BytesIO(content))
@@ -184,11 +198,12 @@ def test_damaged_backups_are_refused_with_a_clear_error(
     truncated = tmp_path / "truncated.backup"
     truncated.write_bytes(good.read_bytes()[:2000])
     lying = tmp_path / "lying.backup"
+    altered = tmp_path / "altered.backup"
     text = manifest_raw.decode()
     rows = b.Manifest.from_json(manifest_raw).tables["patients"].rows
-    _rewrite(
-        good, lying, text.replace(f'"rows": {rows},', f'"rows": {rows + 1},', 1).encode(), None
-    )
+    lie = text.replace(f'"rows": {rows},', f'"rows": {rows + 1},', 1).encode()
+    _rewrite(good, lying, lie, None, resign=True)  # as if by someone holding the site key
+    _rewrite(good, altered, lie, None)
     assert b.Manifest.from_json(_member(lying)).tables["patients"].rows == rows + 1
 
     cases = [
@@ -196,6 +211,7 @@ def test_damaged_backups_are_refused_with_a_clear_error(
         (truncated, "is not a readable backup"),
         (tmp_path / "missing.backup", "no backup file at"),
         (lying, "does not match the manifest: patients has"),
+        (altered, "the signature does not match (altered, or signed with another site key)"),
     ]
     for path, message in cases:
         result = runner.invoke(cli, ["restore", str(path), "--database", empty_url])
@@ -216,3 +232,95 @@ def _member(path: Path) -> bytes:
         data = tar.extractfile(b.MANIFEST)
         assert data is not None
         return data.read()
+
+
+def test_backups_are_private_signed_and_restore_refuses_unsigned_or_foreign_ones(
+    engine: Engine, empty_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.backup"
+    b.backup(engine, good)
+    assert good.stat().st_mode & 0o077 == 0  # readable by its owner only
+    unsigned = tmp_path / "unsigned.backup"
+    with tarfile.open(good) as tar_in, tarfile.open(unsigned, "w") as tar_out:
+        for member in tar_in.getmembers():
+            if member.name != b.SIGNATURE:
+                tar_out.addfile(member, tar_in.extractfile(member))
+    result = runner.invoke(cli, ["restore", str(unsigned), "--database", empty_url])
+    assert result.exit_code == 2 and "is not signed: refused" in result.output
+    monkeypatch.setenv(b.KEY_SETTING, "another-site-key-" + "x" * 32)
+    result = runner.invoke(cli, ["restore", str(good), "--database", empty_url])
+    assert result.exit_code == 2 and "signed with another site key" in result.output
+    monkeypatch.delenv(b.KEY_SETTING)
+    result = runner.invoke(cli, ["backup", "--database", str(engine.url), "--out", "x.backup"])
+    assert result.exit_code == 2 and b.KEY_SETTING in result.output
+
+
+LISTING = """;
+; Archive created at 2026-12-05 16:00:00 UTC
+;
+5; 2615 2200 SCHEMA - public pg_database_owner
+220; 1255 16385 FUNCTION public hosentinel_audit_log_append_only() owner
+221; 1255 16386 FUNCTION public planted_admin() owner
+230; 1259 16390 TABLE public users owner
+231; 1259 16391 SEQUENCE public users_id_seq owner
+232; 0 0 SEQUENCE OWNED BY public users_id_seq owner
+233; 1259 16400 TABLE public planted owner
+3400; 0 16390 TABLE DATA public users owner
+3401; 0 16400 TABLE DATA public planted owner
+3402; 0 0 SEQUENCE SET public users_id_seq owner
+3500; 2606 16500 CONSTRAINT public users users_pkey owner
+3501; 1259 16501 INDEX public ix_audit_log_at owner
+3502; 2620 16502 TRIGGER public audit_log audit_log_no_change owner
+3503; 2620 16503 TRIGGER public planted planted_trigger owner
+3504; 0 0 ACL - SCHEMA public pg_database_owner
+"""
+
+
+def test_a_postgresql_restore_loads_only_the_apps_own_objects() -> None:
+    kept = b.app_entries(LISTING).splitlines()
+    assert [line.split(" ", 3)[3] for line in kept] == [
+        "FUNCTION public hosentinel_audit_log_append_only() owner",
+        "TABLE public users owner",
+        "SEQUENCE public users_id_seq owner",
+        "SEQUENCE OWNED BY public users_id_seq owner",
+        "TABLE DATA public users owner",
+        "SEQUENCE SET public users_id_seq owner",
+        "CONSTRAINT public users users_pkey owner",
+        "INDEX public ix_audit_log_at owner",
+        "TRIGGER public audit_log audit_log_no_change owner",
+    ]
+
+
+def test_a_planted_table_and_function_in_a_dump_are_not_restored(
+    postgres_server: PostgresServer, demo_pg_template: str, tmp_path: Path
+) -> None:
+    source_name, target_name = f"planted_src_{next(_targets)}", f"planted_dst_{next(_targets)}"
+    source_url = postgres_server.create_database(source_name, template=demo_pg_template)
+    target_url = postgres_server.create_database(target_name)
+    source, target = make_engine(source_url), make_engine(target_url)
+    try:
+        with source.begin() as connection:
+            connection.execute(text("CREATE TABLE planted (x int)"))
+            connection.execute(text("INSERT INTO planted VALUES (1)"))
+            connection.execute(
+                text("CREATE FUNCTION planted_admin() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+            )
+        out = tmp_path / "planted.backup"
+        b.backup(source, out)
+        restored = b.restore(out, target)
+        assert restored.tables == state(source)
+        with target.connect() as connection:
+            names = set(
+                connection.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                )
+            )
+            functions = set(connection.scalars(text("SELECT proname FROM pg_proc")))
+        assert "planted" not in names and "users" in names
+        assert "planted_admin" not in functions
+        assert "hosentinel_audit_log_append_only" in functions
+    finally:
+        source.dispose()
+        target.dispose()
+        postgres_server.drop_database(source_name)
+        postgres_server.drop_database(target_name)

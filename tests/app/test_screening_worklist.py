@@ -88,6 +88,14 @@ def test_the_patients_who_need_the_team_land_on_the_worklist_as_screened(
             select(m.AuditEntry.patient_id).where(m.AuditEntry.username == ACTOR)
         ).all()
         assert {f"Patient/{pid}" for pid in audited} == wanted
+    # Another unit's clinicians do not see them (units, issue 15); this unit's do.
+    outside = signed_in("physiatrist").client.get("/api/worklist", params={"unit": UNIT})
+    assert outside.status_code == 200 and outside.json() == []
+    with make_sessionmaker(engine).begin() as session:
+        for user in session.scalars(
+            select(m.User).where(m.User.role.in_(("physiatrist", "nurse")))
+        ):
+            user.unit = UNIT
     engine.dispose()
 
     worklist = signed_in("physiatrist").client.get("/api/worklist", params={"unit": UNIT})

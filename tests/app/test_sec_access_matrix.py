@@ -60,6 +60,8 @@ class Rule:
     other: str = OTHER
     ok_own: str = "ok"
     query: str = ""
+    # The admin's answer where it is not the usual one (patient routes: 404, see below).
+    admin: str | None = None
 
 
 @dataclass
@@ -131,6 +133,10 @@ def bundle(ctx: Ctx) -> dict[str, Any]:
 
 def referral_form(ctx: Ctx) -> dict[str, Any]:
     return {"data": {"npi": ctx.npi, "zip": "60611", "csrf_token": ctx.csrf or ""}}
+
+
+def break_glass_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"reason": "covering the ward tonight", "csrf_token": ctx.csrf or ""}}
 
 
 def login_form(_: Ctx) -> dict[str, Any]:
@@ -260,8 +266,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ok=CLINICAL, family_own="404", other=REFERABLE
     ),
     # Not under a patient: every clinician; a family member the same 404 as a missing one.
-    ("GET", "/fhir/ServiceRequest/{referral_id}"): Rule(ok=CLINICAL, refused="404"),
+    ("GET", "/fhir/ServiceRequest/{referral_id}"): Rule(ok=CLINICAL, refused="404", admin="404"),
+    # Break-glass: clinicians and unit leads only (their own unit's patients need none, but it
+    # is allowed and audited); admins and family members 403 whatever the id.
+    ("POST", "/patients/{patient_id}/break-glass"): Rule(
+        ok=(P, T, N, L), family_other="403", body=break_glass_form, admin="403"
+    ),
 }
+
+# Admins manage users and read the audit log: every patient's record is a 404 to them, the same
+# answer as for a patient that does not exist.
+ADMIN_NOT_FOUND = "404"
 
 TABLES = (
     m.User,
@@ -299,6 +314,10 @@ def outcome(response: Any) -> str:
 def expected(rule: Rule, name: str, patient: str | None, own: str) -> str:
     if name == ANON:
         return rule.anon
+    if name == A and rule.admin is not None:
+        return rule.admin
+    if name == A and patient is not None:
+        return ADMIN_NOT_FOUND
     if name in rule.ok:
         return rule.ok_own if patient is not None and patient == own else "ok"
     if name == F and patient is not None:
@@ -382,3 +401,126 @@ def test_family_searches_physiatrists_only(app: FastAPI, demo_patient_ids: dict[
     )
     assert page.status_code == 200 and "Physical Medicine &amp; Rehabilitation" in page.text
     assert "Orthopaedic Surgery" not in page.text
+
+
+# --- the unit dimension, and break-glass ------------------------------------------------------
+
+
+def _unit_clinician(app: FastAPI, username: str, role: str, unit: str) -> Any:
+    from conftest import sign_in
+
+    from hosentinel.app.security import hash_password
+
+    with app.state.sessionmaker.begin() as session:
+        session.add(
+            m.User(
+                username=username,
+                display_name=username,
+                role=role,
+                unit=unit,
+                password_hash=hash_password("another-unit-pass"),
+                created_at=datetime.now(UTC),
+            )
+        )
+    return sign_in(app, username, "another-unit-pass")
+
+
+@pytest.mark.parametrize("role", ["physiatrist", "nurse", "unit-lead"])
+def test_a_clinician_of_another_unit_gets_404_on_every_patient_route(
+    app: FastAPI, demo_patient_ids: dict[str, str], role: str
+) -> None:
+    """Every route under a patient that the same role in the patient's unit may use."""
+    outsider = _unit_clinician(app, f"ward9-{role}", role, "Ward 9")
+    same_role = {"physiatrist": P, "nurse": N, "unit-lead": L}[role]
+    referral_id = make_referral(app, demo_patient_ids[REFERABLE])
+    ctx = Ctx(outsider.csrf, itertools.count(1), surgeon_npi(app))
+    checked = 0
+    mismatches: list[str] = []
+    for endpoint in endpoints(app):
+        rule = MATRIX[(endpoint.method, endpoint.path)]
+        if "{patient_id}" not in endpoint.path or same_role not in rule.ok:
+            continue
+        if endpoint.path.endswith("/break-glass"):
+            continue
+        patient = demo_patient_ids[rule.other]
+        url = (
+            endpoint.path.replace("{patient_id}", patient)
+            .replace("{key}", "rec:rule-out-dvt")
+            .replace("{referral_id}", str(referral_id))
+        ) + rule.query.replace("{npi}", ctx.npi)
+        kwargs = rule.body(ctx) if rule.body else {}
+        response = outsider.client.request(
+            endpoint.method,
+            url,
+            headers={"X-CSRF-Token": outsider.csrf},
+            follow_redirects=False,
+            **kwargs,
+        )
+        checked += 1
+        if response.status_code != 404:
+            mismatches.append(f"{endpoint.method} {url}: {response.status_code}")
+    assert checked >= 15
+    assert not mismatches, "\n".join(mismatches)
+    # Nor do they see the unit's patients listed.
+    assert outsider.client.get("/api/patients").json() == []
+    assert outsider.client.get("/api/worklist").json() == []
+    fhir = outsider.client.get(f"/fhir/ServiceRequest/{referral_id}")
+    assert fhir.status_code == 404
+    record("access-matrix requests refused", checked)
+
+
+def test_break_glass_opens_one_patient_for_a_while_and_is_audited(
+    app: FastAPI, demo_patient_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outsider = _unit_clinician(app, "ward9-doc", "physiatrist", "Ward 9")
+    patient, other = demo_patient_ids[OTHER], demo_patient_ids[OWN]
+    headers = {"X-CSRF-Token": outsider.csrf}
+    assert outsider.client.get(f"/patients/{patient}").status_code == 404
+    short = outsider.client.post(
+        f"/patients/{patient}/break-glass", data={"reason": "why"}, headers=headers
+    )
+    assert short.status_code == 422  # a reason is required
+    opened = outsider.client.post(
+        f"/patients/{patient}/break-glass",
+        data={"reason": "covering the ward tonight"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303
+    assert outsider.client.get(f"/patients/{patient}").status_code == 200
+    assert outsider.client.get(f"/api/patients/{patient}").status_code == 200
+    assert outsider.client.get(f"/patients/{other}").status_code == 404  # that patient only
+    missing = outsider.client.post(
+        "/patients/no-such-patient/break-glass",
+        data={"reason": "covering the ward tonight"},
+        headers=headers,
+    )
+    assert missing.status_code == 404
+    with app.state.sessionmaker() as session:
+        entries = session.scalars(
+            select(m.AuditEntry.what).where(
+                m.AuditEntry.username == "ward9-doc", m.AuditEntry.action == "break-glass"
+            )
+        ).all()
+    assert entries == ["break-glass access: covering the ward tonight"]
+    # The grant runs out.
+    from datetime import timedelta
+
+    from hosentinel.app import deps
+
+    later = datetime.now(UTC) + timedelta(hours=5)
+    monkeypatch.setattr(deps, "now", lambda: later)
+    assert outsider.client.get(f"/patients/{patient}").status_code == 404
+
+
+def test_admins_and_family_cannot_break_glass(
+    app: FastAPI, demo_patient_ids: dict[str, str]
+) -> None:
+    for name in (A, F):
+        acct = account(app, name)
+        r = acct.client.post(
+            f"/patients/{demo_patient_ids[OTHER]}/break-glass",
+            data={"reason": "just looking around here"},
+            headers=acct.headers,
+        )
+        assert r.status_code == 403, name

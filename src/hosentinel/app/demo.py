@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hosentinel.app.accounts import UNIT_ROLES, non_demo_data
 from hosentinel.app.config import AppConfig
 from hosentinel.app.security import hash_password, now
 from hosentinel.core.record import PatientRecord
@@ -33,6 +34,11 @@ DEMO_USERS = (
     ("family", "Demo Family Member", "family"),
 )
 FAMILY_PATIENT_FILE = "03-sci-hip-rom-loss-probable.json"
+DEMO_UNIT = "Rehab unit"
+
+
+class DemoRefused(Exception):
+    """`--demo` pointed at a database that holds data of its own."""
 
 
 def shift_dates(value: Any, delta: timedelta) -> Any:
@@ -56,10 +62,21 @@ def load_demo(session: Session, config: AppConfig) -> list[tuple[str, str, str]]
     knowledge = default_knowledge()
     today = config.current_date()
     family_patient: str | None = None
-    for entry in load_catalog():
+    catalog = load_catalog()
+    found = non_demo_data(
+        session,
+        {e.patient.removeprefix("Patient/") for e in catalog},
+        {username for username, _, _ in DEMO_USERS},
+    )
+    if found:
+        raise DemoRefused(
+            f"--demo refused: this database holds {found}; the demo loads synthetic patients and"
+            " accounts with a published password (use an empty database for the demo)"
+        )
+    for entry in catalog:
         record: PatientRecord = read_bundle(entry.path.read_bytes(), knowledge)
         shifted = shift_dates(record, today - entry.as_of)
-        store_record(session, shifted, display_name=entry.title, unit="Rehab unit")
+        store_record(session, shifted, display_name=entry.title, unit=DEMO_UNIT)
         if entry.file == FAMILY_PATIENT_FILE:
             family_patient = record.patient.id
     created: list[tuple[str, str, str]] = []
@@ -75,6 +92,7 @@ def load_demo(session: Session, config: AppConfig) -> list[tuple[str, str, str]]
             )
             session.add(user)
         user.patient_id = family_patient if role == "family" else None
+        user.unit = DEMO_UNIT if role in UNIT_ROLES else None
         created.append((username, DEMO_PASSWORD, role))
     session.flush()
     load_demo_directory(session)

@@ -5,18 +5,41 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import Forbidden, NotAuthenticated, NotFound
-from hosentinel.app.security import SESSION_COOKIE, csrf_matches, find_session
+from hosentinel.app.security import SESSION_COOKIE, csrf_matches, find_session, now
 from hosentinel.app.smart.access import gate as smart_gate
 from hosentinel.store import models as m
 
 CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
 EXAM_ROLES = ("physiatrist", "therapist", "nurse")
 ALERT_ROLES = ("physiatrist", "nurse", "unit-lead")
+# Every integer id in a path: a database integer (an id past 64 bits made SQLite raise, a 500);
+# out of range is a 422 naming the parameter.
+MAX_DB_INT = 2**63 - 1
+DbId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+# A page number in a query string (the offset it makes must stay a database integer too).
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+
+# Roles that see patients through their unit; NO_UNIT matches no patient's unit.
+UNIT_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead")
+# Longer than patients.unit holds (80), so no patient's unit equals it (PostgreSQL refuses NUL).
+NO_UNIT = "(no unit)" + "-" * 80
+
+
+def has_break_glass(db: Session, user_id: int, patient_id: str) -> bool:
+    grant = db.scalar(
+        select(m.BreakGlass.id).where(
+            m.BreakGlass.user_id == user_id,
+            m.BreakGlass.patient_id == patient_id,
+            m.BreakGlass.expires_at > now(),
+        )
+    )
+    return grant is not None
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -53,12 +76,25 @@ class Viewer:
     def role(self) -> str:
         return self.user.role
 
-    def can_see(self, patient_id: str) -> bool:
-        if self.only_patient is not None and patient_id != self.only_patient:
-            return False
+    def can_see(self, db: Session, patient: m.Patient) -> bool:
+        """A session launched from the EHR (SMART): the launched patient only. A family member:
+        their patient. A clinician or unit lead: their unit's patients, and another's under
+        break-glass access. An admin: none (users and the audit log only)."""
+        if self.only_patient is not None:
+            return patient.id == self.only_patient
         if self.user.role == "family":
-            return self.user.patient_id == patient_id
-        return self.user.role in CLINICAL_ROLES
+            return self.user.patient_id == patient.id
+        if self.user.role not in UNIT_ROLES:
+            return False
+        if self.user.unit is not None and patient.unit == self.user.unit:
+            return True
+        return has_break_glass(db, self.user.id, patient.id)
+
+    def unit_scope(self) -> str:
+        """The unit whose patients this viewer lists (a name no unit has, for none)."""
+        if self.user.role in UNIT_ROLES and self.user.unit:
+            return self.user.unit
+        return NO_UNIT
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -125,6 +161,6 @@ def patient_for(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
     """The patient, if this viewer may see them. A family member asking for another patient gets
     the same 404 as a patient that does not exist, so ids cannot be probed."""
     patient = db.get(m.Patient, patient_id)
-    if patient is None or not viewer.can_see(patient_id):
+    if patient is None or not viewer.can_see(db, patient):
         raise NotFound("No such patient.")
     return patient

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
+from hosentinel.logsafe import clip
+
 
 class DomainError(Exception):
     status = 400
@@ -97,7 +99,7 @@ def install_handlers(app: FastAPI) -> None:
         log.warning(
             "%s %s: the database refused a value (%s)",
             request.method,
-            request.url.path,
+            clip(request.url.path),
             type(exc.orig).__name__,
         )
         if request.url.path.startswith("/fhir"):

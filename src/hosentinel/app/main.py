@@ -51,7 +51,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_handlers(app)
     install_security_headers(app)
-    install_admission(app, config.max_concurrent_requests)
+    install_admission(app, config)
 
     from hosentinel.app.routes import register
 
@@ -75,6 +75,12 @@ def worker_app() -> FastAPI:
     """The app of one worker process of `hosentinel serve --workers N` (uvicorn's factory): the
     database and base URL come from the serving process, which has migrated the database."""
     settings = json.loads(os.environ[WORKER_SETTING])
-    app = create_app(AppConfig.from_env(settings["database_url"], base_url=settings["base_url"]))
+    app = create_app(
+        AppConfig.from_env(
+            settings["database_url"],
+            base_url=settings["base_url"],
+            secure_cookies=settings.get("secure_cookies", False),
+        )
+    )
     notes_warm_up(app.state.knowledge)  # spaCy loads now, not on the first note's request
     return app

@@ -8,6 +8,7 @@ Nothing here touches the database or HTTP; the pages pass in the record and the 
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -381,6 +382,18 @@ W, H = 680, 270
 LEFT, RIGHT, TOP, BOTTOM = 46, 170, 26, 34
 
 
+Y_TICKS = 5
+MAX_Y_TICKS = 10
+
+
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least `raw`."""
+    if not math.isfinite(raw) or raw <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(f * power for f in (1.0, 2.0, 2.5, 5.0, 10.0) if f * power >= raw * (1 - 1e-9))
+
+
 def _nice_max(value: float, step: float) -> float:
     return max(step, step * -(-value // step))
 
@@ -416,6 +429,12 @@ def line_chart_svg(
         first, last = first - timedelta(days=1), last + timedelta(days=1)
     span = (last - first).days
     top_value = max([*values, y_floor, *(b for b in (band or ()) if b is not None)])
+    top_value = min(top_value, 1e300)  # finite once scaled (values are clamped to the axis)
+    # The axis follows the data's range: past MAX_Y_TICKS steps of y_step, Y_TICKS steps of a
+    # round size. The page's size no longer grows with the largest value (an ALP of 1e7 drew a
+    # gridline per 50 U/L: 27 MB).
+    if top_value * 1.05 / y_step > MAX_Y_TICKS:
+        y_step = _nice_step(top_value * 1.05 / Y_TICKS)
     y_max = _nice_max(top_value * 1.05, y_step)
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
 
@@ -423,7 +442,7 @@ def line_chart_svg(
         return LEFT + plot_w * (day - first).days / span
 
     def y(value: float) -> float:
-        return TOP + plot_h * (1 - max(0.0, value) / y_max)
+        return TOP + plot_h * (1 - min(max(0.0, value), y_max) / y_max)
 
     out: list[str] = [
         f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {W} {H}" role="img"'
@@ -440,14 +459,13 @@ def line_chart_svg(
             f'<text class="band-label" x="{LEFT + 4}" y="{y(high) + 11:.1f}">'
             f"{escape(band_label)}</text>"
         )
-    tick = 0.0
-    while tick <= y_max + 1e-9:
+    for step in range(round(y_max / y_step) + 1):
+        tick = step * y_step
         out.append(
             f'<line class="grid" x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}"'
             f' y2="{y(tick):.1f}"/><text class="axis" x="{LEFT - 6}" y="{y(tick) + 3:.1f}"'
             f' text-anchor="end">{fmt_value(tick)}</text>'
         )
-        tick += y_step
     ticks = 5 if span >= 5 else span
     for i in range(ticks + 1):
         day = first + timedelta(days=round(span * i / ticks))

@@ -10,6 +10,7 @@ def register(app: FastAPI) -> None:
         admin,
         alerts,
         auth,
+        break_glass,
         directory,
         exams,
         family,
@@ -42,5 +43,6 @@ def register(app: FastAPI) -> None:
         admin,
         token,
         smart,
+        break_glass,
     ):
         app.include_router(module.router)

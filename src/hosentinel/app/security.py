@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,19 +46,60 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def check_rate_limit(session: Session, config: AppConfig, username: str, client: str) -> None:
-    since = now() - timedelta(minutes=config.login_window_minutes)
-    failures = session.scalar(
-        select(func.count())
-        .select_from(m.LoginAttempt)
-        .where(
-            m.LoginAttempt.at >= since,
-            m.LoginAttempt.success.is_(False),
-            (m.LoginAttempt.username == username) | (m.LoginAttempt.client == client),
-        )
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """After `free` failed sign-ins within the window, each further attempt waits `base` seconds
+    after the last failure, doubling per failure, up to `cap`."""
+
+    free: int
+    base: float
+    cap: float
+
+    def wait(self, failures: int) -> float:
+        if failures < self.free:
+            return 0.0
+        return min(self.cap, self.base * 2.0 ** min(failures - self.free, 30))
+
+
+def backoffs(config: AppConfig) -> tuple[Backoff, Backoff, Backoff]:
+    """(one account from one client, one client for any account, one account from anywhere).
+    The last is capped low: anyone can slow an account down, nobody can lock its owner out."""
+    free, window = config.login_max_failures, config.login_window_minutes * 60.0
+    return (
+        Backoff(free, 5.0, window),
+        Backoff(free * 4, 5.0, window),
+        Backoff(free * 2, 5.0, config.login_account_cap_seconds),
     )
-    if (failures or 0) >= config.login_max_failures:
-        raise TooManyAttempts("Too many failed sign-ins. Wait a few minutes and try again.")
+
+
+def _failures(session: Session, since: datetime, *where: Any) -> tuple[int, datetime | None]:
+    count, last = session.execute(
+        select(func.count(), func.max(m.LoginAttempt.at)).where(
+            m.LoginAttempt.at >= since, m.LoginAttempt.success.is_(False), *where
+        )
+    ).one()
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return int(count or 0), last
+
+
+def check_rate_limit(session: Session, config: AppConfig, username: str, client: str) -> None:
+    """Refuses (429, saying how long to wait) while a backoff after failed sign-ins runs."""
+    at = now()
+    since = at - timedelta(minutes=config.login_window_minutes)
+    pair, per_client, per_account = backoffs(config)
+    keys = (
+        (pair, (m.LoginAttempt.username == username, m.LoginAttempt.client == client)),
+        (per_client, (m.LoginAttempt.client == client,)),
+        (per_account, (m.LoginAttempt.username == username,)),
+    )
+    wait = 0.0
+    for backoff, where in keys:
+        failures, last = _failures(session, since, *where)
+        if last is not None and failures >= backoff.free:
+            wait = max(wait, backoff.wait(failures) - (at - last).total_seconds())
+    if wait > 0:
+        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {math.ceil(wait)} seconds.")
 
 
 def authenticate(
@@ -64,7 +108,7 @@ def authenticate(
     check_rate_limit(session, config, username, client)
     user = session.scalar(select(m.User).where(m.User.username == username, m.User.active))
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
-    session.add(m.LoginAttempt(username=username, client=client, at=now(), success=ok))
+    session.add(m.LoginAttempt(username=username[:80], client=client[:80], at=now(), success=ok))
     return user if ok else None
 
 

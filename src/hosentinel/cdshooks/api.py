@@ -44,6 +44,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from hosentinel.app.config import AppConfig
+from hosentinel.app.limits import oversized_string, string_limit_message
 from hosentinel.cdshooks import security
 from hosentinel.cdshooks.cards import (
     IssuedCard,
@@ -71,6 +72,7 @@ from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.logsafe import clip
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -222,9 +224,14 @@ async def _json_body(request: Request) -> object:
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge("The request body is over 32 MB.")
     try:
-        return orjson.loads(body)
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequest("The request body is not JSON.") from None
+    limit = request.app.state.config.max_string_chars
+    found = oversized_string(parsed, limit)
+    if found is not None:
+        raise PayloadTooLarge(string_limit_message(found, limit, "HOSENTINEL_MAX_STRING"))
+    return parsed
 
 
 def _service(service_id: str) -> Service:
@@ -363,7 +370,8 @@ async def call_service(service_id: str, request: Request) -> Response:
     if call.hook in ORDER_HOOKS:  # after the record: a recorded resource wins over its draft
         resources += [dict(r) for r in draft_medications(call.context.get("draftOrders"))]
     bundle = collection_bundle(resources, call.patient_id)
-    cards = _answer(request, state, call, bundle)
+    # The engine is CPU work: on the threadpool, so /healthz and other calls are served meanwhile.
+    cards = await run_in_threadpool(_answer, request, state, call, bundle)
     if gathered.unread:
         cards.append(unread_card(gathered.unread, call.patient_id, base))
     keys = ", ".join(c.alert_key for c in cards) or "no card"
@@ -399,8 +407,8 @@ async def feedback(service_id: str, request: Request) -> Response:
     log.info(
         "CDS Hooks feedback for %s from %s (jti %s): %d item(s), %d stored",
         service.id,
-        caller.iss,
-        caller.jti,
+        clip(caller.iss),
+        clip(caller.jti),
         len(items),
         stored,
     )

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hosentinel.cdshooks.errors import Unauthorized
 from hosentinel.cdshooks.issuers import IssuerSettings, SettingsError, normal_url, split_value
+from hosentinel.logsafe import clip
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -219,7 +220,9 @@ class Caller:
 
 
 def _refuse(reason: str, iss: object = None, jti: object = None) -> Unauthorized:
-    log.warning("CDS Hooks call refused: %s (iss=%r, jti=%r)", reason, iss, jti)
+    log.warning(
+        "CDS Hooks call refused: %s (iss=%s, jti=%s)", clip(reason)[1:-1], clip(iss), clip(jti)
+    )
     return Unauthorized(reason)
 
 

@@ -36,6 +36,8 @@ from hosentinel.store import models as m
 
 BATCH = 2000
 MAX_RADIUS_MILES = 300
+# The offset a page makes must stay a database integer (a 500 past 64 bits).
+MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
 
 
@@ -146,6 +148,8 @@ class SearchQuery:
             raise SearchError(f"The radius must be between 1 and {MAX_RADIUS_MILES} miles.")
         if self.page < 1:
             raise SearchError("The page number starts at 1.")
+        if self.page > MAX_PAGE:
+            raise SearchError(f"The page number is at most {MAX_PAGE:,}.")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise SearchError(f"Results per page must be between 1 and {MAX_PER_PAGE}.")
 

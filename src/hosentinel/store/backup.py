@@ -23,6 +23,7 @@ the manifest. Any mismatch is a `BackupError` with one line saying what is wrong
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -45,6 +46,11 @@ from sqlalchemy.engine import make_url
 from hosentinel.store import models as m
 
 MANIFEST = "manifest.json"
+# HMAC-SHA256 of manifest.json with the site key: the manifest holds the copy's SHA-256, so the
+# signature covers the whole backup. `restore` refuses a backup without it or with another.
+SIGNATURE = "manifest.sig"
+KEY_SETTING = "HOSENTINEL_BACKUP_KEY"
+MIN_KEY = 32
 FORMAT = "hosentinel-backup/1"
 PAYLOAD = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 PG_TOOL_TIMEOUT = 3600  # seconds; a dump or restore of a unit's database takes far less
@@ -52,6 +58,24 @@ PG_TOOL_TIMEOUT = 3600  # seconds; a dump or restore of a unit's database takes 
 
 class BackupError(Exception):
     """A backup that cannot be made, read, trusted or restored; the message says why."""
+
+
+def site_key() -> bytes:
+    """The site's backup signing key: `HOSENTINEL_BACKUP_KEY`, the key itself or the path of a
+    file holding it (at least 32 characters; e.g. `openssl rand -hex 32`)."""
+    value = os.environ.get(KEY_SETTING, "").strip()
+    if value and os.path.isfile(value):
+        value = Path(value).read_text(encoding="utf-8").strip()
+    if len(value) < MIN_KEY:
+        raise BackupError(
+            f"set {KEY_SETTING} to the site's backup key (at least {MIN_KEY} characters, or a"
+            " file holding it): backups are signed with it and restore checks the signature"
+        )
+    return value.encode()
+
+
+def sign(raw_manifest: bytes, key: bytes) -> str:
+    return hmac.new(key, raw_manifest, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -193,6 +217,7 @@ def _backend(engine: Engine) -> str:
 def backup(engine: Engine, out: Path) -> Manifest:
     """Write a verified backup of the database to `out` (a tar file); returns its manifest."""
     backend = _backend(engine)
+    key = site_key()
     if out.exists():
         raise BackupError(f"{out} exists; give a new file name")
     with tempfile.TemporaryDirectory(prefix="hosentinel-backup-") as tmp:
@@ -211,12 +236,16 @@ def backup(engine: Engine, out: Path) -> Manifest:
         )
         partial = out.with_name(out.name + ".partial")
         try:
+            # Readable by its owner only: a backup holds every patient's record.
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            os.chmod(partial, 0o600)
             with tarfile.open(partial, "w") as tar:
-                info = tarfile.TarInfo(MANIFEST)
                 raw = manifest.to_json()
-                info.size = len(raw)
-                info.mtime = int(datetime.now(UTC).timestamp())
-                tar.addfile(info, io.BytesIO(raw))
+                for name, data in ((MANIFEST, raw), (SIGNATURE, sign(raw, key).encode())):
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    info.mtime = int(datetime.now(UTC).timestamp())
+                    tar.addfile(info, io.BytesIO(data))
                 tar.add(payload, arcname=payload.name)
             with partial.open("rb") as f:
                 os.fsync(f.fileno())
@@ -365,7 +394,9 @@ def _opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
                 member = tar.extractfile(MANIFEST)
                 if member is None:
                     raise BackupError(f"{path} has no {MANIFEST}")
-                manifest = Manifest.from_json(member.read())
+                raw = member.read()
+                _check_signature(path, tar, raw)
+                manifest = Manifest.from_json(raw)
                 if manifest.payload not in PAYLOAD.values():
                     raise BackupError(f"unexpected payload {manifest.payload!r}")
                 tar.extract(manifest.payload, tmp, filter="data")
@@ -375,6 +406,22 @@ def _opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
         if _sha256(payload) != manifest.payload_sha256:
             raise BackupError(f"{path} is corrupt: the database copy does not match its checksum")
         yield manifest, payload
+
+
+def _check_signature(path: Path, tar: tarfile.TarFile, raw_manifest: bytes) -> None:
+    key = site_key()
+    try:
+        member = tar.extractfile(SIGNATURE)
+    except KeyError:
+        member = None
+    if member is None:
+        raise BackupError(f"{path} is not signed: refused (only signed backups are restored)")
+    given = member.read(200).decode("ascii", "replace").strip()
+    if not hmac.compare_digest(given, sign(raw_manifest, key)):
+        raise BackupError(
+            f"{path}: the signature does not match (altered, or signed with another site key):"
+            " refused"
+        )
 
 
 def verify(path: Path) -> Manifest:
@@ -480,10 +527,40 @@ def _restore_sqlite(payload: Path, engine: Engine) -> None:
         source.close()
 
 
+# Entries of a dump's table of contents a restore loads: the app's own tables, their data,
+# sequences, defaults, keys, indexes and triggers, and its functions. Anything else a dump may
+# carry (another table, a role, an extension, a function of someone else's) is left out.
+_TOC_ENTRY = re.compile(r"^\d+; \d+ \d+ (?P<kind>[A-Z][A-Z ]*?) public (?P<rest>\S.*)$")
+_ON_TABLE = ("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER")
+_SEQUENCE = ("SEQUENCE", "SEQUENCE OWNED BY", "SEQUENCE SET")
+
+
+def app_entries(listing: str) -> str:
+    """The lines of `pg_restore --list` output that a restore of the app may load."""
+    tables = {t.name for t in m.Base.metadata.sorted_tables} | {"alembic_version"}
+    indexes = {i.name for t in m.Base.metadata.sorted_tables for i in t.indexes if i.name}
+    sequences = {f"{t}_id_seq" for t in tables}
+    functions = {f"{f}()" for f in FUNCTIONS}
+    kept: list[str] = []
+    for line in listing.splitlines():
+        found = _TOC_ENTRY.match(line)
+        if found is None:
+            continue
+        kind, name = found["kind"], found["rest"].split(" ")[0]
+        if (
+            (kind in _ON_TABLE and name in tables)
+            or (kind in _SEQUENCE and name in sequences)
+            or (kind == "INDEX" and name in indexes)
+            or (kind == "FUNCTION" and name in functions)
+        ):
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
 def _restore_postgres(payload: Path, engine: Engine) -> None:
     """One transaction: drop the app's tables and functions (and Alembic's table; nothing else
-    in the database), then the dump's SQL (pg_restore writes it, psql runs it). On any error
-    nothing changed."""
+    in the database), then the dump's SQL for the app's own objects only (`app_entries`:
+    pg_restore writes it, psql runs it). On any error nothing changed."""
     uri, env = _libpq(engine)
     with engine.connect() as connection:
         tools = pg_bin_dir(_server_major(connection))
@@ -491,9 +568,21 @@ def _restore_postgres(payload: Path, engine: Engine) -> None:
     names = [t.name for t in reversed(m.Base.metadata.sorted_tables)] + ["alembic_version"]
     drops = "".join(f'DROP TABLE IF EXISTS public."{name}" CASCADE;\n' for name in names)
     drops += "".join(f"DROP FUNCTION IF EXISTS public.{name}() CASCADE;\n" for name in FUNCTIONS)
-    script = _run(
-        tools / "pg_restore", "--no-owner", "--no-privileges", "--file=-", str(payload), env=env
-    ).stdout
+    listing = _run(tools / "pg_restore", "--list", str(payload), env=env).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as chosen:
+        chosen.write(app_entries(listing))
+    try:
+        script = _run(
+            tools / "pg_restore",
+            "--no-owner",
+            "--no-privileges",
+            f"--use-list={chosen.name}",
+            "--file=-",
+            str(payload),
+            env=env,
+        ).stdout
+    finally:
+        os.unlink(chosen.name)
     _run(
         tools / "psql",
         "--no-psqlrc",

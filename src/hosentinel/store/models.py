@@ -38,6 +38,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     # A family member is linked to exactly one patient and sees only that patient.
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), default=None)
+    # Clinicians and unit leads see the patients of their unit only (None: no patients).
+    unit: Mapped[str | None] = mapped_column(String(80), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Optimistic locking: every UPDATE checks the version it read and bumps it, so an admin
@@ -204,6 +206,32 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))  # read | write | login | ...
     patient_id: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     what: Mapped[str] = mapped_column(String(200))
+
+
+class BreakGlass(Base):
+    """A clinician's audited access to a patient outside their unit, until `expires_at`."""
+
+    __tablename__ = "break_glass"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReplacedResource(Base):
+    """A clinical row an import replaced (same reference): its old and new values, who and when.
+    Kept so a later import can never silently rewrite what the record said."""
+
+    __tablename__ = "replaced_resources"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[str] = mapped_column(String(64), index=True)
+    ref: Mapped[str] = mapped_column(String(200))
+    old_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    new_value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    replaced_by: Mapped[str] = mapped_column(String(80))
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CdsTokenUse(Base):

@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import CurrentViewer, Db, Viewer, require
+from hosentinel.app.deps import UNIT_ROLES, CurrentViewer, Db, DbId, PageNumber, Viewer, require
 from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.security import hash_password, now
 from hosentinel.app.templating import render
@@ -40,7 +40,7 @@ ROLE_WORDS = {
 }
 AUDIT_PAGE_SIZE = 50
 # A user id in a URL: a database integer (an id past 64 bits made SQLite raise, a 500).
-UserId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The user's id")]
+UserId = DbId
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -53,6 +53,17 @@ class NewUser:
     role: str
     password: str
     patient_id: str | None
+    unit: str | None = None
+
+
+def _check_unit(role: str, unit: str | None) -> str | None:
+    """Clinicians and unit leads belong to a unit (the patients they see); other roles none."""
+    if role not in UNIT_ROLES:
+        return None
+    chosen = " ".join((unit or "").split())
+    if len(chosen) > 80:
+        raise Invalid("A unit name has at most 80 characters.")
+    return chosen or None
 
 
 def _check_role(role: str) -> str:
@@ -93,6 +104,7 @@ def create_user(db: Session, viewer: Viewer, new: NewUser) -> m.User:
     role = _check_role(new.role)
     password = _check_password(new.password)
     patient_id = _family_patient(db, role, new.patient_id)
+    unit = _check_unit(role, new.unit)
     if db.scalar(select(m.User.id).where(m.User.username == username)) is not None:
         raise Invalid(f"The username {username!r} is taken.")
     user = m.User(
@@ -101,12 +113,14 @@ def create_user(db: Session, viewer: Viewer, new: NewUser) -> m.User:
         role=role,
         password_hash=hash_password(password),
         patient_id=patient_id,
+        unit=unit,
         active=True,
         created_at=now(),
     )
     db.add(user)
     db.flush()
-    audit(db, viewer.user, "admin", f"created user {username} ({role})", patient_id)
+    in_unit = f" in {unit}" if unit else ""
+    audit(db, viewer.user, "admin", f"created user {username} ({role}{in_unit})"[:200], patient_id)
     return user
 
 
@@ -119,6 +133,7 @@ def update_user(
     patient_id: str | None = None,
     password: str | None = None,
     based_on: int | None = None,
+    unit: str | None = None,
 ) -> m.User:
     """Change a user. `based_on` is the user's version the admin saw: when another admin saved
     the user since, nothing is saved (Conflict, 409); concurrent saves based on one version are
@@ -139,7 +154,10 @@ def update_user(
         linked = _family_patient(db, new_role, patient_id or user.patient_id)
     else:
         linked = None
+    new_unit = _check_unit(new_role, unit if unit is not None else user.unit)
     changes: list[str] = []
+    if new_unit != user.unit:
+        changes.append(f"unit {user.unit or '-'} -> {new_unit or '-'}")
     if new_role != user.role:
         changes.append(f"role {user.role} -> {new_role}")
     if new_active != user.active:
@@ -151,9 +169,10 @@ def update_user(
         changes.append("password reset")
     if not changes:
         return user
-    revoke = new_role != user.role or not new_active or bool(password)
+    revoke = new_role != user.role or not new_active or bool(password) or new_unit != user.unit
     old_patient = user.patient_id
     user.role, user.active, user.patient_id = new_role, new_active, linked
+    user.unit = new_unit
     if revoke:
         # Signed-in sessions end: the user signs in again under the new role (or not at all).
         db.execute(delete(m.WebSession).where(m.WebSession.user_id == user.id))
@@ -218,9 +237,10 @@ def create_user_form(
     role: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     patient_id: Annotated[str | None, Form()] = None,
+    unit: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     require(viewer, "admin")
-    new = NewUser(username, display_name, role, password, patient_id)
+    new = NewUser(username, display_name, role, password, patient_id, unit)
     try:
         created = create_user(db, viewer, new)
     except Invalid as problem:
@@ -229,6 +249,7 @@ def create_user_form(
             "display_name": display_name,
             "role": role,
             "patient_id": patient_id,
+            "unit": unit,
         }
         return _users_page(request, db, viewer, problem.message, form, status_code=422)
     done = urlencode({"done": f"User {created.username} created."})
@@ -320,7 +341,7 @@ def audit_viewer(
     user: str | None = None,
     patient: str | None = None,
     action: str | None = None,
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> Response:
     require(viewer, "admin")
     result = audit_page(db, user, patient, action, page)
@@ -350,6 +371,7 @@ class UserOut(BaseModel):
     role: str
     active: bool
     patient_id: str | None
+    unit: str | None
     created_at: datetime
     version: int
 
@@ -360,9 +382,11 @@ class UserIn(BaseModel):
     role: str
     password: str = Field(description=f"At least {PASSWORD_MIN} characters")
     patient_id: str | None = Field(default=None, description="Required for a family member")
+    unit: str | None = Field(default=None, description="A clinician's or unit lead's unit")
 
 
 class UserPatch(BaseModel):
+    unit: str | None = None
     role: str | None = None
     active: bool | None = None
     patient_id: str | None = None
@@ -398,6 +422,7 @@ def _user_out(user: m.User) -> UserOut:
         role=user.role,
         active=user.active,
         patient_id=user.patient_id,
+        unit=user.unit,
         created_at=user.created_at,
         version=user.version,
     )
@@ -414,7 +439,9 @@ def users_api(db: Db, viewer: CurrentViewer) -> list[UserOut]:
 @router.post("/api/admin/users", response_model=UserOut, status_code=201)
 def create_user_api(db: Db, viewer: CurrentViewer, body: UserIn) -> UserOut:
     require(viewer, "admin")
-    new = NewUser(body.username, body.display_name, body.role, body.password, body.patient_id)
+    new = NewUser(
+        body.username, body.display_name, body.role, body.password, body.patient_id, body.unit
+    )
     return _user_out(create_user(db, viewer, new))
 
 
@@ -430,6 +457,7 @@ def update_user_api(db: Db, viewer: CurrentViewer, user_id: UserId, body: UserPa
         body.patient_id,
         body.password or None,
         based_on=body.version,
+        unit=body.unit,
     )
     return _user_out(user)
 
@@ -441,7 +469,7 @@ def audit_api(
     user: str | None = None,
     patient: str | None = None,
     action: str | None = None,
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> AuditOut:
     require(viewer, "admin")
     result = audit_page(db, user, patient, action, page)

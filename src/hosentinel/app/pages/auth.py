@@ -39,6 +39,14 @@ def login(
     client = request.client.host if request.client else "unknown"
     user = authenticate(db, config, username.strip(), password, client)
     if user is None:
+        # Seen by admins in the audit view; the typed name is untrusted: shortened.
+        audit(
+            db,
+            None,
+            "login-failed",
+            f"failed sign-in as {username.strip()[:60]!r} from {client[:60]}",
+            actor=username.strip()[:80] or "anonymous",
+        )
         return render(
             request,
             "login.html",
@@ -59,7 +67,7 @@ def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=config.secure_cookies,
+        secure=config.cookies_secure(),
         max_age=config.session_hours * 3600,
     )
     return response

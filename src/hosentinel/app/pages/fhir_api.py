@@ -9,15 +9,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from hosentinel.app.audit import audit
+from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
+from hosentinel.app.limits import oversized_string, string_limit_message
 from hosentinel.app.services import assess
 from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import BundleError, read_bundle
-from hosentinel.store.merge import merge_record
+from hosentinel.store.merge import merge_tracked, protected_refs
 
 router = APIRouter(tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
 IMPORT_ROLES = ("physiatrist", "nurse", "admin")
+APP_CREATED = "entered in HO Sentinel by a clinician; an import cannot replace it (not stored)"
 
 
 def outcome(issues: list[dict[str, Any]], status: int) -> JSONResponse:
@@ -78,25 +81,47 @@ def import_bundle(
     transaction rule): if any resource in it is rejected, nothing is stored and the answer is a
     422 naming each rejected resource."""
     require(viewer, *IMPORT_ROLES)
+    too_long = _oversized(body, request.app.state.config)
+    if too_long:
+        return outcome([issue("error", "too-costly", too_long)], 413)
     try:
         record = read_bundle(body, request.app.state.knowledge, strict_dates=False)
     except BundleError as exc:
         return outcome([issue("error", "invalid", str(exc))], 400)
     rejected = [w for w in record.stats.warnings if " skipped: " in w]
+    rejected += [f"{ref} skipped: {APP_CREATED}" for ref in protected_refs(db, record)]
     if rejected and _bundle_type(body) == "transaction":
         issues = [issue("error", "invalid", w) for w in rejected]
         issues.append(
             issue("error", "processing", "transaction Bundle not stored: it is all or nothing")
         )
         return outcome(issues, 422)
-    written = merge_record(db, record)
+    merged = merge_tracked(db, record, actor=viewer.user.username)
+    written = merged.written
     pid = record.patient.id
     audit(db, viewer.user, "write", f"FHIR import: {written} resources", pid)
+    for ref in merged.replaced:
+        audit(db, viewer.user, "write", f"FHIR import replaced {ref} (old value kept)"[:200], pid)
     issues = [issue("warning", "processing", w) for w in record.stats.warnings]
+    issues += [
+        issue("warning", "business-rule", f"{ref}: {APP_CREATED}") for ref in merged.protected
+    ]
     issues.append(
         issue("information", "informational", f"stored {written} resources for Patient/{pid}")
     )
     return outcome(issues, 200)
+
+
+def _oversized(body: bytes, config: AppConfig) -> str | None:
+    """A message naming a string over the per-value limit, if the body holds one."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None  # the importer names the problem
+    found = oversized_string(parsed, config.max_string_chars)
+    if found is None:
+        return None
+    return string_limit_message(found, config.max_string_chars, "HOSENTINEL_MAX_STRING")
 
 
 def _bundle_type(body: bytes) -> object:

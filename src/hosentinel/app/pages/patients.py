@@ -36,6 +36,7 @@ from hosentinel.app.deps import (
 from hosentinel.app.errors import NotFound
 from hosentinel.app.pages.alerts import alert_context
 from hosentinel.app.patient_view import KnowledgeView, alp_chart, fmt_value, rom_chart, timeline
+from hosentinel.app.plausibility import set_aside
 from hosentinel.app.referral import REFER_ROLES, patient_referrals, referable_lesions
 from hosentinel.app.services import assess, assess_many, worklist_row
 from hosentinel.app.templating import render
@@ -80,7 +81,8 @@ def patient_page(
     record = load_record(db, patient.id)
     assert record is not None
     audit(db, viewer.user, "read", "patient page", patient.id)
-    charts = [c for c in (rom_chart(record), alp_chart(record)) if c is not None]
+    plausible, implausible = set_aside(record, request.app.state.knowledge)
+    charts = [c for c in (rom_chart(plausible), alp_chart(plausible)) if c is not None]
     referrals = patient_referrals(db, patient.id)
     referral_events = [
         (r.as_of, f"referred to {r.surgeon_name} (NPI {r.npi}) by {r.referred_by}")
@@ -96,6 +98,7 @@ def patient_page(
         "referrals": referrals,
         "can_refer": viewer.role in REFER_ROLES and bool(referable_lesions(assessment)),
         "charts": charts,
+        "implausible": implausible,
         "fmt": fmt_value,
         "can_examine": viewer.role in EXAM_ROLES,
         "can_alert": viewer.role in ALERT_ROLES,
@@ -456,6 +459,7 @@ def patients_api(
         raise NotFound("No such resource.")
     require(viewer, *CLINICAL_ROLES)
     query = select(m.Patient).order_by(m.Patient.display_name)
+    query = query.where(m.Patient.unit == viewer.unit_scope())
     if unit:
         query = query.where(m.Patient.unit == unit)
     patients = list(db.scalars(query))

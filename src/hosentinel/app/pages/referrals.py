@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, Viewer, require
+from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, DbId, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.pages.directory import RADII, page_links, parse_query
 from hosentinel.app.pages.fhir_api import issue, outcome
@@ -222,7 +222,7 @@ def _referral(db: Session, viewer: Viewer, patient_id: str, referral_id: int) ->
 
 @router.get("/patients/{patient_id}/referrals/{referral_id}", response_class=HTMLResponse)
 def referral_page(
-    request: Request, patient_id: str, referral_id: int, db: Db, viewer: CurrentViewer
+    request: Request, patient_id: str, referral_id: DbId, db: Db, viewer: CurrentViewer
 ) -> Response:
     referral = _referral(db, viewer, patient_id, referral_id)
     audit(db, viewer.user, "read", f"referral {referral.id}", referral.patient_id)
@@ -254,7 +254,7 @@ def letter_html(request: Request, referral: m.Referral) -> str:
 
 @router.get("/patients/{patient_id}/referrals/{referral_id}/letter.pdf")
 def referral_letter_pdf(
-    request: Request, patient_id: str, referral_id: int, db: Db, viewer: CurrentViewer
+    request: Request, patient_id: str, referral_id: DbId, db: Db, viewer: CurrentViewer
 ) -> Response:
     referral = _referral(db, viewer, patient_id, referral_id)
     pdf = html_to_pdf(letter_html(request, referral))
@@ -280,12 +280,13 @@ def referral_resource(referral: m.Referral) -> dict[str, Any]:
 
 
 @router.get("/fhir/ServiceRequest/{referral_id}")
-def service_request_endpoint(referral_id: int, db: Db, viewer: CurrentViewer) -> Response:
+def service_request_endpoint(referral_id: DbId, db: Db, viewer: CurrentViewer) -> Response:
     if viewer.role == "family":
         raise NotFound("No such ServiceRequest.")
     require(viewer, *CLINICAL_ROLES)
     referral = db.get(m.Referral, referral_id)
-    if referral is None:
+    patient = db.get(m.Patient, referral.patient_id) if referral is not None else None
+    if referral is None or patient is None or not viewer.can_see(db, patient):
         return outcome([issue("error", "not-found", f"No ServiceRequest {referral_id}.")], 404)
     audit(db, viewer.user, "read", f"referral {referral.id} ServiceRequest", referral.patient_id)
     return JSONResponse(referral_resource(referral), media_type="application/fhir+json")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, require
+from hosentinel.app.deps import CLINICAL_ROLES, NO_UNIT, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.services import WorklistRow, worklist
 from hosentinel.app.templating import render
 
@@ -39,6 +39,12 @@ class WorklistItem(BaseModel):
     recommendations: list[str]
 
 
+def _scope(viewer: Viewer, unit: str | None) -> str:
+    """The viewer's unit; asking for another unit lists nobody."""
+    scope = viewer.unit_scope()
+    return scope if unit in (None, "", scope) else NO_UNIT
+
+
 def _rows(request: Request, db: Db, config: Config, unit: str | None) -> list[WorklistRow]:
     return worklist(
         db, request.app.state.knowledge, config.current_date(), unit, request.app.state.assessments
@@ -63,7 +69,7 @@ def worklist_page(
     unit: str | None = None,
 ) -> Response:
     require(viewer, *CLINICAL_ROLES)
-    rows = _rows(request, db, config, unit)
+    rows = _rows(request, db, config, _scope(viewer, unit))
     selected = FILTERS.get(show, FILTERS["all"])
     shown = [r for r in rows if selected(r)]
     audit(db, viewer.user, "read", f"worklist ({len(rows)} patients)")
@@ -90,7 +96,11 @@ def worklist_api(
     unit: str | None = None,
 ) -> list[WorklistItem]:
     require(viewer, *CLINICAL_ROLES)
-    rows = [r for r in _rows(request, db, config, unit) if FILTERS.get(show, FILTERS["all"])(r)]
+    rows = [
+        r
+        for r in _rows(request, db, config, _scope(viewer, unit))
+        if FILTERS.get(show, FILTERS["all"])(r)
+    ]
     audit(db, viewer.user, "read", f"worklist api ({len(rows)} patients)")
     return [
         WorklistItem(
