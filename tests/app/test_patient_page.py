@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from hosentinel.app.demo import FAMILY_PATIENT_FILE, shift_dates
-from hosentinel.app.patient_view import KnowledgeView
+from hosentinel.app.knowledge_view import KnowledgeView
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import ImportStats
 from hosentinel.demo.catalog import load_catalog

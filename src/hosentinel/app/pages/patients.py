@@ -34,11 +34,13 @@ from hosentinel.app.deps import (
     require,
 )
 from hosentinel.app.errors import NotFound
+from hosentinel.app.knowledge_view import KnowledgeView, fmt_value
 from hosentinel.app.pages.alerts import alert_context
-from hosentinel.app.patient_view import KnowledgeView, alp_chart, fmt_value, rom_chart, timeline
+from hosentinel.app.patient_view import alp_chart, rom_chart
 from hosentinel.app.referral import REFER_ROLES, patient_referrals, referable_lesions
 from hosentinel.app.services import assess, assess_many, worklist_row
 from hosentinel.app.templating import render
+from hosentinel.app.timeline_view import timeline
 from hosentinel.core.assessment import Assessment
 from hosentinel.store import models as m
 from hosentinel.store.records import load_record

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 from hosentinel.app.audit import audit
 from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
+from hosentinel.app.knowledge_view import KnowledgeView
 from hosentinel.app.pages.directory import RADII, page_links, parse_query
 from hosentinel.app.pages.fhir_api import issue, outcome
 from hosentinel.app.pages.patients import clinical_patient, current_assessment
-from hosentinel.app.patient_view import KnowledgeView
 from hosentinel.app.pdf import html_to_pdf
 from hosentinel.app.referral import (
     REFER_ROLES,
