@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from hosentinel.app.audit import audit
@@ -62,6 +62,9 @@ def worklist_page(
     show: str = "all",
     unit: str | None = None,
 ) -> Response:
+    if viewer.role == "family" and viewer.user.patient_id:
+        # `/` is each role's home (DESIGN.md, Pages): a family account's is their patient's view.
+        return RedirectResponse(f"/patients/{viewer.user.patient_id}/family", status_code=303)
     require(viewer, *CLINICAL_ROLES)
     rows = _rows(request, db, config, unit)
     selected = FILTERS.get(show, FILTERS["all"])

@@ -1,0 +1,37 @@
+"""`/` is each role's home (DESIGN.md, Pages): the worklist for clinical roles, the family view
+for a family account; error pages lead there, and to signing out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import SignedIn
+
+
+def test_home_of_a_family_account_is_their_patients_family_view(
+    signed_in: Callable[[str], SignedIn],
+) -> None:
+    family = signed_in("family")
+    home = family.client.get("/", follow_redirects=False)
+    assert home.status_code == 303
+    assert home.headers["location"].endswith("/family")
+    page = family.client.get("/")
+    assert page.status_code == 200 and "Not allowed" not in page.text
+
+
+def test_home_of_a_clinician_is_the_worklist(signed_in: Callable[[str], SignedIn]) -> None:
+    page = signed_in("nurse").client.get("/")
+    assert page.status_code == 200 and 'class="worklist' in page.text
+
+
+def test_an_error_page_leads_home_and_to_signing_out(
+    signed_in: Callable[[str], SignedIn],
+) -> None:
+    family = signed_in("family")
+    refused = family.client.get("/knowledge")
+    assert refused.status_code in (403, 404)
+    assert 'href="/">Go to your home page</a>' in refused.text
+    assert 'href="/logout">Sign out</a>' in refused.text
+    out = family.client.get("/logout")
+    assert out.status_code == 200 and 'action="/logout"' in out.text
+    assert 'name="csrf_token" value="' in out.text
