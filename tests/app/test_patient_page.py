@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from conftest import TODAY, SignedIn
 from fastapi import FastAPI
+from markupsafe import escape
 from sqlalchemy import select
 
 from hosentinel.app.demo import FAMILY_PATIENT_FILE, shift_dates
@@ -81,16 +82,38 @@ def test_page_shows_risk_suspicion_and_recommendations_with_their_basis(
     assert "Your team is checking for bone in the wrong place" in html
 
 
-def test_cautions_say_level_and_when_the_drug_is_not_recommended(
+def test_cautions_say_level_and_when_the_drug_is_not_suggested(
     signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
     html = signed_in("nurse").client.get(f"/patients/{demo_patient_ids[DAY_5]}").text
     caution = html[html.index('id="cautions"') :]
-    assert '<span class="level caution">caution</span>' in caution
-    assert "anticoagulant" in caution
-    assert '<span class="tag not-recommended">not recommended</span>' in caution
+    assert '<span class="level caution">caution</span>' in html
+    assert "anticoagulant" in html
+    # "not recommended" read as "do not use"; the tag now says what it means.
+    assert "not recommended</span>" not in html
+    assert """<span class="tag not-suggested">not among today's suggestions</span>""" in caution
     warfarin = signed_in("physiatrist").client.get(f"/patients/{demo_patient_ids[WARFARIN]}")
     assert "On warfarin; monitor the INR when giving etidronate." in warfarin.text
+
+
+def test_each_drug_suggestion_shows_its_own_cautions_under_it(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    client = signed_in("physiatrist").client
+    pid = demo_patient_ids[WARFARIN]
+    summary = client.get(f"/api/patients/{pid}").json()
+    html = client.get(f"/patients/{pid}").text
+    suggested = {r["id"] for r in summary["recommendations"]}
+    checked = 0
+    for c in summary["cautions"]:
+        if c["about"] not in suggested:
+            continue
+        start = html.index(f'id="rec-{c["about"]}"')
+        block = html[start : html.index("</article>", start)]
+        assert 'class="drug-cautions"' in block
+        assert escape(c["summary"]) in block, c
+        checked += 1
+    assert checked >= 1, "the warfarin patient has a suggested drug with a caution"
 
 
 def test_lesions_show_maturity_criteria_referral_and_evidence(

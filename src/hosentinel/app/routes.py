@@ -8,6 +8,7 @@ from fastapi import FastAPI
 def register(app: FastAPI) -> None:
     from hosentinel.app.pages import (
         admin,
+        alert_tiers,
         alerts,
         auth,
         directory,
@@ -30,6 +31,7 @@ def register(app: FastAPI) -> None:
         fhir_api,
         patients,
         exams,
+        alert_tiers,
         alerts,
         family,
         directory,

@@ -37,6 +37,12 @@ from hosentinel.app.errors import NotFound
 from hosentinel.app.knowledge_view import KnowledgeView, fmt_value
 from hosentinel.app.pages.alerts import alert_context
 from hosentinel.app.patient_view import alp_chart, rom_chart
+from hosentinel.app.recommendation_view import (
+    interruptive,
+    other_cautions,
+    reason_words,
+    recommendation_views,
+)
 from hosentinel.app.referral import REFER_ROLES, patient_referrals, referable_lesions
 from hosentinel.app.services import assess, assess_many, worklist_row
 from hosentinel.app.templating import render
@@ -103,6 +109,11 @@ def patient_page(
         "can_alert": viewer.role in ALERT_ROLES,
         "today": config.current_date(),
         "saved": request.query_params.get("saved"),
+        "acknowledged": request.query_params.get("acknowledged"),
+        "tiers": recommendation_views(assessment),
+        "other_cautions": other_cautions(assessment),
+        "reason_words": reason_words,
+        "interruptive": interruptive,
     }
     if viewer.role in ALERT_ROLES:
         context.update(alert_context(db, patient.id))
