@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from conftest import SignedIn
 
 
@@ -35,3 +36,26 @@ def test_an_error_page_leads_home_and_to_signing_out(
     out = family.client.get("/logout")
     assert out.status_code == 200 and 'action="/logout"' in out.text
     assert 'name="csrf_token" value="' in out.text
+
+
+def test_worklist_search_identifiers_urgent_action_and_paging(
+    signed_in: Callable[[str], SignedIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hosentinel.app.pages import worklist
+
+    client = signed_in("physiatrist").client
+    everyone = client.get("/api/worklist").json()
+    page = client.get("/").text
+    assert 'id="q"' in page and "Urgent: Rule out deep vein thrombosis" in page
+    assert ">urgent action<" not in page  # says what the action is
+    assert " day " in page and "id " in page  # event day and id under each name
+    target = everyone[3]
+    found = client.get("/", params={"q": target["name"][:12].upper()}).text
+    assert f'data-patient="{target["patient"]}"' in found
+    assert found.count("<tr data-patient=") < len(everyone)
+    monkeypatch.setattr(worklist, "PAGE_SIZE", 10)
+    first = client.get("/").text
+    assert first.count("<tr data-patient=") == 10 and "Page 1 of 3" in first
+    last = client.get("/", params={"page": 3}).text
+    assert last.count("<tr data-patient=") == len(everyone) - 20
+    assert f'data-patient="{everyone[-1]["patient"]}"' in last
