@@ -59,3 +59,16 @@ def test_worklist_search_identifiers_urgent_action_and_paging(
     last = client.get("/", params={"page": 3}).text
     assert last.count("<tr data-patient=") == len(everyone) - 20
     assert f'data-patient="{everyone[-1]["patient"]}"' in last
+
+
+def test_patient_banner_names_allergies_and_the_medications_read(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    page = signed_in("nurse").client.get(
+        f"/patients/{demo_patient_ids['05-sci-confirmed-active-warfarin.json']}"
+    )
+    banner = page.text[: page.text.index("</section>")]
+    assert "<dt>Medications the assessment read</dt>" in banner
+    assert "warfarin" in banner.split("Medications the assessment read")[1].lower()
+    assert "<dt>Allergies</dt>" in banner and "<dt>Id</dt>" in banner
+    assert "day " in banner

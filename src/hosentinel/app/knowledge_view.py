@@ -35,6 +35,18 @@ def lacking_words(value: float) -> str:
     return f"{fmt_value(value)}°" + (" (full)" if value == 0 else " (hyperextension)")
 
 
+def coded_label(item: object) -> str:
+    """A medication or allergy as the record names it: its text, else a coding's display."""
+    text = getattr(item, "text", None)
+    if text:
+        return str(text)
+    for coding in getattr(item, "codings", ()):
+        if coding.display:
+            return str(coding.display)
+    codings = getattr(item, "codings", ())
+    return f"{codings[0].system} {codings[0].code}" if codings else "unnamed"
+
+
 def site_label(joint: str | None, side: str | None) -> str:
     parts = [p for p in (side, joint) if p]
     return " ".join(parts) if parts else "site not recorded"

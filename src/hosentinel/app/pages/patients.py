@@ -34,7 +34,7 @@ from hosentinel.app.deps import (
     require,
 )
 from hosentinel.app.errors import NotFound
-from hosentinel.app.knowledge_view import KnowledgeView, fmt_value
+from hosentinel.app.knowledge_view import KnowledgeView, coded_label, fmt_value
 from hosentinel.app.pages.alerts import alert_context
 from hosentinel.app.patient_view import alp_chart, rom_chart
 from hosentinel.app.recommendation_view import (
@@ -111,6 +111,9 @@ def patient_page(
         "saved": request.query_params.get("saved"),
         "acknowledged": request.query_params.get("acknowledged"),
         "tiers": recommendation_views(assessment),
+        "medications": [x for x in record.medications if x.active],
+        "allergies": [x for x in record.allergies if x.active],
+        "label_of": coded_label,
         "other_cautions": other_cautions(assessment),
         "reason_words": reason_words,
         "interruptive": interruptive,
