@@ -331,6 +331,7 @@ async def _timed(run: Run, kind: str, request: Any) -> httpx.Response | None:
 def _exam(degrees: float, version: int | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "exam_date": TODAY,
+        "confirm_date": True,  # the date is right even outside a surveillance window
         "joints": [{"joint": "knee", "side": "left", "rom": {"flexion": degrees}}],
     }
     if version is not None:
