@@ -10,6 +10,7 @@ def register(app: FastAPI) -> None:
         admin,
         alert_tiers,
         alerts,
+        audit_export,
         auth,
         directory,
         exams,
@@ -38,5 +39,6 @@ def register(app: FastAPI) -> None:
         referrals,
         knowledge_pages,
         admin,
+        audit_export,
     ):
         app.include_router(module.router)
