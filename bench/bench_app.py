@@ -167,7 +167,7 @@ def year_patient(app: FastAPI, client: TestClient, csrf: str, weeks: int) -> tup
         ]
         response = client.post(
             f"/api/patients/{pid}/exams",
-            json={"exam_date": day.isoformat(), "joints": joints},
+            json={"exam_date": day.isoformat(), "confirm_date": True, "joints": joints},
             headers={"X-CSRF-Token": csrf},
         )
         assert response.status_code == 201, response.text[:500]

@@ -636,3 +636,26 @@ def test_days_after_the_injury_are_still_before_the_window() -> None:
     assert data["surveillance"]["phase"] == "before-window"
     assert [e["days_since"] for e in data["index_events"]] == [3]
     assert date.fromisoformat(data["surveillance"]["window"]["start"]) > injury + timedelta(3)
+
+
+def test_text_at_80_columns_wraps_at_words_with_units_in_words() -> None:
+    """`--format text` is read in a terminal: no word broken in two at 80 columns, unit codes
+    said in words, and --as-of defaults to today."""
+    from hosentinel.report import in_words
+
+    entry = WITH_RECOMMENDATIONS
+    proc = subprocess.run(
+        [str(entry_point()), "assess", str(entry.path), "--format", "text"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "80"},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    words = set(re.findall(r"[A-Za-z]{4,}", " ".join(a.strip() for a in lines)))
+    assert "suspicio" not in words and "suspicion" in " ".join(lines)
+    assert f"as of {date.today().isoformat()}" in proc.stdout
+    assert in_words("38 Cel") == "38 degrees Celsius" and in_words("105 deg") == "105 degrees"

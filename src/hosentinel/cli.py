@@ -57,7 +57,10 @@ def parse_as_of(value: str) -> date:
 @app.command()
 def assess(
     bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) for one patient.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD).")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD); default today."),
+    ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", help="json for machines, text for people.")
     ] = OutputFormat.json,
@@ -68,7 +71,7 @@ def assess(
     from hosentinel.fhir.importer import BundleError, read_bundle
     from hosentinel.knowledge.loader import KnowledgeError, default_knowledge
 
-    day = parse_as_of(as_of)
+    day = date.today() if as_of is None else parse_as_of(as_of)
     try:
         raw = bundle.read_bytes()
     except OSError as exc:

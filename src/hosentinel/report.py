@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -45,18 +46,55 @@ def _styled(value: str) -> Text:
     return Text(value, style=LEVEL_STYLE.get(value, ""))
 
 
+# UCUM unit codes as words (a value reads "38 degrees Celsius", not "38 Cel").
+UNIT_WORDS = {
+    "Cel": "degrees Celsius",
+    "[degF]": "degrees Fahrenheit",
+    "deg": "degrees",
+    "U/L": "units per litre",
+    "mg/L": "milligrams per litre",
+    "mg/dL": "milligrams per decilitre",
+    "mL/min/{1.73_m2}": "mL per minute per 1.73 m²",
+    "mL/min/1.73m2": "mL per minute per 1.73 m²",
+    "wk": "weeks",
+    "d": "days",
+    "%": "percent",
+}
+
+
+def in_words(value: object) -> str:
+    """A basis input's value with its unit code said in words."""
+    text = str(value)
+    number, _, unit = text.rpartition(" ")
+    if number and unit in UNIT_WORDS:
+        return f"{number} {UNIT_WORDS[unit]}"
+    return text
+
+
 def why(basis: Basis, limit: int = 3) -> Text:
-    """The rule and up to `limit` patient inputs, in one short line."""
+    """Up to `limit` of the patient's inputs in words, then the rule id in brackets (for a
+    reader who wants to look it up; the JSON output has every citation)."""
     parts = [
         f"{i.what}"
-        + (f" = {i.value}" if i.value not in (None, "") else "")
+        + (f" = {in_words(i.value)}" if i.value not in (None, "") else "")
         + (f" ({i.date.isoformat()})" if i.date else "")
         for i in basis.inputs[:limit]
     ]
     more = f" +{len(basis.inputs) - limit} more" if len(basis.inputs) > limit else ""
     inputs = "; ".join(parts) + more
-    cites = ", ".join(basis.citations[:2])
-    return _plain(f"[{basis.rule}] {inputs}" + (f" — {cites}" if cites else ""))
+    text = Text(inputs + (" " if inputs else ""))
+    text.append(f"[{basis.rule}]", style="dim")
+    return text
+
+
+def _item(out: Console, head: Text, *details: tuple[str, Text | str]) -> None:
+    """One item as a short block that wraps at words at any width (tables with a "why"
+    column broke words in two at 80 columns): the head, then indented labelled lines."""
+    out.print(Padding(head, (0, 0, 0, 2)))
+    for label, detail in details:
+        line = Text(label + ": ", style="dim")
+        line.append(detail if isinstance(detail, Text) else Text(detail))
+        out.print(Padding(line, (0, 0, 0, 4)))
 
 
 def _row(table: Table, *cells: str | Text) -> None:
@@ -92,18 +130,17 @@ def print_assessment(
         )
     )
     if a.index_events:
-        t = _table("Index events", ["kind", "date", "day", "joints", "why"])
+        out.print(Text("Index events", style="bold"))
         for e in a.index_events:
-            _row(
-                t, e.kind, e.date.isoformat(), str(e.days_since), ", ".join(e.joints), why(e.basis)
-            )
-        out.print(t)
-    t = _table(f"Risk: {a.risk.level}", ["factor", "effect", "why"])
+            joints = f", joints at risk: {', '.join(e.joints)}" if e.joints else ""
+            head = Text(f"{e.kind} on {e.date.isoformat()} (day {e.days_since}){joints}")
+            _item(out, head, ("why", why(e.basis)))
+    out.print(Text.assemble(("Risk: ", "bold"), _styled(a.risk.level)))
     for f in a.risk.factors:
-        _row(t, f.title + (" (strong)" if f.strong else ""), "; ".join(f.effects[:1]), why(f.basis))
+        head = Text(f"{f.title}" + (" (strong)" if f.strong else ""))
+        _item(out, head, ("effect", "; ".join(f.effects[:1])), ("why", why(f.basis)))
     for m in a.risk.models:
-        _row(t, f"{m.title} [{m.status}]", m.reason, why(m.basis, 0))
-    out.print(t)
+        _item(out, Text(f"{m.title}: {m.status}"), ("note", m.reason), ("why", why(m.basis, 0)))
     sv = a.surveillance
     window = f"{sv.window_start} to {sv.window_end}" if sv.window_start else "no window"
     t = _table(f"Surveillance: {sv.phase} ({window})", ["joint", "side", "due", "last examined"])
@@ -119,14 +156,13 @@ def print_assessment(
         out.print(t)
     _recommendations(out, a)
     if a.cautions:
-        t = _table(
-            "Cautions (checked for every drug option)",
-            ["level", "about", "reason", "summary", "why"],
-        )
+        out.print(Text("Cautions (checked for every drug option)", style="bold"))
         for c in a.cautions:
-            about = c.about + ("" if c.recommended else " (not recommended)")
-            _row(t, _styled(c.level), about, c.reason, c.summary, why(c.basis, 2))
-        out.print(t)
+            about = c.about.replace("-", " ") + (
+                "" if c.recommended else " (not among today's suggestions)"
+            )
+            head = Text.assemble(_styled(c.level), f" {about}: {c.reason.replace('-', ' ')}")
+            _item(out, head, ("what", c.summary), ("why", why(c.basis, 2)))
     if a.lesions:
         t = _table("Lesions", ["site", "maturity", "referral", "criteria"])
         for lesion in a.lesions:
@@ -158,11 +194,15 @@ def _recommendations(out: Console, a: Assessment) -> None:
     if not a.recommendations:
         out.print(Text("No recommendations.", style="dim"))
         return
-    t = _table("Recommendations", ["priority", "id", "summary", "sites", "why"])
+    out.print(Text("Recommendations", style="bold"))
     for r in a.recommendations:
-        summary = r.summary + (" ⚠ conflicting evidence" if r.conflicting_evidence else "")
-        _row(t, _styled(r.priority), r.id, summary, ", ".join(r.sites), why(r.basis, 2))
-    out.print(t)
+        summary = r.summary + (" (the evidence conflicts)" if r.conflicting_evidence else "")
+        head = Text.assemble(_styled(r.priority), f" {summary}")
+        details: list[tuple[str, Text | str]] = [("id", r.id)]
+        if r.sites:
+            details.append(("sites", ", ".join(r.sites)))
+        details.append(("why", why(r.basis, 2)))
+        _item(out, head, *details)
 
 
 def print_demo_summary(

@@ -52,7 +52,7 @@ HOT_ALERT = "rec:rule-out-dvt"
 # Demo patients the alert fires for (03 hip ROM loss, 04 swollen thigh): the contended records.
 HOT_PATIENTS = ("9db08d92-41a6-5db4-b625-522471029a5e", "1a56eeee-aca4-5d49-a267-d623a2788aa9")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-# An exam of one joint-side writes its ROM and the four signs, in one transaction.
+# An exam of one joint-side writes its ROM and the four signs assessed, in one transaction.
 OBSERVATIONS_PER_EXAM = 5
 # Every write's marker is unique in the process, across runs and trials on one database.
 _MARKERS = itertools.count(1)
@@ -331,7 +331,16 @@ async def _timed(run: Run, kind: str, request: Any) -> httpx.Response | None:
 def _exam(degrees: float, version: int | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "exam_date": TODAY,
-        "joints": [{"joint": "knee", "side": "left", "rom": {"flexion": degrees}}],
+        "confirm_date": True,  # the date is right even outside a surveillance window
+        "joints": [
+            {
+                "joint": "knee",
+                "side": "left",
+                "rom": {"flexion": degrees},
+                # Each sign assessed (a sign left out is "not assessed" and writes nothing).
+                **dict.fromkeys(("pain", "swelling", "warmth", "redness"), False),
+            }
+        ],
     }
     if version is not None:
         body["version"] = version

@@ -155,7 +155,10 @@ def test_alert_page_offers_the_partial_with_every_reason(
     assert f'hx-post="/patients/{patient}/alerts/rec%3Arule-out-dvt/override"' in page
     assert 'name="reason" required' in page
     for reason in OVERRIDE_REASONS:
-        assert f'<option value="{reason.code}">' in page
+        # Plain words to read, the HL7 code and display kept underneath.
+        assert f'<option value="{reason.code}" title="HL7 {reason.code}: ' in page
+    assert ">Does not apply to this patient</option>" in page
+    assert ">PC CDS does not apply to patient</option>" not in page
     assert '<label for="alert-rec--rule-out-dvt-reason">' in page
     # A therapist reads the alerts but gets no buttons (and the server refuses them anyway).
     therapist = signed_in("therapist").client.get(f"/patients/{patient}/alerts")

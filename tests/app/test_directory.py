@@ -279,6 +279,13 @@ def test_refer_a_patient_with_mature_ho_to_a_surgeon(
     assert npi is not None
     confirm = doctor.client.get(f"/patients/{patient}/referral/confirm?npi={npi[1]}&zip=60611")
     assert confirm.status_code == 200 and "Confirm the referral" in confirm.text
+    # A letter: salutation, prose with the codes in words, a signature block; no raw codes or
+    # FHIR references in its text.
+    body = confirm.text[confirm.text.index("Dear ") :]
+    assert "Signature: ____" in body and "NPI: ____" in body and "referring physician" in body
+    for raw in ("bone-scan-ho:", "radiograph-ho", "Observation/", "Condition/", "<code>"):
+        assert raw not in body, raw
+    assert "positive for heterotopic ossification" in body or "radiograph" in body
     created = doctor.post(
         f"/patients/{patient}/referrals",
         data={"npi": npi[1], "zip": "60611", "csrf_token": doctor.csrf},

@@ -5,6 +5,7 @@ place on the worklist follow."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -26,11 +27,16 @@ class FormValues(HTMLParser):
         super().__init__()
         self.values: dict[str, str] = {}
         self.in_form = False
+        self.select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "form" and a.get("id") == "exam-form":
             self.in_form = True
+        if tag == "select" and self.in_form:
+            self.select = a.get("name")
+        if tag == "option" and self.select and "selected" in a:
+            self.values[self.select] = a.get("value") or ""
         if tag != "input" or not self.in_form or not a.get("name"):
             return
         name = a["name"] or ""
@@ -43,6 +49,8 @@ class FormValues(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.in_form = False
+        if tag == "select":
+            self.select = None
 
 
 def form_values(html: str) -> dict[str, str]:
@@ -77,29 +85,47 @@ def position(client: Any, pid: str) -> int:
     return [r["patient"] for r in rows].index(pid)
 
 
-def test_form_has_every_joint_and_side_prefilled_with_the_last_values(
+MOTIONS = {
+    "hip": ("flexion", "extension", "abduction", "internal-rotation", "external-rotation"),
+    "knee": ("flexion", "extension"),
+    "elbow": ("flexion", "extension", "pronation", "supination"),
+    "shoulder": ("flexion", "abduction", "external-rotation"),
+}
+
+
+def exam_saved(client: Any, pid: str) -> list[dict[str, Any]]:
+    return [
+        o
+        for o in client.get(f"/api/patients/{pid}/observations").json()
+        if o["ref"].startswith("Observation/exam-")
+    ]
+
+
+def test_form_is_a_flowsheet_with_every_motion_and_the_last_values(
     signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
     page = signed_in("therapist").client.get(f"/patients/{demo_patient_ids[HIP]}/exam")
     assert page.status_code == 200
     values = form_values(page.text)
     assert values["exam_date"] == "2026-06-01"
-    assert values["hip-right-flexion"] == "75" and values["hip-left-flexion"] == "105"
-    assert values["knee-left-flexion"] == "130" and values["hip-right-abduction"] == ""
-    assert values["hip-right-swelling"] == "yes" and values["hip-right-warmth"] == "yes"
-    assert "hip-right-pain" not in values  # unchecked
-    for joint, motions in {
-        "hip": ("flexion", "abduction"),
-        "knee": ("flexion",),
-        "elbow": ("flexion", "extension"),
-        "shoulder": ("flexion", "abduction"),
-    }.items():
+    # Fields start empty (only what is typed is recorded); the last value stands beside each.
+    assert values["hip-left-flexion"] == "" and values["hip-right-swelling"] == ""
+    assert 'data-last="105"' in page.text and "Last: 105° on 2026-05-31" in page.text
+    assert "last: yes on 2026-05-31" in page.text  # the right hip was swollen last time
+    for joint, motions in MOTIONS.items():
         for side in ("left", "right"):
             for motion in motions:
-                assert f'<label for="{joint}-{side}-{motion}">' in page.text
+                name = f"{joint}-{side}-{motion}"
+                assert f'<label for="{name}">' in page.text
+                # Text with a numeric keyboard: the browser cannot drop a typo unseen.
+                assert 'type="text" inputmode="' in page.text.split(f'id="{name}"')[0][-200:]
             for sign in ("pain", "swelling", "warmth", "redness"):
-                assert f'id="{joint}-{side}-{sign}"' in page.text
+                assert f'<select id="{joint}-{side}-{sign}"' in page.text
+    assert '<option value="" selected>not assessed</option>' in page.text
+    assert "0 = full extension; minus = lacking (−30 = lacks 30°)" in page.text
+    assert "Forearm pronation" in page.text and "Internal rotation" in page.text
     assert "last examined 2026-05-31" in page.text
+    assert "data-no-enter-submit" in page.text and "/static/exam.js" in page.text
 
 
 def test_exam_with_rom_loss_and_swelling_raises_suspicion_and_moves_patient_up(
@@ -120,25 +146,19 @@ def test_exam_with_rom_loss_and_swelling_raises_suspicion_and_moves_patient_up(
             "exam_date": "2026-06-01",
             "hip-right-flexion": str(baseline - 30),
             "hip-right-swelling": "yes",
+            "hip-right-pain": "",  # not assessed
         },
         follow_redirects=False,
     )
     assert response.status_code == 303  # type: ignore[attr-defined]
-    assert response.headers["location"] == f"/patients/{pid}?saved=5"  # type: ignore[attr-defined]
+    assert response.headers["location"] == f"/patients/{pid}?saved=2"  # type: ignore[attr-defined]
 
-    # One ROM and all four signs of the examined joint-side; nothing for the blank ones.
-    assert count_observations(app, pid) == observations_before + 5
-    saved = [
-        o
-        for o in client.get(f"/api/patients/{pid}/observations").json()
-        if o["ref"].startswith("Observation/exam-")
-    ]
+    # The ROM and the one sign assessed; nothing for what was not assessed.
+    assert count_observations(app, pid) == observations_before + 2
+    saved = exam_saved(client, pid)
     assert {(o["codes"][0]["code"], o["side"]) for o in saved} == {
         ("hip-flexion-rom", "right"),
-        ("hip-pain", "right"),
         ("hip-swelling", "right"),
-        ("hip-warmth", "right"),
-        ("hip-redness", "right"),
     }
     rom = next(o for o in saved if o["codes"][0]["code"] == "hip-flexion-rom")
     assert (rom["value_quantity"], rom["unit"], rom["effective"]) == (
@@ -147,14 +167,6 @@ def test_exam_with_rom_loss_and_swelling_raises_suspicion_and_moves_patient_up(
         "2026-06-01",
     )
     assert rom["codes"][0]["system"] == "finding" and rom["joint"] == "hip"
-    assert {
-        o["codes"][0]["code"]: o["value_bool"] for o in saved if o["value_bool"] is not None
-    } == {
-        "hip-pain": False,
-        "hip-swelling": True,
-        "hip-warmth": False,
-        "hip-redness": False,
-    }
     assert {o["entered_by"] for o in saved} == {"therapist"}
 
     after = client.get(f"/api/patients/{pid}").json()
@@ -168,12 +180,55 @@ def test_exam_with_rom_loss_and_swelling_raises_suspicion_and_moves_patient_up(
     assert len(writes) == 1 and writes[0].username == "therapist"
     assert writes[0].what == "exam 2026-06-01: right hip"
 
-    page = client.get(f"/patients/{pid}?saved=5").text
-    assert "Exam saved (5 observations)" in page
+    page = client.get(f"/patients/{pid}?saved=2").text
+    assert "Exam saved (2 observations)" in page
     assert f"hip flexion {baseline - 30:g}° down from {baseline:g}°" in page
 
 
-def test_submitting_the_prefilled_form_records_only_what_changed(
+def test_ticking_pain_records_pain_only_not_the_other_signs_as_no(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[TBI]
+    therapist = signed_in("therapist")
+    response = therapist.post(
+        f"/patients/{pid}/exam",
+        data={"exam_date": "2026-06-01", "knee-left-pain": "yes", "knee-left-redness": "no"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    saved = exam_saved(therapist.client, pid)
+    assert {o["codes"][0]["code"]: o["value_bool"] for o in saved} == {
+        "knee-pain": True,
+        "knee-redness": False,  # "no" is a finding
+    }  # swelling and warmth were not assessed: nothing claims they were absent
+
+
+def test_signed_extension_minus_30_is_saved_and_shown_as_lacking(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[TBI]
+    therapist = signed_in("therapist")
+    response = therapist.post(
+        f"/patients/{pid}/exam",
+        data={"exam_date": "2026-06-01", "elbow-left-extension": "-30"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    (rom,) = exam_saved(therapist.client, pid)
+    assert (rom["codes"][0]["code"], rom["value_quantity"]) == ("elbow-extension-rom", -30.0)
+    page = therapist.client.get(f"/patients/{pid}").text
+    assert "extension -30° (lacks 30°)" in page
+    form = therapist.client.get(f"/patients/{pid}/exam").text
+    assert "Last: -30° (lacks 30°) on 2026-06-01" in form
+    # Flexion keeps its 0 to 200 limits: a minus flexion is a typing error.
+    bad = therapist.post(
+        f"/patients/{pid}/exam", data={"exam_date": "2026-06-01", "elbow-left-flexion": "-30"}
+    )
+    assert bad.status_code == 422  # type: ignore[attr-defined]
+    assert "Left elbow flexion: -30° is out of range; enter 0 to 200." in bad.text  # type: ignore[attr-defined]
+
+
+def test_examined_no_change_repeats_the_last_values(
     app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
     pid = demo_patient_ids[HIP]
@@ -181,29 +236,26 @@ def test_submitting_the_prefilled_form_records_only_what_changed(
     values = form_values(therapist.client.get(f"/patients/{pid}/exam").text)
     before = count_observations(app, pid)
 
-    # Unchanged prefilled joints are not re-recorded as today's findings.
-    unchanged = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
-    assert unchanged.status_code == 422  # type: ignore[attr-defined]
-    assert "Nothing to save" in unchanged.text  # type: ignore[attr-defined]
+    untouched = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
+    assert untouched.status_code == 422  # type: ignore[attr-defined]
+    assert "Nothing to save" in untouched.text  # type: ignore[attr-defined]
     assert count_observations(app, pid) == before
 
-    values["knee-left-flexion"] = "100"  # changed
+    values["knee-left-flexion"] = "100"
     values["hip-left-examined"] = "yes"  # examined, no change
     saved = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
     assert saved.status_code == 303  # type: ignore[attr-defined]
-    # knee left: 1 ROM + 4 signs; hip left: 1 ROM (flexion 105) + 4 signs.
-    assert count_observations(app, pid) == before + 10
     new = [
-        (o["codes"][0]["code"], o["side"], o["value_quantity"] or o["value_bool"])
-        for o in therapist.client.get(f"/api/patients/{pid}/observations").json()
-        if o["ref"].startswith("Observation/exam-")
+        (o["codes"][0]["code"], o["side"], o["value_quantity"], o["value_bool"])
+        for o in exam_saved(therapist.client, pid)
     ]
-    assert ("knee-flexion-rom", "left", 100.0) in new
-    assert ("hip-flexion-rom", "left", 105.0) in new
+    assert ("knee-flexion-rom", "left", 100.0, None) in new
+    assert ("hip-flexion-rom", "left", 105.0, None) in new  # the last value, repeated
     assert not [n for n in new if n[1] == "right"]
+    assert not [n for n in new if n[0].startswith("knee-") and n[0] != "knee-flexion-rom"]
 
 
-def test_errors_keep_every_value_and_save_nothing(
+def test_errors_keep_every_typed_value_and_save_nothing(
     app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
     pid = demo_patient_ids[HIP]
@@ -214,18 +266,21 @@ def test_errors_keep_every_value_and_save_nothing(
         "exam_date": "2026-05-30",
         "hip-right-flexion": "250",
         "hip-right-swelling": "yes",
-        "knee-left-flexion": "abc",
-        "elbow-right-extension": "5",
-        "elbow-right-pain": "yes",
+        "hip-left-flexion": "90e",
+        "knee-left-flexion": "ninety",
+        "knee-right-flexion": "120",
+        "elbow-right-extension": "-5",
+        "elbow-right-pain": "no",
         "shoulder-left-abduction": "90",
     }
     response = therapist.post(f"/patients/{pid}/exam", data=data)
     assert response.status_code == 422  # type: ignore[attr-defined]
     html: str = response.text  # type: ignore[attr-defined]
     assert "Right hip flexion: 250° is out of range; enter 0 to 200." in html
-    assert "Left knee flexion: enter a number of degrees (0 to 200)." in html
-    assert '<p class="error field-error" id="err-hip-right-flexion">' in html
-    assert 'aria-invalid="true" aria-describedby="err-knee-left-flexion"' in html
+    assert "Left hip flexion: “90e” is not a number; enter degrees (0 to 200)." in html
+    assert "Left knee flexion: “ninety” is not a number" in html
+    assert '<p class="error field-error" id="err-hip-left-flexion">' in html
+    assert 'aria-invalid="true" aria-describedby="err-knee-left-flexion hint-' in html
     kept = form_values(html)
     for name, value in data.items():
         assert kept[name] == value, name
@@ -237,7 +292,8 @@ def test_errors_keep_every_value_and_save_nothing(
     ("day", "message"),
     [
         ("2026-06-02", "The exam date cannot be in the future (today is 2026-06-01)."),
-        ("1899-12-31", "The exam date cannot be before 1900."),
+        ("1999-12-31", "The exam date is before the injury or surgery on"),
+        ("1899-12-31", "The exam date is before the patient&#39;s birth"),
         ("01/06/2026", "Enter the exam date as YYYY-MM-DD."),
         ("", "Enter the exam date."),
     ],
@@ -261,6 +317,25 @@ def test_exam_date_is_checked(
     assert count_observations(app, pid) == before
 
 
+def test_a_date_outside_the_window_needs_confirming(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    pid = demo_patient_ids[HIP]
+    therapist = signed_in("therapist")
+    summary = therapist.client.get(f"/api/patients/{pid}").json()
+    start = date.fromisoformat(summary["window_start"])
+    early = (start - timedelta(days=1)).isoformat()  # after the injury, before the window
+    data = {"exam_date": early, "knee-right-flexion": "120"}
+    refused = therapist.post(f"/patients/{pid}/exam", data=data)
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "is outside the surveillance window" in refused.text  # type: ignore[attr-defined]
+    assert 'name="confirm_date"' in refused.text  # type: ignore[attr-defined]
+    confirmed = therapist.post(
+        f"/patients/{pid}/exam", data={**data, "confirm_date": "yes"}, follow_redirects=False
+    )
+    assert confirmed.status_code == 303  # type: ignore[attr-defined]
+
+
 def test_htmx_submit_redirects_with_header_and_errors_swap_the_form(
     signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
@@ -280,7 +355,7 @@ def test_htmx_submit_redirects_with_header_and_errors_swap_the_form(
         headers=hx,
     )
     assert good.status_code == 200  # type: ignore[attr-defined]
-    assert good.headers["HX-Redirect"] == f"/patients/{pid}?saved=5"  # type: ignore[attr-defined]
+    assert good.headers["HX-Redirect"] == f"/patients/{pid}?saved=1"  # type: ignore[attr-defined]
 
 
 def test_json_api_saves_an_exam_and_returns_the_new_summary(
@@ -301,7 +376,13 @@ def test_json_api_saves_an_exam_and_returns_the_new_summary(
                     "rom": {"flexion": baseline - 30},
                     "swelling": True,
                 },
-                {"joint": "elbow", "side": "right"},
+                {
+                    "joint": "elbow",
+                    "side": "right",
+                    "rom": {"extension": -30},
+                    "pain": False,
+                    "warmth": False,
+                },
             ],
         },
     )
@@ -309,8 +390,8 @@ def test_json_api_saves_an_exam_and_returns_the_new_summary(
     body = response.json()  # type: ignore[attr-defined]
     assert body["suspicion"] == "probable"
     assert body["sites"][0]["side"] == "left" and "rom-loss" in body["sites"][0]["findings"]
-    # hip left: ROM + 4 signs; elbow right examined, nothing found: 4 signs, all false.
-    assert len(body["saved"]) == 9 and count_observations(app, pid) == before + 9
+    # hip left: ROM + swelling; elbow right: extension + two signs assessed as absent.
+    assert len(body["saved"]) == 5 and count_observations(app, pid) == before + 5
     assert all(ref.startswith("Observation/exam-") for ref in body["saved"])
     assert audit_rows(app, pid, "write")[-1].what == "exam 2026-06-01: left hip, right elbow"
 
@@ -324,7 +405,7 @@ def test_json_api_saves_an_exam_and_returns_the_new_summary(
                 "joints": [{"joint": "knee", "side": "left", "rom": {"flexion": 201}}],
             },
             "knee-left-flexion",
-            "Left knee flexion: 201.0° is out of range; enter 0 to 200.",
+            "Left knee flexion: 201° is out of range; enter 0 to 200.",
         ),
         (
             {
@@ -335,14 +416,25 @@ def test_json_api_saves_an_exam_and_returns_the_new_summary(
             "The exam date cannot be in the future (today is 2026-06-01).",
         ),
         (
-            {"joints": [{"joint": "knee", "side": "left", "rom": {"extension": 5}}]},
-            "knee-left-extension",
-            "knee has no motion 'extension' here; use flexion.",
+            {"joints": [{"joint": "knee", "side": "left", "rom": {"abduction": 5}}]},
+            "knee-left-abduction",
+            "knee has no motion 'abduction' here; use flexion, extension.",
         ),
         (
             {"joints": [{"joint": "hip", "side": "right", "rom": {"flexion": "lots"}}]},
             "hip-right-flexion",
-            "Right hip flexion: enter a number of degrees (0 to 200).",
+            "Right hip flexion: “lots” is not a number; enter degrees (0 to 200).",
+        ),
+        (
+            {"joints": [{"joint": "elbow", "side": "right", "rom": {"extension": -190}}]},
+            "elbow-right-extension",
+            "Right elbow extension: -190° is out of range; enter -180 to 90.",
+        ),
+        (
+            {"joints": [{"joint": "hip", "side": "right"}]},
+            "form",
+            "Nothing to save: enter a measurement or a sign, or tick “examined, no change” for"
+            " the joints you examined.",
         ),
     ],
 )
@@ -370,7 +462,7 @@ def test_exam_entry_roles(
         assert signed_in(username).client.get(f"/patients/{pid}/exam").status_code == 200
     lead = signed_in("lead")
     assert lead.client.get(f"/patients/{pid}/exam").status_code == 403
-    exam = {"joints": [{"joint": "hip", "side": "left"}]}
+    exam = {"joints": [{"joint": "hip", "side": "left", "pain": False}]}
     assert lead.post(f"/api/patients/{pid}/exams", json=exam).status_code == 403  # type: ignore[attr-defined]
     family = signed_in("family")
     assert family.post(f"/api/patients/{pid}/exams", json=exam).status_code == 404  # type: ignore[attr-defined]

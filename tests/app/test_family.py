@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from collections.abc import Callable
 from datetime import date
 
+import pytest
 from conftest import SignedIn
 from fastapi import FastAPI
 
@@ -36,8 +38,12 @@ def pdf_outline(pdf: bytes) -> list[str]:
 
 
 def test_family_member_reads_their_patients_stage_in_plain_words(
-    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+    signed_in: Callable[[str], SignedIn],
+    demo_patient_ids: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    units = {"Rehab unit": {"team": "4 West rehab team", "phone": "(555) 010-0123"}}
+    monkeypatch.setenv("HOSENTINEL_UNITS", json.dumps(units))
     family = signed_in("family")
     patient = demo_patient_ids[FAMILY_PATIENT]
     page = family.client.get(f"/patients/{patient}/family")
@@ -47,11 +53,19 @@ def test_family_member_reads_their_patients_stage_in_plain_words(
     # Basics first, the detailed module folded away in <details>.
     assert text.index(BASICS_TITLE) < text.index("<details>") < text.index(DETAILED_TITLE)
     assert "<li>A bone scan. It can show HO early.</li>" in text
-    assert "What to watch for" in text and "A joint that gets stiffer or harder to move" in text
-    assert f'href="/patients/{patient}/family/handout.pdf"' in text
-    # Nothing from the clinician view: no codes, rule ids, citations, or the clinical title.
-    for clinical in ("icd10", "S14.", "rec:", "cit-", "edu-suspected", "probable", "Complete SCI"):
+    assert "When to call" in text and "A joint that gets stiffer or harder to move" in text
+    assert f'href="/patients/{patient}/family/handout.pdf?lang=en"' in text
+    # About this person: name (the demo's names are its case titles), the joint, team, phone.
+    assert "About Complete SCI, day 61" in text
+    assert "Joint the team is watching:</strong> the right hip" in text
+    assert "4 West rehab team" in text
+    assert '<a class="tel" href="tel:5550100123">(555) 010-0123</a>' in text
+    assert 'href="tel:911"' in text
+    assert "trouble breathing" in text and "chest pain" in text
+    # Nothing from the clinician view: no codes, rule ids, citations, no review dates.
+    for clinical in ("icd10", "S14.", "rec:", "cit-", "edu-suspected", "probable", "next review"):
         assert clinical not in text, clinical
+    assert "Decision support for clinicians" not in text
     assert 'href="/"' not in text.replace('class="brand" href="/"', "")  # no worklist link
 
 
@@ -66,19 +80,21 @@ def test_the_handout_is_a_real_pdf_with_the_modules(
     pdf = response.content
     assert pdf.startswith(b"%PDF-") and len(pdf) > 1024 and pdf.rstrip().endswith(b"%%EOF")
     outline = pdf_outline(pdf)
-    assert HANDOUT_HEADER in outline  # the document title
+    assert HANDOUT_HEADER["en"] in outline  # the document title
     assert BASICS_TITLE in outline and f"More detail: {DETAILED_TITLE}" in outline
-    assert "What to watch for" in outline
+    assert "When to call" in outline
 
     # The HTML the PDF was made from: header, modules, footer.
     knowledge = default_knowledge()
     info = family_info(knowledge, "suspected", ["edu-suspected-basics", "edu-suspected-detailed"])
     html = handout_html(app.state.templates, info, date(2026, 6, 1))
-    assert "size: A4" in html and f'content: "{HANDOUT_HEADER}"' in html
+    assert "size: A4" in html and f'content: "{HANDOUT_HEADER["en"]}"' in html
     assert BASICS_TITLE in html and DETAILED_TITLE in html
-    assert "General information about heterotopic ossification" in html
-    assert "Reviewed locally by HO Sentinel clinical reviewer" in html
-    assert "font: 12.5pt" in html
+    assert "This is general information, not advice about one person" in html
+    assert "Reviewed by: HO Sentinel clinical reviewer" in html
+    assert "font: 12.5pt" in html and "next review" not in html
+    large = handout_html(app.state.templates, info, date(2026, 6, 1), "large")
+    assert "font: 16pt" in large
 
 
 def test_education_api_gives_both_levels(
@@ -106,14 +122,14 @@ def test_a_patient_without_a_stage_gets_a_plain_message(
     patient = demo_patient_ids[NO_STAGE]
     page = nurse.client.get(f"/patients/{patient}/family")
     assert page.status_code == 200
-    assert "There is no information sheet for this stage. Please ask the care team." in page.text
+    assert "There is no information sheet for this stage yet. Please ask the care" in page.text
     body = nurse.client.get(f"/api/patients/{patient}/education").json()
     assert body["stage"] is None and body["modules"] == []
-    assert "What to watch for" not in page.text
+    assert "A joint that gets stiffer" not in page.text
+    assert "Call 911 now" in page.text  # the safety box is always there
     pdf = nurse.client.get(f"/patients/{patient}/family/handout.pdf").content
     assert pdf.startswith(b"%PDF-")
-    heading = "Bone growing in the wrong place: information for you and your family"
-    assert sorted(pdf_outline(pdf)) == sorted([HANDOUT_HEADER, heading])
+    assert HANDOUT_HEADER["en"] in pdf_outline(pdf)
 
 
 def test_clinicians_may_open_the_family_view(

@@ -45,14 +45,14 @@ def test_exam_form_based_on_an_old_version_is_refused_and_keeps_the_entered_join
     form_a = form_values(first.client.get(f"/patients/{pid}/exam").text)
     form_b = form_values(second.client.get(f"/patients/{pid}/exam").text)
     assert form_a["version"] == form_b["version"] == str(version_of(app, pid))
-    assert form_b["hip-left-flexion"], "the demo patient's left hip is prefilled"
 
     form_a["hip-left-flexion"] = "61"  # the therapist measures the left hip
     saved = first.post(f"/patients/{pid}/exam", data=form_a, follow_redirects=False)
     assert saved.status_code == 303  # type: ignore[attr-defined]
     after_first = count_observations(app, pid)
 
-    form_b["knee-right-flexion"] = "101"  # the physiatrist measured the right knee only
+    form_b["knee-right-flexion"] = "101"  # the physiatrist measured the right knee
+    form_b["hip-left-examined"] = "yes"  # and found the left hip as last time (105, they think)
     refused: Any = second.post(f"/patients/{pid}/exam", data=form_b)
     assert refused.status_code == 409
     assert "Not saved: someone else changed this patient" in refused.text
@@ -62,7 +62,7 @@ def test_exam_form_based_on_an_old_version_is_refused_and_keeps_the_entered_join
     again = form_values(refused.text)
     assert again["version"] == str(version_of(app, pid))
     assert again["knee-right-flexion"] == "101", "the joint they entered is kept"
-    assert again["hip-left-flexion"] == "61", "a joint they left alone shows the newer value"
+    assert "Last: 61° on 2026-06-01" in refused.text, "the newer last value is shown"
     resaved = second.post(f"/patients/{pid}/exam", data=again, follow_redirects=False)
     assert resaved.status_code == 303  # type: ignore[attr-defined]
     with app.state.sessionmaker() as session:
@@ -78,8 +78,9 @@ def test_exam_form_based_on_an_old_version_is_refused_and_keeps_the_entered_join
         users = {u.username: u.id for u in session.scalars(select(m.User))}
     assert ("hip", "left", 61.0, users["therapist"]) in written
     assert ("knee", "right", 101.0, users["physiatrist"]) in written
-    # The physiatrist's save did not re-record the therapist's hip value as their own.
-    assert ("hip", "left", 61.0, users["physiatrist"]) not in written
+    # "No change" repeated the newer last value they were shown, not the stale one.
+    assert ("hip", "left", 61.0, users["physiatrist"]) in written
+    assert ("hip", "left", 105.0, users["physiatrist"]) not in written
 
 
 def test_exam_api_with_a_stale_version_gets_409_and_saves_nothing(
@@ -88,7 +89,10 @@ def test_exam_api_with_a_stale_version_gets_409_and_saves_nothing(
     pid = demo_patient_ids[HIP]
     nurse = signed_in("nurse")
     version = nurse.client.get(f"/api/patients/{pid}").json()["version"]
-    exam = {"exam_date": "2026-06-01", "joints": [{"joint": "knee", "side": "left"}]}
+    exam = {
+        "exam_date": "2026-06-01",
+        "joints": [{"joint": "knee", "side": "left", "pain": False}],
+    }
     ok: Any = nurse.post(f"/api/patients/{pid}/exams", json={**exam, "version": version})
     assert ok.status_code == 201 and ok.json()["version"] == version + 1
     before = count_observations(app, pid)

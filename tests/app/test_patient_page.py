@@ -10,10 +10,11 @@ from collections.abc import Callable
 import pytest
 from conftest import TODAY, SignedIn
 from fastapi import FastAPI
+from markupsafe import escape
 from sqlalchemy import select
 
 from hosentinel.app.demo import FAMILY_PATIENT_FILE, shift_dates
-from hosentinel.app.patient_view import KnowledgeView
+from hosentinel.app.knowledge_view import KnowledgeView
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import ImportStats
 from hosentinel.demo.catalog import load_catalog
@@ -60,37 +61,61 @@ def test_page_shows_risk_suspicion_and_recommendations_with_their_basis(
     # Recommendations with priority in words, each expandable to its basis.
     assert '<span class="level urgent">urgent</span> Rule out deep vein thrombosis' in html
     assert html.count('<details class="basis">') >= 20
-    assert "<code>recommend:early-or-active-ho</code>" in html
+    assert "<code>recommend:suspected-no-scan</code>" in html
     # Citations: title, link (URL or doi.org) and confirmation level.
     aapmr = (
         "https://dev.aapmr.org/about-physiatry/conditions-treatments/rehabilitation-of-central-"
         "nervous-system-disorders/heterotopic-ossifications"
     )
     assert f'<a href="{aapmr}" rel="noopener noreferrer">' in html
-    assert '<a href="https://doi.org/10.1038/sj.sc.3101166"' in html
     assert re.search(r'class="conf conf-C" title="confirmed">\[C\]', html)
-    # Drug evidence with stance, and the conflicting-evidence flag on alendronate.
-    assert '<span class="stance against">against</span> HIPAID' in html
-    assert "evidence conflicts" in html
+    # No drug before the bone scan (issue 12): a probable hip gets the work-up first.
+    assert "<code>recommend:drug-" not in html
+    # Drug evidence with stance on a confirmed patient's NSAID suggestion.
+    warfarin = signed_in("physiatrist").client.get(f"/patients/{demo_patient_ids[WARFARIN]}").text
+    assert '<a href="https://doi.org/10.1038/sj.sc.3101166"' in warfarin
+    assert '<span class="stance against">against</span> HIPAID' in warfarin
     # Surveillance: overdue joints highlighted and said in words.
     assert re.search(r'<tr class="overdue">\s*<td>left knee</td>', html)
     assert '<strong class="level high">overdue</strong>' in html
     # Missing inputs and education with the family-view link.
-    assert "No eGFR or CKD stage" in html
+    assert "No current eGFR, creatinine clearance or CKD stage" in warfarin
     assert f'href="/patients/{pid}/family"' in html
     assert "Your team is checking for bone in the wrong place" in html
 
 
-def test_cautions_say_level_and_when_the_drug_is_not_recommended(
+def test_cautions_say_level_and_when_the_drug_is_not_suggested(
     signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
     html = signed_in("nurse").client.get(f"/patients/{demo_patient_ids[DAY_5]}").text
     caution = html[html.index('id="cautions"') :]
-    assert '<span class="level caution">caution</span>' in caution
-    assert "anticoagulant" in caution
-    assert '<span class="tag not-recommended">not recommended</span>' in caution
+    assert '<span class="level caution">caution</span>' in html
+    assert "anticoagulant" in html
+    # "not recommended" read as "do not use"; the tag now says what it means.
+    assert "not recommended</span>" not in html
+    assert """<span class="tag not-suggested">not among today's suggestions</span>""" in caution
     warfarin = signed_in("physiatrist").client.get(f"/patients/{demo_patient_ids[WARFARIN]}")
     assert "On warfarin; monitor the INR when giving etidronate." in warfarin.text
+
+
+def test_each_drug_suggestion_shows_its_own_cautions_under_it(
+    signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    client = signed_in("physiatrist").client
+    pid = demo_patient_ids[WARFARIN]
+    summary = client.get(f"/api/patients/{pid}").json()
+    html = client.get(f"/patients/{pid}").text
+    suggested = {r["id"] for r in summary["recommendations"]}
+    checked = 0
+    for c in summary["cautions"]:
+        if c["about"] not in suggested:
+            continue
+        start = html.index(f'id="rec-{c["about"]}"')
+        block = html[start : html.index("</article>", start)]
+        assert 'class="drug-cautions"' in block
+        assert escape(c["summary"]) in block, c
+        checked += 1
+    assert checked >= 1, "the warfarin patient has a suggested drug with a caution"
 
 
 def test_lesions_show_maturity_criteria_referral_and_evidence(

@@ -51,10 +51,23 @@ def test_family_member_lands_on_their_family_view_and_nothing_else(
     expect(page.locator("header .who")).to_have_text(re.compile(r"· family$"))
     assert _menu(page) == []
     screenshot(page, "login-family")
-    # The worklist and any other patient are out of reach by URL.
+    # Their home is their family view: the logo and / lead there, never to a refusal.
+    page.locator("a.brand").click()
+    expect(page).to_have_url(server.url(f"/patients/{FAMILY_PATIENT}/family"))
     response = page.goto(server.url("/"))
-    assert response is not None and response.status == 403
-    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+    assert response is not None and response.status == 200
+    expect(page).to_have_url(server.url(f"/patients/{FAMILY_PATIENT}/family"))
+    # Any other patient is out of reach by URL; the error page leads home and to sign out.
+    response = page.goto(server.url("/knowledge"))
+    assert response is not None and response.status in (403, 404)
+    page.get_by_role("link", name="Go to your home page").click()
+    expect(page).to_have_url(server.url(f"/patients/{FAMILY_PATIENT}/family"))
+    page.goto(server.url("/knowledge"))
+    page.get_by_role("link", name="Sign out").click()
+    expect(page).to_have_url(server.url("/logout"))
+    page.locator("main").get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(server.url("/login"))
+    sign_in(page, server, "family")
     other = demo_patient_id("01-sci-complete-day-5.json")
     for path in (f"/patients/{other}/family", f"/patients/{other}"):
         response = page.goto(server.url(path))
@@ -74,7 +87,8 @@ def test_wrong_password_is_refused_with_a_message(page: Page, server: AppServer)
 
 def test_sign_out_ends_the_session(page: Page, server: AppServer) -> None:
     sign_in(page, server, "therapist")
-    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(server.url("/logout"))
+    page.locator("main").get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(server.url("/login"))
     page.goto(server.url("/"))
     expect(page).to_have_url(re.compile(r"/login"))

@@ -34,7 +34,9 @@ def test_find_a_surgeon_and_download_the_referral_letter(page: Page, server: App
 
     rows.first.get_by_role("link", name=re.compile("Choose")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the referral")
-    expect(page.locator("main")).to_contain_text("Maturity evidence")
+    expect(page.locator("main")).to_contain_text("Maturity:")
+    expect(page.locator("main")).to_contain_text("Dear ")
+    expect(page.locator("main")).to_contain_text("Signature:")
     expect(page.locator("main")).to_contain_text(surgeon)
     page.get_by_role("button", name="Confirm the referral and make the letter").click()
     expect(page.get_by_role("status")).to_contain_text("Referral recorded")

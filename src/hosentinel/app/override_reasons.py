@@ -62,6 +62,31 @@ OVERRIDE_REASONS: tuple[OverrideReason, ...] = (
 
 BY_CODE: dict[str, OverrideReason] = {reason.code: reason for reason in OVERRIDE_REASONS}
 
+# What the clinician reads: the same reasons in plain words. The HL7 code and display stay
+# underneath (the option's value, its title, and every coding sent to an EHR).
+PLAIN: dict[str, str] = {
+    "cds-not-applicable": "Does not apply to this patient",
+    "cds-suboptimal-context": "Shown at the wrong time or place",
+    "recipient-disagrees-evidence": "I disagree with the evidence behind it",
+    "recipient-concerns-outcomes": "I am concerned about possible harm",
+    "does-not-align-preferences": "Not in line with the patient's wishes",
+    "not-convenient-feasible": "Not practical now",
+    "action-completed": "Already done",
+    "patient-contraindication": "The patient has a reason not to (contraindication)",
+    "patient-refuses": "The patient declines",
+    "too-costly-uncovered": "Too costly or not covered",
+    "service-not-available": "Not available here",
+    "recipient-does-not-understand": "I am not sure what to do",
+}
+assert set(PLAIN) == set(BY_CODE)
+
+
+def plain_reason(code: str | None) -> str:
+    """The reason in plain words; an unknown code (from an EHR) as it is."""
+    if code is None:
+        return ""
+    return PLAIN.get(code, reason_display(code))
+
 
 def reason_display(code: str | None) -> str:
     """The display of a code; an unknown code (e.g. from an EHR) is shown as it is."""

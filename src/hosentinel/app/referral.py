@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.patient_view import FINDING, KnowledgeView, exam_parts, fmt_value, site_label
+from hosentinel.app.knowledge_view import KnowledgeView, fmt_value, site_label
+from hosentinel.app.timeline_view import FINDING, exam_parts
 from hosentinel.core.assessment import Assessment, Basis, Lesion
 from hosentinel.core.record import Observation, PatientRecord
 from hosentinel.directory.store import display_name

@@ -8,7 +8,9 @@ from fastapi import FastAPI
 def register(app: FastAPI) -> None:
     from hosentinel.app.pages import (
         admin,
+        alert_tiers,
         alerts,
+        audit_export,
         auth,
         break_glass,
         directory,
@@ -35,6 +37,7 @@ def register(app: FastAPI) -> None:
         fhir_meta,
         patients,
         exams,
+        alert_tiers,
         alerts,
         family,
         directory,
@@ -44,5 +47,6 @@ def register(app: FastAPI) -> None:
         token,
         smart,
         break_glass,
+        audit_export,
     ):
         app.include_router(module.router)

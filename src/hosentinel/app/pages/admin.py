@@ -7,15 +7,16 @@ store refuses it anyway (`audit._append_only`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
@@ -302,6 +303,42 @@ class AuditPage:
     page: int
     pages: int
     actions: list[str]
+    names: dict[str, str] = field(default_factory=dict)  # patient id -> name
+
+
+def audit_query(
+    user: str | None = None,
+    patient: str | None = None,
+    action: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Select[Any]:
+    """The entries matching the filters. `patient` is an id or any part of a patient's name;
+    `since` and `until` are whole days (UTC), both included."""
+    query = select(m.AuditEntry)
+    if user:
+        query = query.where(m.AuditEntry.username == user.strip())
+    if patient:
+        text = patient.strip()
+        named = select(m.Patient.id).where(m.Patient.display_name.ilike(f"%{text}%"))
+        query = query.where(
+            or_(m.AuditEntry.patient_id == text, m.AuditEntry.patient_id.in_(named))
+        )
+    if action:
+        query = query.where(m.AuditEntry.action == action.strip())
+    if since:
+        query = query.where(m.AuditEntry.at >= datetime.combine(since, time.min))
+    if until:
+        query = query.where(m.AuditEntry.at < datetime.combine(until + timedelta(days=1), time.min))
+    return query
+
+
+def patient_names(db: Session, ids: Iterable[str | None]) -> dict[str, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = db.execute(select(m.Patient.id, m.Patient.display_name).where(m.Patient.id.in_(wanted)))
+    return {str(pid): str(name) for pid, name in rows}
 
 
 def audit_page(
@@ -311,14 +348,10 @@ def audit_page(
     action: str | None = None,
     page: int = 1,
     size: int = AUDIT_PAGE_SIZE,
+    since: date | None = None,
+    until: date | None = None,
 ) -> AuditPage:
-    query = select(m.AuditEntry)
-    if user:
-        query = query.where(m.AuditEntry.username == user.strip())
-    if patient:
-        query = query.where(m.AuditEntry.patient_id == patient.strip())
-    if action:
-        query = query.where(m.AuditEntry.action == action.strip())
+    query = audit_query(user, patient, action, since, until)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
@@ -326,11 +359,26 @@ def audit_page(
         db.scalars(query.order_by(m.AuditEntry.id.desc()).offset((page - 1) * size).limit(size))
     )
     actions = list(db.scalars(select(m.AuditEntry.action).distinct().order_by(m.AuditEntry.action)))
-    return AuditPage(rows, total, page, pages, actions)
+    return AuditPage(
+        rows, total, page, pages, actions, patient_names(db, (r.patient_id for r in rows))
+    )
 
 
-def _filters(user: str | None, patient: str | None, action: str | None) -> dict[str, str]:
-    return {k: v for k, v in (("user", user), ("patient", patient), ("action", action)) if v}
+def _filters(
+    user: str | None,
+    patient: str | None,
+    action: str | None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, str]:
+    pairs = (
+        ("user", user),
+        ("patient", patient),
+        ("action", action),
+        ("since", since.isoformat() if since else None),
+        ("until", until.isoformat() if until else None),
+    )
+    return {k: v for k, v in pairs if v}
 
 
 @router.get("/admin/audit", response_class=HTMLResponse)
@@ -342,10 +390,12 @@ def audit_viewer(
     patient: str | None = None,
     action: str | None = None,
     page: PageNumber = 1,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Response:
     require(viewer, "admin")
-    result = audit_page(db, user, patient, action, page)
-    filters = _filters(user, patient, action)
+    result = audit_page(db, user, patient, action, page, since=since, until=until)
+    filters = _filters(user, patient, action, since, until)
     audit(db, viewer.user, "read", "audit log", patient or None)
 
     def page_url(number: int) -> str:
@@ -357,6 +407,7 @@ def audit_viewer(
         "result": result,
         "filters": filters,
         "page_url": page_url,
+        "csv_url": "/admin/audit.csv" + ("?" + urlencode(filters) if filters else ""),
     }
     return render(request, "admin_audit.html", context)
 

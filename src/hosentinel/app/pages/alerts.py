@@ -124,7 +124,9 @@ def alert_label(key: str, knowledge: Knowledge) -> str:
     """A short human label: "Rule out DVT", "NSAID (indomethacin): pregnancy"."""
     kind, about, reason = describe_key(key)
     if kind == "recommendation":
-        return _words(about)
+        # A drug suggestion reads as the drug ("NSAID (indomethacin)"), never as its id.
+        drug = next((d.title for d in knowledge.drugs if d.recommendation == about), None)
+        return drug or _words(about)
     if kind == "caution":
         drug = next((d.title for d in knowledge.drugs if d.recommendation == about), _words(about))
         return f"{drug}: {(reason or '').replace('-', ' ')}"

@@ -73,6 +73,13 @@ def login(
     return response
 
 
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, viewer: CurrentViewer) -> Response:
+    """The sign-out button on a page of its own: error pages link here, as they cannot carry the
+    session's CSRF token themselves."""
+    return render(request, "logout.html", {"user": viewer.user, "csrf": viewer.csrf_token})
+
+
 @router.post("/logout")
 def logout(request: Request, db: Db, viewer: CurrentViewer) -> Response:
     end_session(db, request.cookies.get(SESSION_COOKIE))

@@ -2,21 +2,25 @@
 
 GET  /patients/{id}/exam         the form, prefilled with the last recorded values
 POST /patients/{id}/exam         save (303 to the patient page; HTMX: HX-Redirect), or 422 with
-                                 the form re-rendered, every value kept and errors at the fields
+                                 the form re-rendered, every typed value kept (as typed) and an
+                                 error at each field that could not be read; nothing saved
 POST /api/patients/{id}/exams    the same in JSON; 422 with field errors; returns the new summary
 
 Therapists, physiatrists and nurses. Saving appends Observations with the project's finding
 codes and bumps the patient's version, so the cached assessment and the worklist update.
 
+The form and the JSON API are read into the same typed `ExamIn` (exam/model.py) and checked by
+the same code. Only what was typed or chosen is recorded: a sign left "not assessed" writes
+nothing; "examined, no change" re-records the joint's last values.
+
 Two clinicians examining one patient at once. Saving an exam appends, so nothing already stored
-can be overwritten; but the form is prefilled with the last values and a joint left as
-prefilled is not recorded, so a form opened before someone else's exam was saved would judge
-"changed" and "unchanged" against findings that are no longer the latest. The form therefore
-carries the patient's record version (hidden field `version`; the JSON body's `version`). When
-the record has changed since, nothing is saved: HTTP 409, and the form comes back with what
-this clinician entered kept joint by joint, the joints they left alone showing the newer last
-values, and who saved in between; saving again then records it. Two saves based on the same
-version at the same moment: the patient row's UPDATE only matches that version
+can be overwritten; but the form shows the last values and the change against them, and
+"examined, no change" repeats them, so a form opened before someone else's exam was saved would
+work from findings that are no longer the latest. The form therefore carries the patient's
+record version (hidden field `version`; the JSON body's `version`). When the record has changed
+since, nothing is saved: HTTP 409, and the form comes back with what this clinician entered,
+beside the newer last values, and who saved in between; saving again then records it. Two saves
+based on the same version at the same moment: the patient row's UPDATE only matches that version
 (`records.bump_version`), so exactly one commits and the other gets 409. A JSON call without
 `version` appends unconditionally (an instrument or interface sending measurements is not
 editing a displayed state): concurrent appends queue on the patient row, all are saved and
@@ -25,12 +29,9 @@ each moves the version on.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,36 +39,33 @@ from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import EXAM_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Conflict
+from hosentinel.app.exam.form import field_names, form_rows, read_form
+from hosentinel.app.exam.model import (
+    CONFIRM_FIELD,
+    DATE_FIELD,
+    CheckedExam,
+    ExamContext,
+    ExamIn,
+    JointExamIn,
+    check_exam,
+    describe_exam,
+    exam_observations,
+    last_values,
+)
 from hosentinel.app.pages.patients import (
     PatientSummary,
     clinical_patient,
     current_assessment,
     summary_of,
 )
-from hosentinel.app.patient_view import (
-    DATE_FIELD,
-    EXAM_MOTIONS,
-    SIGNS,
-    ExamEntry,
-    describe_exam,
-    exam_field_names,
-    exam_observations,
-    examined_field,
-    form_rows,
-    prefill,
-    read_exam,
-    read_prefill,
-    rebase_exam,
-    rom_field,
-    sign_field,
-)
 from hosentinel.app.templating import render
 from hosentinel.store import models as m
 from hosentinel.store.records import add_observations, load_record
 
+__all__ = ["ExamIn", "JointExamIn", "router"]
+
 router = APIRouter()
 
-PREFILL_FIELD = "prefill"
 VERSION_FIELD = "version"
 STALE = -1  # a version field that is not a number: it cannot match, the save is refused
 
@@ -91,11 +89,7 @@ def conflict_message(db: Session, patient: m.Patient) -> str:
         .limit(1)
     )
     who = f" by {last.username} at {last.at.strftime('%H:%M')}" if last is not None else ""
-    return (
-        f"The record of {patient.display_name} was changed{who} after you opened this form."
-        " Nothing was saved. The joints you entered are kept below; the others now show the"
-        " latest values. Check them and save again."
-    )
+    return f"The record of {patient.display_name} was changed{who}"
 
 
 def _exam_patient(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
@@ -104,12 +98,26 @@ def _exam_patient(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
     return patient
 
 
+def _context(request: Request, db: Session, config: AppConfig, patient: m.Patient) -> ExamContext:
+    """What the exam is checked against: today, the birth date, the injury and the window, and
+    the last values ("examined, no change" repeats them)."""
+    record = load_record(db, patient.id)
+    assert record is not None
+    a = current_assessment(request, db, config, patient.id)
+    s = a.surveillance
+    window = (s.window_start, s.window_end) if s.window_start and s.window_end else None
+    injury = min((e.date for e in a.index_events), default=None)
+    return ExamContext(
+        config.current_date(), record.patient.birth_date, injury, window, last_values(record)
+    )
+
+
 def _save(
-    db: Session, viewer: Viewer, patient: m.Patient, entry: ExamEntry, based_on: int | None
+    db: Session, viewer: Viewer, patient: m.Patient, exam: CheckedExam, based_on: int | None
 ) -> list[str]:
-    observations = exam_observations(entry)
+    observations = exam_observations(exam)
     add_observations(db, patient.id, observations, viewer.user.id, expected_version=based_on)
-    audit(db, viewer.user, "write", describe_exam(entry)[:200], patient.id)
+    audit(db, viewer.user, "write", describe_exam(exam)[:200], patient.id)
     return [o.ref for o in observations]
 
 
@@ -117,26 +125,26 @@ def _form(
     request: Request,
     viewer: Viewer,
     patient: m.Patient,
-    config: AppConfig,
+    ctx: ExamContext,
     values: dict[str, str],
-    shown: str,
-    last_examined: dict[str, date],
     errors: dict[str, str],
     status_code: int = 200,
     conflict: str | None = None,
 ) -> Response:
+    outside = ctx.window is not None and not (ctx.window[0] <= ctx.today <= ctx.window[1])
     context = {
         "user": viewer.user,
         "csrf": viewer.csrf_token,
         "patient": patient,
-        "rows": form_rows(),
+        "rows": form_rows(ctx.last, values),
         "values": values,
-        "prefill_json": shown,
-        "last_examined": last_examined,
         "errors": errors,
-        "today": config.current_date(),
+        "today": ctx.today,
+        "window": ctx.window,
+        "injury": ctx.injury,
+        "ask_confirm": outside or CONFIRM_FIELD in errors or CONFIRM_FIELD in values,
         "date_field": DATE_FIELD,
-        "prefill_field": PREFILL_FIELD,
+        "confirm_field": CONFIRM_FIELD,
         "version_field": VERSION_FIELD,
         "version": patient.version,
         "conflict": conflict,
@@ -150,13 +158,9 @@ def exam_form(
     request: Request, patient_id: str, db: Db, config: Config, viewer: CurrentViewer
 ) -> Response:
     patient = _exam_patient(db, viewer, patient_id)
-    record = load_record(db, patient.id)
-    assert record is not None
-    last = prefill(record)
+    ctx = _context(request, db, config, patient)
     audit(db, viewer.user, "read", "exam form (last values)", patient.id)
-    values = dict(last.values)
-    values[DATE_FIELD] = config.current_date().isoformat()
-    return _form(request, viewer, patient, config, values, last.to_json(), last.last_examined, {})
+    return _form(request, viewer, patient, ctx, {DATE_FIELD: ctx.today.isoformat()}, {})
 
 
 @router.post("/patients/{patient_id}/exam", response_class=HTMLResponse)
@@ -165,51 +169,22 @@ async def save_exam_form(
 ) -> Response:
     patient = _exam_patient(db, viewer, patient_id)
     form = await request.form()
-    values = {
-        name: str(form.get(name) or "")
-        for name in (*exam_field_names(), DATE_FIELD)
-        if name in form
-    }
-    raw_shown = form.get(PREFILL_FIELD)
-    shown_text = raw_shown if isinstance(raw_shown, str) else None
-    shown = read_prefill(shown_text) if shown_text is not None else None
+    values = {name: str(form.get(name) or "") for name in field_names() if name in form}
     based_on = _based_on(form.get(VERSION_FIELD))
+    ctx = _context(request, db, config, patient)
     if based_on is not None and based_on != patient.version:
-        record = load_record(db, patient.id)
-        assert record is not None
-        latest = prefill(record)
-        message = conflict_message(db, patient)
         audit(db, viewer.user, "read", "exam form (not saved: record changed)", patient.id)
-        rebased = rebase_exam(values, shown or {}, latest.values)
-        return _form(
-            request,
-            viewer,
-            patient,
-            config,
-            rebased,
-            latest.to_json(),
-            latest.last_examined,
-            {},
-            status_code=409,
-            conflict=message,
+        message = (
+            conflict_message(db, patient) + " after you opened this form. Nothing was saved."
+            " What you entered is kept below, beside the newer last values. Check them and"
+            " save again."
         )
-    entry = read_exam(values, config.current_date(), shown)
-    if not entry.ok:
-        record = load_record(db, patient.id)
-        assert record is not None
+        return _form(request, viewer, patient, ctx, values, {}, 409, message)
+    exam = check_exam(read_form(values), ctx)
+    if not exam.ok:
         audit(db, viewer.user, "read", "exam form (not saved: errors)", patient.id)
-        return _form(
-            request,
-            viewer,
-            patient,
-            config,
-            values,
-            shown_text or "",
-            prefill(record).last_examined,
-            entry.errors,
-            status_code=422,
-        )
-    saved = _save(db, viewer, patient, entry, based_on)
+        return _form(request, viewer, patient, ctx, values, exam.errors, status_code=422)
+    saved = _save(db, viewer, patient, exam, based_on)
     target = f"/patients/{patient.id}?saved={len(saved)}"
     if request.headers.get("hx-request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
@@ -218,35 +193,6 @@ async def save_exam_form(
 
 # --------------------------------------------------------------------------------------------
 # JSON
-
-
-class JointExamIn(BaseModel):
-    """One joint and side. Every sign is recorded (a missing sign is recorded as absent)."""
-
-    joint: Literal["hip", "knee", "elbow", "shoulder"]
-    side: Literal["left", "right"]
-    rom: dict[str, float | str | None] = Field(
-        default_factory=dict,
-        description="Degrees per motion, 0-200: hip flexion/abduction, knee flexion, elbow"
-        " flexion/extension, shoulder flexion/abduction.",
-    )
-    pain: bool = False
-    swelling: bool = False
-    warmth: bool = False
-    redness: bool = False
-
-
-class ExamIn(BaseModel):
-    exam_date: str | None = Field(
-        default=None, description="YYYY-MM-DD; today when left out. Not in the future."
-    )
-    joints: list[JointExamIn] = Field(min_length=1)
-    version: int | None = Field(
-        default=None,
-        description="The patient's record version this exam was based on (`version` of GET"
-        " /api/patients/{id}); a different current version means someone else changed the"
-        " record: 409 and nothing saved. Left out: the exam is appended unconditionally.",
-    )
 
 
 class ExamSaved(PatientSummary):
@@ -258,27 +204,6 @@ class ExamSaved(PatientSummary):
 class ExamErrors(BaseModel):
     error: str
     fields: dict[str, str]
-
-
-def _fields_from_json(body: ExamIn, today: date) -> tuple[dict[str, str], dict[str, str]]:
-    values: dict[str, str] = {DATE_FIELD: body.exam_date or today.isoformat()}
-    errors: dict[str, str] = {}
-    seen: set[tuple[str, str]] = set()
-    for i, item in enumerate(body.joints):
-        if (item.joint, item.side) in seen:
-            errors[f"joints[{i}]"] = f"{item.side} {item.joint} is listed twice."
-        seen.add((item.joint, item.side))
-        values[examined_field(item.joint, item.side)] = "yes"
-        for motion, degrees in item.rom.items():
-            name = rom_field(item.joint, item.side, motion)
-            if motion not in EXAM_MOTIONS[item.joint]:
-                allowed = ", ".join(EXAM_MOTIONS[item.joint])
-                errors[name] = f"{item.joint} has no motion {motion!r} here; use {allowed}."
-            elif degrees is not None:
-                values[name] = str(degrees)
-        for sign in SIGNS:
-            values[sign_field(item.joint, item.side, sign)] = "yes" if getattr(item, sign) else ""
-    return values, errors
 
 
 @router.post(
@@ -295,14 +220,13 @@ def save_exam_api(
 ) -> Response | ExamSaved:
     patient = _exam_patient(db, viewer, patient_id)
     if body.version is not None and body.version != patient.version:
-        raise Conflict(conflict_message(db, patient).replace(" after you opened this form", ""))
-    today = config.current_date()
-    values, errors = _fields_from_json(body, today)
-    entry = read_exam(values, today)
-    errors.update(entry.errors)
-    if errors:
-        payload = ExamErrors(error="The exam was not saved; correct the fields.", fields=errors)
+        raise Conflict(conflict_message(db, patient) + ". Nothing was saved.")
+    ctx = _context(request, db, config, patient)
+    exam = check_exam(body, ctx)
+    if not exam.ok:
+        message = "The exam was not saved; correct the fields."
+        payload = ExamErrors(error=message, fields=exam.errors)
         return JSONResponse(payload.model_dump(), status_code=422)
-    saved = _save(db, viewer, patient, entry, body.version)
+    saved = _save(db, viewer, patient, exam, body.version)
     summary = summary_of(patient, current_assessment(request, db, config, patient.id))
     return ExamSaved(**summary.model_dump(), saved=saved)

@@ -34,12 +34,20 @@ from hosentinel.app.deps import (
     require,
 )
 from hosentinel.app.errors import NotFound
+from hosentinel.app.knowledge_view import KnowledgeView, coded_label, fmt_value
 from hosentinel.app.pages.alerts import alert_context
-from hosentinel.app.patient_view import KnowledgeView, alp_chart, fmt_value, rom_chart, timeline
+from hosentinel.app.patient_view import alp_chart, rom_chart
 from hosentinel.app.plausibility import set_aside
+from hosentinel.app.recommendation_view import (
+    interruptive,
+    other_cautions,
+    reason_words,
+    recommendation_views,
+)
 from hosentinel.app.referral import REFER_ROLES, patient_referrals, referable_lesions
 from hosentinel.app.services import assess, assess_many, worklist_row
 from hosentinel.app.templating import render
+from hosentinel.app.timeline_view import timeline
 from hosentinel.core.assessment import Assessment
 from hosentinel.store import models as m
 from hosentinel.store.records import load_record
@@ -104,6 +112,14 @@ def patient_page(
         "can_alert": viewer.role in ALERT_ROLES,
         "today": config.current_date(),
         "saved": request.query_params.get("saved"),
+        "acknowledged": request.query_params.get("acknowledged"),
+        "tiers": recommendation_views(assessment),
+        "medications": [x for x in record.medications if x.active],
+        "allergies": [x for x in record.allergies if x.active],
+        "label_of": coded_label,
+        "other_cautions": other_cautions(assessment),
+        "reason_words": reason_words,
+        "interruptive": interruptive,
     }
     if viewer.role in ALERT_ROLES:
         context.update(alert_context(db, patient.id))

@@ -25,12 +25,13 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
+from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, DbId, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
+from hosentinel.app.knowledge_view import KnowledgeView
 from hosentinel.app.pages.directory import RADII, page_links, parse_query
 from hosentinel.app.pages.fhir_api import issue, outcome
 from hosentinel.app.pages.patients import clinical_patient, current_assessment
-from hosentinel.app.patient_view import KnowledgeView
 from hosentinel.app.pdf import html_to_pdf
 from hosentinel.app.referral import (
     REFER_ROLES,
@@ -41,6 +42,7 @@ from hosentinel.app.referral import (
 )
 from hosentinel.app.security import now
 from hosentinel.app.templating import render
+from hosentinel.app.unit_settings import unit_settings
 from hosentinel.core.assessment import Assessment
 from hosentinel.directory.geo import ZipError, haversine_miles, zip_place
 from hosentinel.directory.store import clinician_specialties, search
@@ -103,7 +105,12 @@ def _letter(
     surgeon = surgeon_content(clinician, specialties, _distance(clinician, zip_code))
     surgeon["performer"] = performer
     kb = KnowledgeView(request.app.state.knowledge)
-    return letter_content(kb, record, assessment, patient, surgeon, viewer.user.display_name)
+    letter = letter_content(kb, record, assessment, patient, surgeon, viewer.user.display_name)
+    # The referring clinician's telephone: the unit's number (unit settings). Users have no NPI
+    # on record yet, so the letter leaves a line to write it on.
+    config: AppConfig = request.app.state.config
+    letter["referrer_phone"] = unit_settings(patient.unit, demo=config.demo).phone
+    return letter
 
 
 @router.get("/patients/{patient_id}/referral", response_class=HTMLResponse)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
 from hosentinel.app.audit import audit
@@ -59,6 +59,15 @@ def _mix(rows: list[WorklistRow]) -> dict[str, Any]:
     }
 
 
+PAGE_SIZE = 50
+
+
+def _matches(row: WorklistRow, query: str) -> bool:
+    """Search by name or id (any part, any case)."""
+    q = query.strip().lower()
+    return not q or q in row.patient.display_name.lower() or q in row.patient.id.lower()
+
+
 @router.get("/", response_class=HTMLResponse)
 def worklist_page(
     request: Request,
@@ -67,16 +76,29 @@ def worklist_page(
     viewer: CurrentViewer,
     show: str = "all",
     unit: str | None = None,
+    q: str = "",
+    page: int = 1,
 ) -> Response:
+    if viewer.role == "family" and viewer.user.patient_id:
+        # `/` is each role's home (DESIGN.md, Pages): a family account's is their patient's view.
+        return RedirectResponse(f"/patients/{viewer.user.patient_id}/family", status_code=303)
     require(viewer, *CLINICAL_ROLES)
     rows = _rows(request, db, config, _scope(viewer, unit))
     selected = FILTERS.get(show, FILTERS["all"])
-    shown = [r for r in rows if selected(r)]
+    matching = [r for r in rows if selected(r) and _matches(r, q)]
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     audit(db, viewer.user, "read", f"worklist ({len(rows)} patients)")
     context = {
         "user": viewer.user,
         "csrf": viewer.csrf_token,
         "rows": shown,
+        "matching": len(matching),
+        "q": q,
+        "page": page,
+        "pages": pages,
+        "first": (page - 1) * PAGE_SIZE + 1,
         "show": show,
         "filters": list(FILTERS),
         "mix": _mix(rows),
