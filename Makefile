@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit
+.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit golden
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: sync
 
 typecheck: sync
 	$(BIN)/mypy src
+
+# Rewrite tests/golden/*.json (`hosentinel assess` on every demo patient) after an intended change
+# of the assessment output; review the diff before committing it.
+golden: sync
+	HOSENTINEL_REGEN_GOLDEN=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_golden_assess.py
 
 # Debian packages the tests need (PostgreSQL server, Chromium, fonts and Pango), when missing.
 system-deps:
