@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.cdshooks.errors import BadRequest
 from hosentinel.cdshooks.ledger import find_card
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 SOURCE = "cds-hooks"
 STATUS = {"accepted": "acknowledged", "overridden": "overridden"}
