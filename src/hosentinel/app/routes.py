@@ -9,6 +9,7 @@ def register(app: FastAPI) -> None:
     from hosentinel.app.pages import (
         admin,
         alerts,
+        alerts_api,
         auth,
         directory,
         exams,
@@ -31,6 +32,7 @@ def register(app: FastAPI) -> None:
         patients,
         exams,
         alerts,
+        alerts_api,
         family,
         directory,
         referrals,

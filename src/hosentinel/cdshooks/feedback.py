@@ -19,15 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hosentinel.alerts.decisions import SOURCE_CDS_HOOKS, record_feedback
 from hosentinel.cdshooks.errors import BadRequest
 from hosentinel.cdshooks.ledger import find_card
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
 
-SOURCE = "cds-hooks"
+SOURCE = SOURCE_CDS_HOOKS
 STATUS = {"accepted": "acknowledged", "overridden": "overridden"}
 
 
@@ -125,31 +125,18 @@ def store_feedback(
             continue
         if session.get(m.Patient, record.patient_id) is None:
             continue
-        status = STATUS[item.outcome]
-        at = item.at
-        duplicate = session.scalar(
-            select(m.AlertState.id).where(
-                m.AlertState.patient_id == record.patient_id,
-                m.AlertState.alert_key == record.alert_key,
-                m.AlertState.source == SOURCE,
-                m.AlertState.status == status,
-                m.AlertState.at == at,
-            )
+        stored = record_feedback(
+            session,
+            record.patient_id,
+            record.alert_key,
+            STATUS[item.outcome],
+            item.at,
+            reason=item.reason_code,
+            comment=item.comment,
+            source=SOURCE,
         )
-        if duplicate is not None:
+        if not stored:
             continue
-        session.add(
-            m.AlertState(
-                patient_id=record.patient_id,
-                alert_key=record.alert_key[:120],
-                status=status,
-                reason_code=item.reason_code[:80] if item.reason_code else None,
-                comment=item.comment,
-                user_id=None,
-                source=SOURCE,
-                at=at,
-            )
-        )
         audit(
             session,
             None,
