@@ -1,10 +1,11 @@
-"""App settings: one object, from the command line or environment."""
+"""App settings: one object, from the command line and the environment (`hosentinel.settings`)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+from hosentinel.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,18 @@ class AppConfig:
     # Requests inside the app at once (the others wait; see admission.py); the database
     # connection pool holds as many connections.
     max_concurrent_requests: int = 16
+    # The environment's settings (HOSENTINEL_*), read once when the config is made.
+    settings: Settings = field(default_factory=Settings)
 
     @classmethod
-    def from_env(cls, database_url: str, **overrides: object) -> AppConfig:
-        today = os.environ.get("HOSENTINEL_TODAY")
+    def from_env(
+        cls, database_url: str, settings: Settings | None = None, **overrides: object
+    ) -> AppConfig:
+        environment = settings if settings is not None else Settings()
         values: dict[str, object] = {
             "database_url": database_url,
-            "today": date.fromisoformat(today) if today else None,
+            "today": environment.today,
+            "settings": environment,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

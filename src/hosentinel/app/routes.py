@@ -1,4 +1,5 @@
-"""All routers in one place, so the app factory stays small."""
+"""All routers of the web app in one place, so the app factory stays small (CDS Hooks is
+installed by `create_app` through `hosentinel.cdshooks.install`)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,8 @@ def register(app: FastAPI) -> None:
         referrals,
         worklist,
     )
-    from hosentinel.cdshooks import api as cds_hooks
 
     for module in (
-        cds_hooks,
         health,
         auth,
         worklist,
