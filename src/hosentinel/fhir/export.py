@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from hosentinel.core.assessment import Assessment, Basis, Input, RiskFactorHit
+from hosentinel.fhir.systems import ACT_CODE
 from hosentinel.knowledge.loader import Knowledge
 
 PROJECT = "https://hosentinel.org/fhir"
@@ -22,7 +23,6 @@ RECOMMENDATION_SYSTEM = f"{PROJECT}/CodeSystem/recommendation"
 CAUTION_SYSTEM = f"{PROJECT}/CodeSystem/caution-reason"
 RULE_SYSTEM = f"{PROJECT}/CodeSystem/rule"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 # A stable namespace, so exporting the same assessment twice gives the same resource ids.
 _NAMESPACE = uuid.UUID("0b4c2d9e-5a57-4c1e-9d3c-6f1f2a8e7c11")
 _REFERENCE_TYPES = frozenset(
