@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
+from hosentinel.fhir.outcome import error_outcome
+
 
 class DomainError(Exception):
     status = 400
@@ -78,12 +80,7 @@ def install_handlers(app: FastAPI) -> None:
             type(exc.orig).__name__,
         )
         if request.url.path.startswith("/fhir"):
-            body = {
-                "resourceType": "OperationOutcome",
-                "issue": [
-                    {"severity": "error", "code": "too-long", "diagnostics": VALUE_NOT_STORABLE}
-                ],
-            }
+            body = error_outcome("too-long", VALUE_NOT_STORABLE)
             return JSONResponse(body, status_code=422, media_type="application/fhir+json")
         return await domain_error(request, Invalid(VALUE_NOT_STORABLE))
 

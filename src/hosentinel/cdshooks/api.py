@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +40,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from hosentinel.caching import LruCache
 from hosentinel.cdshooks import security
 from hosentinel.cdshooks.cards import (
     IssuedCard,
@@ -88,27 +87,12 @@ class Memo:
     rendered: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
 
-class AssessmentMemo:
+class AssessmentMemo(LruCache[tuple[bytes, date, str], Memo]):
     """Assessments by (SHA-256 of the Bundle's canonical JSON, as-of date, knowledge digest).
     Content-addressed, so never stale; bounded (LRU); thread-safe."""
 
     def __init__(self, limit: int = 512) -> None:
-        self._items: OrderedDict[tuple[bytes, date, str], Memo] = OrderedDict()
-        self._lock = threading.Lock()
-        self._limit = limit
-
-    def get(self, key: tuple[bytes, date, str]) -> Memo | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[bytes, date, str], memo: Memo) -> None:
-        with self._lock:
-            self._items[key] = memo
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
+        super().__init__(limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
 from hosentinel.app.services import assess
 from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import BundleError, read_bundle
+from hosentinel.fhir.outcome import issue, operation_outcome
 from hosentinel.store.merge import merge_record
 
 router = APIRouter(tags=["fhir"])
@@ -21,12 +22,7 @@ IMPORT_ROLES = ("physiatrist", "nurse", "admin")
 
 
 def outcome(issues: list[dict[str, Any]], status: int) -> JSONResponse:
-    body = {"resourceType": "OperationOutcome", "issue": issues}
-    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
-
-
-def issue(severity: str, code: str, diagnostics: str) -> dict[str, Any]:
-    return {"severity": severity, "code": code, "diagnostics": diagnostics}
+    return JSONResponse(operation_outcome(issues), status_code=status, media_type=FHIR_JSON)
 
 
 async def raw_body(request: Request) -> bytes:
