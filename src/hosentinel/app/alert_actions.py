@@ -13,7 +13,7 @@ from hosentinel.alerts.decisions import AlertStateView, current_states, decision
 from hosentinel.alerts.keys import Alert, alerts_of
 from hosentinel.alerts.reasons import OVERRIDE_REASONS
 from hosentinel.alerts.stats import AlertKindStats, alert_stats
-from hosentinel.app.deps import ALERT_ROLES, Config, Viewer, patient_for, require
+from hosentinel.app.deps import ALERT_ROLES, Config, Viewer, knowledge_of, patient_for, require
 from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.services import assess, worklist
 from hosentinel.store import models as m
@@ -35,7 +35,7 @@ def alert_context(db: Session, patient_id: str) -> dict[str, Any]:
 def firing(request: Request, db: Session, config: Config, patient_id: str) -> list[Alert]:
     assessment = assess(
         db,
-        request.app.state.knowledge,
+        knowledge_of(request),
         patient_id,
         config.current_date(),
         request.app.state.assessments,
@@ -103,6 +103,6 @@ def clean_comment(comment: str | None) -> str | None:
 
 def stats_for(request: Request, db: Session, config: Config) -> tuple[int, list[AlertKindStats]]:
     rows = worklist(
-        db, request.app.state.knowledge, config.current_date(), None, request.app.state.assessments
+        db, knowledge_of(request), config.current_date(), None, request.app.state.assessments
     )
     return len(rows), alert_stats(db, [(row.patient.id, row.assessment) for row in rows])

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import Forbidden, NotAuthenticated, NotFound
 from hosentinel.app.security import SESSION_COOKIE, csrf_matches, find_session
+from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 
 CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
@@ -104,3 +105,12 @@ def patient_for(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
     if patient is None or not viewer.can_see(patient_id):
         raise NotFound("No such patient.")
     return patient
+
+
+def knowledge_of(request: Request) -> Knowledge:
+    """The app's knowledge base (loaded once by `create_app`)."""
+    knowledge: Knowledge = request.app.state.knowledge
+    return knowledge
+
+
+KnowledgeBase = Annotated[Knowledge, Depends(knowledge_of)]

@@ -45,11 +45,12 @@ from hosentinel.app.deps import (
     CurrentViewer,
     Db,
     Viewer,
+    knowledge_of,
     patient_for,
     require,
 )
 from hosentinel.app.errors import Conflict, Invalid
-from hosentinel.app.templating import render
+from hosentinel.app.templating import render_page
 
 __all__ = ["alert_context", "router"]
 
@@ -78,12 +79,11 @@ def _actions_partial(
     versions: dict[str, int] | None = None,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return render_page(
         request,
+        viewer,
         "_alert_actions.html",
         {
-            "user": viewer.user,
-            "csrf": viewer.csrf_token,
             "patient_id": patient_id,
             "key": key,
             "alert_state": state,
@@ -128,18 +128,16 @@ def alerts_page(
     history = state_history(db, patient.id)
     audit(db, viewer.user, "read", "alerts", patient.id)
     context = {
-        "user": viewer.user,
-        "csrf": viewer.csrf_token,
         "patient": patient,
         "patient_id": patient.id,
         "alerts": alerts,
         "history": list(reversed(history)),
-        "knowledge": request.app.state.knowledge,
+        "knowledge": knowledge_of(request),
         "next": f"/patients/{patient.id}/alerts",
         "alert_label": alert_label,
         **alert_context(db, patient.id),
     }
-    return render(request, "alerts.html", context)
+    return render_page(request, viewer, "alerts.html", context)
 
 
 @router.post("/patients/{patient_id}/alerts/{key}/acknowledge")
@@ -241,14 +239,12 @@ def stats_page(request: Request, db: Db, config: Config, viewer: CurrentViewer) 
     patients, stats = stats_for(request, db, config)
     audit(db, viewer.user, "read", f"alert statistics ({patients} patients)")
     context = {
-        "user": viewer.user,
-        "csrf": viewer.csrf_token,
         "stats": stats,
         "totals": totals(stats),
         "patients": patients,
         "today": config.current_date(),
         "reason_display": reason_display,
         "alert_label": alert_label,
-        "knowledge": request.app.state.knowledge,
+        "knowledge": knowledge_of(request),
     }
-    return render(request, "alerts_stats.html", context)
+    return render_page(request, viewer, "alerts_stats.html", context)

@@ -27,7 +27,15 @@ from hosentinel.app.alert_actions import (
     stats_for,
 )
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, patient_for, require
+from hosentinel.app.deps import (
+    CLINICAL_ROLES,
+    Config,
+    CurrentViewer,
+    Db,
+    knowledge_of,
+    patient_for,
+    require,
+)
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 
@@ -165,7 +173,7 @@ def alerts_api(
     versions = decision_versions(db, patient.id)
     alerts = firing(request, db, config, patient.id)
     audit(db, viewer.user, "read", "alerts api", patient.id)
-    knowledge = request.app.state.knowledge
+    knowledge = knowledge_of(request)
     return [_alert_out(a, states.get(a.key), knowledge, versions.get(a.key, 0)) for a in alerts]
 
 
@@ -175,7 +183,7 @@ def _decided_out(
     alert = next(a for a in firing(request, db, config, patient.id) if a.key == key)
     state = current_states(db, patient.id).get(key)
     version = decision_versions(db, patient.id).get(key, 0)
-    return _alert_out(alert, state, request.app.state.knowledge, version)
+    return _alert_out(alert, state, knowledge_of(request), version)
 
 
 @router.post("/api/patients/{patient_id}/alerts/{key}/acknowledge", response_model=AlertOut)
@@ -225,7 +233,7 @@ def stats_api(request: Request, db: Db, config: Config, viewer: CurrentViewer) -
         alerts=[
             AlertStatsOut(
                 key=s.key,
-                label=alert_label(s.key, request.app.state.knowledge),
+                label=alert_label(s.key, knowledge_of(request)),
                 kind=s.kind,
                 about=s.about,
                 reason=s.reason,
