@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit golden
+.PHONY: run test lint typecheck unit system-deps bench load crash sync clean fuzz audit golden check
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ run: sync
 	$(BIN)/hosentinel serve --demo --host 127.0.0.1 --port 8000
 
 test: sync lint typecheck unit
+
+# The fast inner loop (under 2 minutes here): lint, types, and the tests of the pure core, the
+# knowledge base, the FHIR importer and exporter, the layering rules and the golden assessments.
+CHECK_TESTS := tests/core tests/knowledge tests/fhir tests/test_purity.py tests/test_golden_assess.py
+check: sync lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider $(CHECK_TESTS)
 
 lint: sync
 	$(BIN)/ruff check src tests bench
