@@ -108,10 +108,5 @@ def write(
     sys.stdout.write(f"wrote {len(written) - 1} bundles and a catalog to {out}\n")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    app(args=list(argv) if argv is not None else None, standalone_mode=False)
-    return 0
-
-
 if __name__ == "__main__":
     app()
