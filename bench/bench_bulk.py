@@ -23,19 +23,17 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_screen import decode_floor, export, machine
 from hosentinel.bulk.fetch import FetchRequest, fetch
 from hosentinel.screening.census import screen_census
@@ -63,7 +61,8 @@ def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
             pass
 
         def do_GET(self) -> None:
-            root = f"http://127.0.0.1:{self.server.server_address[1]}"
+            address = cast(tuple[str, int], self.server.server_address)
+            root = f"http://127.0.0.1:{address[1]}"
             path = self.path.split("?", 1)[0]
             headers: dict[str, str] = {}
             body = b""

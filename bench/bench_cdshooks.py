@@ -349,8 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.backend in ("sqlite", "both"):
         missed |= report(args, "SQLite", run(args))
     if args.backend in ("postgresql", "both"):
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-        from pg import PostgresServer  # the test suite's private server
+        from hosentinel.testing.postgres import PostgresServer  # as the test suite uses
 
         server = PostgresServer.start()
         try:

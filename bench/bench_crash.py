@@ -22,10 +22,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-
-from pg import PostgresServer
-from reliability import crash_trials
+from hosentinel.testing.checks import crash_trials
+from hosentinel.testing.postgres import PostgresServer
 
 
 def one_backend(url: str, work: Path, args: argparse.Namespace, name: str) -> bool:

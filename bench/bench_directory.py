@@ -202,8 +202,7 @@ def main() -> int:
         if args.postgres:
             worst_p95 = max(worst_p95, bench("PostgreSQL", args.postgres, args))
         else:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-            from pg import PostgresServer  # the test suite's private server
+            from hosentinel.testing.postgres import PostgresServer  # as the test suite uses
 
             server = PostgresServer.start()
             try:

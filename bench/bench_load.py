@@ -21,20 +21,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-
-from pg import PostgresServer
-from reliability import (
-    HOT_PATIENTS,
-    Server,
-    collide,
-    drive,
-    patient_ids,
-    snapshot,
-    verify,
-)
-
 from hosentinel.store.db import make_engine
+from hosentinel.testing.checks import patient_ids, snapshot, verify
+from hosentinel.testing.postgres import PostgresServer
+from hosentinel.testing.servers import HOT_PATIENTS, Server
+from hosentinel.testing.workload import collide, drive
 
 
 def one_backend(url: str, work: Path, clients: int, seconds: float) -> bool:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import base64
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -27,14 +26,12 @@ from typing import Any
 
 import orjson
 
+from hosentinel.core.engine import evaluate
+from hosentinel.fhir.importer import read_bundle
+from hosentinel.knowledge.loader import Knowledge, load_knowledge
+from hosentinel.testing import notes_corpus as nc
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "notes"))
-
-import notes_corpus as nc  # noqa: E402
-
-from hosentinel.core.engine import evaluate  # noqa: E402
-from hosentinel.fhir.importer import read_bundle  # noqa: E402
-from hosentinel.knowledge.loader import Knowledge, load_knowledge  # noqa: E402
 
 PT = """PHYSICAL THERAPY DAILY NOTE
 Subjective: Pt is a 34 yo M s/p T6 complete SCI 6 weeks ago. Pt c/o pain in R hip with transfers.

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-
-from reliability import Server
+from hosentinel.testing.servers import Server
 
 
 def main() -> int:

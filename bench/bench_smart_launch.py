@@ -1,5 +1,5 @@
 """SMART launch to assessment page: wall time from `GET /smart/launch` to the patient's page,
-against the loopback stand-in EHR (tests/app/smart_ehr.py) for a patient with 500 Observations
+against the loopback stand-in EHR (hosentinel.testing.smart_ehr) for a patient with 500 Observations
 (paged 100 at a time), as a browser does it: launch -> authorize (approved at once) -> callback
 (code exchange, id_token check, the record read over FHIR REST, stored, audited) -> the page.
 Target: under 1.5 s. Not part of the test suite.
@@ -31,8 +31,7 @@ from urllib.parse import urlencode, urljoin
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "app"))
-from smart_ehr import EhrPatient, StandInEHR
+from hosentinel.testing.smart_ehr import EhrPatient, StandInEHR
 
 TODAY = "2026-06-01"
 

@@ -14,6 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 import hosentinel.demo
 from hosentinel.demo import build_bundles
 from hosentinel.knowledge.schema import CAUTION_REASONS, RECOMMENDATION_IDS
+from hosentinel.synthetic import expect as expectations
 
 DEMO = Path(hosentinel.demo.__file__).parent
 BUNDLES = DEMO / "bundles"
@@ -221,8 +222,8 @@ def test_catalog_entry_uses_the_contract_vocabulary(entry: dict[str, Any]) -> No
         "story",
         "expect",
     }
-    assert entry["population"] in build_bundles.POPULATIONS
-    assert entry["stage"] in build_bundles.STAGES
+    assert entry["population"] in expectations.POPULATIONS
+    assert entry["stage"] in expectations.STAGES
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry["as_of"])
     expected = entry["expect"]
     assert expected["phase"] in {"not-applicable", "before-window", "in-window", "after-window"}
@@ -243,14 +244,12 @@ def test_catalog_entry_uses_the_contract_vocabulary(entry: dict[str, Any]) -> No
 
 def test_the_builder_rejects_words_outside_the_vocabulary() -> None:
     with pytest.raises(ValueError, match="not in the contract vocabulary"):
-        build_bundles.check_expectation(
-            "x", build_bundles.expect("in-window", include=["order-mri"])
-        )
+        expectations.check_expectation("x", expectations.expect("in-window", include=["order-mri"]))
     with pytest.raises(ValueError, match="caution reason"):
-        build_bundles.check_expectation(
+        expectations.check_expectation(
             "x",
-            build_bundles.expect(
-                "in-window", cautions=[build_bundles.caution("etidronate", "asthma", "caution")]
+            expectations.expect(
+                "in-window", cautions=[expectations.caution("etidronate", "asthma", "caution")]
             ),
         )
 

@@ -275,3 +275,107 @@ def test_io_checker_allows_pure_code() -> None:
         "x = sorted({'a': 1}.items())\n"
     )
     assert io_violations(source) == []
+
+
+# --- layers: the shells sit on top, nothing below reaches up (issue 19) ------------------------
+#
+# `app/` (the web shell) and `demo/` (the synthetic demo data and its command) are on top: the
+# packages below them (CDS Hooks, screening, directory, FHIR, store, alerts, core, knowledge...)
+# never import them, so each can be used and tested without the web app or the demo. `cli.py`
+# is the command line over everything. `bench/` runs against the installed package and never
+# imports `tests/` (what both need is in `hosentinel.testing`).
+
+BENCH_ROOT = PACKAGE_ROOT.parent.parent / "bench"
+# Who may import hosentinel.app: the app itself, the command line that serves it, and the test
+# harnesses that start it (`hosentinel.testing.forkserver` preloads it).
+APP_IMPORTERS = ("hosentinel.app", "hosentinel.cli", "hosentinel.testing")
+# Who may import hosentinel.demo: the demo itself, the demo/serve --demo commands.
+DEMO_IMPORTERS = ("hosentinel.demo", "hosentinel.cli", "hosentinel.app.demo")
+LOWER_PACKAGES = (
+    "alerts",
+    "cdshooks",
+    "core",
+    "directory",
+    "fhir",
+    "knowledge",
+    "screening",
+    "store",
+    "synthetic",
+)
+UPPER = (("hosentinel.app", APP_IMPORTERS), ("hosentinel.demo", DEMO_IMPORTERS))
+ALL_SOURCES = sorted(PACKAGE_ROOT.rglob("*.py"))
+
+
+def _within(module: str, owners: tuple[str, ...]) -> bool:
+    return any(module == owner or module.startswith(owner + ".") for owner in owners)
+
+
+def upward_imports(path: Path) -> list[Violation]:
+    """Imports of hosentinel.app or hosentinel.demo by a module not allowed to make them."""
+    module = module_name(path)
+    source = path.read_text(encoding="utf-8")
+    found: list[Violation] = []
+    for line, name in imported_modules(source, module, path.name == "__init__.py"):
+        for target, allowed in (
+            ("hosentinel.app", APP_IMPORTERS),
+            ("hosentinel.demo", DEMO_IMPORTERS),
+        ):
+            if denied(name, (target,)) and not _within(module, allowed):
+                found.append(Violation(line, f"imports {name} (only {', '.join(allowed)} may)"))
+    return found
+
+
+@pytest.mark.parametrize("path", ALL_SOURCES, ids=_id)
+def test_nothing_reaches_up_into_the_app_or_the_demo(path: Path) -> None:
+    problems = upward_imports(path)
+    assert not problems, f"{_id(path)}: " + "; ".join(map(str, problems))
+
+
+def test_every_lower_package_is_checked() -> None:
+    # A renamed package would silently leave the layer rule; every named one must exist.
+    for package in LOWER_PACKAGES:
+        assert sources(package), package
+    assert len(ALL_SOURCES) > 100
+
+
+def test_layer_checker_flags_upward_imports() -> None:
+    lower = PACKAGE_ROOT / "cdshooks" / "cards.py"
+    for source in (
+        "from hosentinel.app.override_reasons import BY_CODE",
+        "import hosentinel.demo.build_bundles",
+        "from hosentinel import app",
+        "def f():\n    from hosentinel.demo import catalog\n",
+        "from ..app import audit",
+    ):
+        hits = [
+            name
+            for _, name in imported_modules(source, module_name(lower))
+            if denied(name, ("hosentinel.app", "hosentinel.demo"))
+        ]
+        assert hits, source
+    assert not _within("hosentinel.cdshooks.cards", APP_IMPORTERS)
+    assert _within("hosentinel.app.pages.alerts", APP_IMPORTERS)
+    assert _within("hosentinel.app.demo", DEMO_IMPORTERS)
+    assert not _within("hosentinel.application", APP_IMPORTERS)
+
+
+BENCH_SOURCES = sorted(BENCH_ROOT.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", BENCH_SOURCES, ids=lambda p: p.name)
+def test_benchmarks_do_not_import_the_tests(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    test_helpers = {p.stem for p in (BENCH_ROOT.parent / "tests").rglob("*.py")}
+    problems = [
+        f"line {line}: imports {name}"
+        for line, name in imported_modules(source, f"bench.{path.stem}")
+        if name.split(".")[0] in {"tests", *test_helpers} - {"__init__", "conftest"}
+    ]
+    # sys.path.insert(...) pointing into tests/ is how a benchmark reached the helpers before.
+    if "tests" in source and "sys.path" in source:
+        problems.append("changes sys.path towards tests/")
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+def test_benchmarks_exist() -> None:
+    assert len(BENCH_SOURCES) >= 5

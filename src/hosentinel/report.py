@@ -7,7 +7,7 @@ clinician can check the reasoning without opening the JSON.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rich.console import Console
 from rich.padding import Padding
@@ -18,8 +18,15 @@ from rich.text import Text
 from hosentinel.core.assessment import Assessment, Basis
 
 if TYPE_CHECKING:
-    from hosentinel.demo.catalog import DemoPatient
     from hosentinel.knowledge.loader import Knowledge
+
+
+class Titled(Protocol):
+    """A row's label (a demo catalog entry): the report needs only its title."""
+
+    @property
+    def title(self) -> str: ...
+
 
 LEVEL_STYLE = {
     "high": "bold red",
@@ -206,7 +213,7 @@ def _recommendations(out: Console, a: Assessment) -> None:
 
 
 def print_demo_summary(
-    rows: Iterable[tuple[DemoPatient, Assessment]],
+    rows: Iterable[tuple[Titled, Assessment]],
     release: str,
     digest: str,
     console: Console | None = None,

@@ -1,6 +1,7 @@
-"""SMART App Launch, end to end against the stand-in EHR on loopback (`smart_ehr.py`): the app
-under TestClient, the EHR a real HTTP server the app talks to with httpx; the "browser" carries
-the redirects between them. Every test runs on SQLite and PostgreSQL (`app_db_url`)."""
+"""SMART App Launch, end to end against the stand-in EHR on loopback
+(`hosentinel.testing.smart_ehr`): the app under TestClient, the EHR a real HTTP server the app
+talks to with httpx; the "browser" carries the redirects between them. Every test runs on SQLite
+and PostgreSQL (`app_db_url`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import pytest
 from conftest import CSRF, TODAY
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from smart_ehr import EhrPatient, StandInEHR
 from sqlalchemy import func, select, update
 
 from hosentinel.app.config import AppConfig
@@ -24,6 +24,7 @@ from hosentinel.app.main import create_app
 from hosentinel.app.security import now
 from hosentinel.app.smart.settings import parse_clients
 from hosentinel.store import models as m
+from hosentinel.testing.smart_ehr import EhrPatient, StandInEHR
 
 APP = "http://testserver"
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hosentinel.app.config import AppConfig
-from hosentinel.app.limits import oversized_string
+from hosentinel.limits import oversized_string
 
 LIMIT = AppConfig.max_string_chars
 

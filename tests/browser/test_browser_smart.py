@@ -23,7 +23,7 @@ from browserkit import STARTUP_SECONDS, TODAY, AppServer, _free_port, _hosentine
 from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
-from smart_ehr import EhrPatient, StandInEHR
+from hosentinel.testing.smart_ehr import EhrPatient, StandInEHR
 
 
 @pytest.fixture(scope="module")

@@ -78,8 +78,9 @@ def test_taxonomy_groups_and_codes() -> None:
     assert tax.groups["radiation-oncology"].codes == ("2085R0001X",)
     for code in tax.by_code:
         assert len(code) == 10 and code.endswith("X"), code
-    group, code = tax.resolve("207xs0114x")
-    assert group.id == "orthopaedic-surgery" and code is not None and code.code == "207XS0114X"
+    group, specialty = tax.resolve("207xs0114x")
+    assert group.id == "orthopaedic-surgery"
+    assert specialty is not None and specialty.code == "207XS0114X"
     assert tax.resolve("physiatry") == (tax.groups["physiatry"], None)
     with pytest.raises(UnknownSpecialty, match="Unknown specialty '207Q00000X'"):
         tax.resolve("207Q00000X")  # family medicine: a real code, not one the directory has

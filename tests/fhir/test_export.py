@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
+from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.demo.catalog import DemoPatient, load_catalog
 from hosentinel.fhir.export import assessment_bundle
@@ -17,7 +19,7 @@ CATALOG = load_catalog()
 K = default_knowledge()
 
 
-def exported(entry: DemoPatient) -> tuple[dict[str, object], object]:
+def exported(entry: DemoPatient) -> tuple[dict[str, Any], Assessment]:
     record = read_bundle(entry.path.read_bytes(), K)
     a = evaluate(record, K, entry.as_of)
     return assessment_bundle(a, K), a
@@ -27,20 +29,20 @@ def exported(entry: DemoPatient) -> tuple[dict[str, object], object]:
 def test_export_validates_as_fhir(entry: DemoPatient) -> None:
     bundle, a = exported(entry)
     parsed = Bundle.model_validate(bundle)
-    kinds = [e.resource.__resource_type__ for e in parsed.entry]
+    kinds = [e.resource.__resource_type__ for e in parsed.entry or [] if e.resource is not None]
     assert kinds[:2] == ["RiskAssessment", "CarePlan"]
-    assert kinds.count("DetectedIssue") == len(a.cautions)  # type: ignore[attr-defined]
-    assert kinds.count("DocumentReference") == len(a.education)  # type: ignore[attr-defined]
+    assert kinds.count("DetectedIssue") == len(a.cautions)
+    assert kinds.count("DocumentReference") == len(a.education)
 
 
 def test_risk_assessment_basis_references_the_inputs() -> None:
     entry = next(e for e in CATALOG if e.file.startswith("02-"))
     bundle, a = exported(entry)
-    risk = bundle["entry"][0]["resource"]  # type: ignore[index]
+    risk = bundle["entry"][0]["resource"]
     refs = {b["reference"] for b in risk["basis"]}
-    expected = {i.ref for f in a.risk.factors for i in f.basis.inputs if "/" in i.ref}  # type: ignore[attr-defined]
+    expected = {i.ref for f in a.risk.factors for i in f.basis.inputs if "/" in i.ref}
     assert expected and expected <= refs
-    assert risk["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == a.risk.level  # type: ignore[attr-defined]
+    assert risk["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == a.risk.level
 
 
 def test_contraindications_are_high_severity_issues() -> None:
@@ -48,7 +50,7 @@ def test_contraindications_are_high_severity_issues() -> None:
     bundle, _ = exported(entry)
     issues = [
         e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"
-    ]  # type: ignore[index,union-attr]
+    ]
     pregnancy = [i for i in issues if "pregnancy" in i["code"]["text"]]
     assert pregnancy and pregnancy[0]["severity"] == "high"
 
@@ -59,9 +61,9 @@ def test_education_text_round_trips() -> None:
         e["resource"]
         for e in bundle["entry"]
         if e["resource"]["resourceType"] == "DocumentReference"
-    ]  # type: ignore[index,union-attr]
+    ]
     body = base64.b64decode(docs[0]["content"][0]["attachment"]["data"]).decode()
-    module = {m.id: m for m in K.education}[a.education[0].id]  # type: ignore[attr-defined]
+    module = {m.id: m for m in K.education}[a.education[0].id]
     assert body == module.body
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hosentinel.knowledge import loader
+from hosentinel.knowledge.schema import RECOMMENDATION_IDS
 
 DATA = Path(loader.__file__).parent / "data"
 
@@ -32,7 +33,7 @@ def test_the_bundled_knowledge_loads() -> None:
     assert {c.id for c in k.index_events.kinds} == {
         "sci", "tbi", "stroke", "burn", "fracture", "arthroplasty", "blast",
     }  # fmt: skip
-    assert set(k.recommendations) == set(loader.s.RECOMMENDATION_IDS)
+    assert set(k.recommendations) == set(RECOMMENDATION_IDS)
     assert {"brooker", "della-valle"} <= set(k.classifications)
 
 

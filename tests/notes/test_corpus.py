@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import notes_corpus as nc
 import pytest
 
 from hosentinel.knowledge.loader import load_knowledge
+from hosentinel.testing import notes_corpus as nc
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hosentinel.app.config import AppConfig
+from hosentinel.fhir.outcome import error_outcome
 
 RESERVED_PATHS = ("/healthz",)
 RESERVED_PREFIXES = ("/cds-services",)
@@ -148,8 +149,7 @@ class Admission:
         path: str = scope["path"]
         if path.startswith(("/fhir", "/cds-services")):
             code = "too-costly" if refused.status == 413 else "timeout"
-            outcome = {"severity": "error", "code": code, "diagnostics": refused.message}
-            body = orjson.dumps({"resourceType": "OperationOutcome", "issue": [outcome]})
+            body = orjson.dumps(error_outcome(code, refused.message))
             media = b"application/fhir+json" if path.startswith("/fhir") else b"application/json"
         else:
             body = orjson.dumps({"error": refused.message})

@@ -1,11 +1,13 @@
-"""App settings: one object, from the command line or environment."""
+"""App settings: one object, from the command line and the environment (`hosentinel.settings`)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
+
+from hosentinel.settings import Settings
 
 MB = 1024 * 1024
 # Settings read from the environment: variable -> (field, parser).
@@ -68,17 +70,22 @@ class AppConfig:
     max_buffered_bodies: int = 128 * MB
     # A request body must have arrived this long after its headers (408 after).
     body_timeout_seconds: float = 30.0
+    # The environment's settings (HOSENTINEL_*), read once when the config is made.
+    settings: Settings = field(default_factory=Settings)
 
     @classmethod
-    def from_env(cls, database_url: str, **overrides: object) -> AppConfig:
-        today = os.environ.get("HOSENTINEL_TODAY")
+    def from_env(
+        cls, database_url: str, settings: Settings | None = None, **overrides: object
+    ) -> AppConfig:
+        environment = settings if settings is not None else Settings()
         values: dict[str, object] = {
             "database_url": database_url,
-            "today": date.fromisoformat(today) if today else None,
+            "today": environment.today,
+            "settings": environment,
         }
-        for variable, field in SIZE_SETTINGS.items():
+        for variable, name in SIZE_SETTINGS.items():
             if os.environ.get(variable):
-                values[field] = parse_size(os.environ[variable])
+                values[name] = parse_size(os.environ[variable])
         if os.environ.get("HOSENTINEL_BODY_TIMEOUT"):
             values["body_timeout_seconds"] = float(os.environ["HOSENTINEL_BODY_TIMEOUT"])
         values.update(overrides)

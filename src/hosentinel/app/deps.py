@@ -13,6 +13,7 @@ from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import Forbidden, NotAuthenticated, NotFound
 from hosentinel.app.security import SESSION_COOKIE, csrf_matches, find_session, now
 from hosentinel.app.smart.access import gate as smart_gate
+from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 
 CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
@@ -164,3 +165,12 @@ def patient_for(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
     if patient is None or not viewer.can_see(db, patient):
         raise NotFound("No such patient.")
     return patient
+
+
+def knowledge_of(request: Request) -> Knowledge:
+    """The app's knowledge base (loaded once by `create_app`)."""
+    knowledge: Knowledge = request.app.state.knowledge
+    return knowledge
+
+
+KnowledgeBase = Annotated[Knowledge, Depends(knowledge_of)]

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 
+from hosentinel.fhir.outcome import error_outcome
 from hosentinel.logsafe import clip
 
 
@@ -60,16 +61,7 @@ FHIR_ISSUE = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict",
 def fhir_error(exc: DomainError) -> Response:
     """A domain error on a FHIR path: an OperationOutcome as application/fhir+json; 401 (never a
     redirect to the login page: FHIR clients are programs) with a Bearer challenge."""
-    body = {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": FHIR_ISSUE.get(exc.status, "invalid"),
-                "diagnostics": exc.message,
-            }
-        ],
-    }
+    body = error_outcome(FHIR_ISSUE.get(exc.status, "invalid"), exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return JSONResponse(
         body, status_code=exc.status, media_type="application/fhir+json", headers=headers
@@ -103,12 +95,7 @@ def install_handlers(app: FastAPI) -> None:
             type(exc.orig).__name__,
         )
         if request.url.path.startswith("/fhir"):
-            body = {
-                "resourceType": "OperationOutcome",
-                "issue": [
-                    {"severity": "error", "code": "too-long", "diagnostics": VALUE_NOT_STORABLE}
-                ],
-            }
+            body = error_outcome("too-long", VALUE_NOT_STORABLE)
             return JSONResponse(body, status_code=422, media_type="application/fhir+json")
         return await domain_error(request, Invalid(VALUE_NOT_STORABLE))
 

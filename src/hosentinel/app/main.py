@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from hosentinel import cdshooks
 from hosentinel.app.admission import install_admission
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
@@ -21,6 +21,7 @@ from hosentinel.app.services import AssessmentCache
 from hosentinel.app.smart.settings import clients_from_env
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.notes.warmup import start as notes_warm_up
+from hosentinel.settings import Settings
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.migrate import upgrade
 
@@ -57,6 +58,14 @@ def create_app(config: AppConfig) -> FastAPI:
 
     from hosentinel.app.routes import register
 
+    host = cdshooks.Host(
+        config.base_url,
+        config.current_date,
+        app.state.knowledge,
+        app.state.sessionmaker,
+        config.max_string_chars,
+    )
+    cdshooks.install(app, config.settings, host)
     register(app)
     # Start-up objects (knowledge base, templates, models) live for the whole process: freezing
     # them keeps the collector's full passes short, which otherwise showed as 100-300 ms pauses.
@@ -76,12 +85,16 @@ WORKER_SETTING = "HOSENTINEL_WORKER_CONFIG"
 def worker_app() -> FastAPI:
     """The app of one worker process of `hosentinel serve --workers N` (uvicorn's factory): the
     database and base URL come from the serving process, which has migrated the database."""
-    settings = json.loads(os.environ[WORKER_SETTING])
+    environment = Settings()
+    if environment.worker_config is None:
+        raise RuntimeError(f"{WORKER_SETTING} is not set: run `hosentinel serve --workers N`")
+    worker = json.loads(environment.worker_config)
     app = create_app(
         AppConfig.from_env(
-            settings["database_url"],
-            base_url=settings["base_url"],
-            secure_cookies=settings.get("secure_cookies", False),
+            worker["database_url"],
+            settings=environment,
+            base_url=worker["base_url"],
+            secure_cookies=worker.get("secure_cookies", False),
         )
     )
     notes_warm_up(app.state.knowledge)  # spaCy loads now, not on the first note's request

@@ -1,4 +1,5 @@
-"""All routers in one place, so the app factory stays small."""
+"""All routers of the web app in one place, so the app factory stays small (CDS Hooks is
+installed by `create_app` through `hosentinel.cdshooks.install`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ def register(app: FastAPI) -> None:
         admin,
         alert_tiers,
         alerts,
+        alerts_api,
         audit_export,
         auth,
         break_glass,
@@ -26,10 +28,8 @@ def register(app: FastAPI) -> None:
         worklist,
     )
     from hosentinel.app.smart import routes as smart
-    from hosentinel.cdshooks import api as cds_hooks
 
     for module in (
-        cds_hooks,
         health,
         auth,
         worklist,
@@ -39,6 +39,7 @@ def register(app: FastAPI) -> None:
         exams,
         alert_tiers,
         alerts,
+        alerts_api,
         family,
         directory,
         referrals,

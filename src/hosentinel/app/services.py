@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.errors import NotFound
+from hosentinel.caching import LruCache
 from hosentinel.core.assessment import SUSPICION_ORDER, Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.knowledge.loader import Knowledge
@@ -23,16 +24,13 @@ class AssessmentCache:
     patient's version, so a cached assessment is never stale; the worklist reads mostly hits."""
 
     def __init__(self, limit: int = 20_000) -> None:
-        self._items: dict[tuple[str, int, date, str], Assessment] = {}
-        self._limit = limit
+        self._items: LruCache[tuple[str, int, date, str], Assessment] = LruCache(limit)
 
     def get(self, patient: m.Patient, as_of: date, digest: str) -> Assessment | None:
         return self._items.get((patient.id, patient.version, as_of, digest))
 
     def put(self, patient: m.Patient, as_of: date, digest: str, assessment: Assessment) -> None:
-        if len(self._items) >= self._limit:
-            self._items.clear()
-        self._items[(patient.id, patient.version, as_of, digest)] = assessment
+        self._items.put((patient.id, patient.version, as_of, digest), assessment)
 
 
 _NO_CACHE = AssessmentCache(limit=0)

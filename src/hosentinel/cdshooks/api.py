@@ -4,7 +4,7 @@
   data, and the spec lets a service require authentication only where a call could expose
   sensitive data. An Authorization header sent with it is ignored (its jti is not consumed).
 - `POST /cds-services/{id}` and `POST /cds-services/{id}/feedback` need a valid JWT
-  (`security.py`); any failure is a bare 401. `aud` must be the URL called, built from the app's
+  (`security.py`); any failure is a bare 401. `aud` must be the URL called, built from the host's
   `base_url` (a feedback call may also name the service's URL).
 - Errors other than 401 carry a FHIR OperationOutcome: 400 malformed request, 404 unknown
   service, 412 data neither prefetched nor fetchable, 413 body over 32 MB.
@@ -13,8 +13,8 @@
 
 Each service call: verify the JWT; read the patient's data (prefetch, else `fhirServer`), plus,
 at order-select and order-sign, every draft medication order (`orders.draft_medications`); build
-one collection Bundle and read it with `read_bundle`; `evaluate` it as of the app's today with the
-app's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
+one collection Bundle and read it with `read_bundle`; `evaluate` it as of the host's today with the
+host's knowledge (memoised by the Bundle's content, the date and the knowledge digest: the same
 chart opened again, or order-select firing at each selection, costs no new assessment); build the
 cards; claim the JWT's jti, remember the cards for feedback and write one audit entry (who called,
 which patient, which cards), committed before the answer is sent (`ledger.CallLedger`: one thread
@@ -28,9 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,13 +35,13 @@ from typing import Any
 
 import httpx
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from hosentinel.app.config import AppConfig
-from hosentinel.app.limits import oversized_string, string_limit_message
+from hosentinel.caching import LruCache
 from hosentinel.cdshooks import security
 from hosentinel.cdshooks.cards import (
     IssuedCard,
@@ -72,7 +69,9 @@ from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.limits import oversized_string, string_limit_message
 from hosentinel.logsafe import clip
+from hosentinel.settings import Settings
 
 log = logging.getLogger("hosentinel.cdshooks")
 
@@ -94,34 +93,33 @@ class Memo:
     rendered: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
 
-class AssessmentMemo:
+class AssessmentMemo(LruCache[tuple[bytes, date, str], Memo]):
     """Assessments by (SHA-256 of the Bundle's canonical JSON, as-of date, knowledge digest).
     Content-addressed, so never stale; bounded (LRU); thread-safe."""
 
     def __init__(self, limit: int = 512) -> None:
-        self._items: OrderedDict[tuple[bytes, date, str], Memo] = OrderedDict()
-        self._lock = threading.Lock()
-        self._limit = limit
+        super().__init__(limit)
 
-    def get(self, key: tuple[bytes, date, str]) -> Memo | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
 
-    def put(self, key: tuple[bytes, date, str], memo: Memo) -> None:
-        with self._lock:
-            self._items[key] = memo
-            while len(self._items) > self._limit:
-                self._items.popitem(last=False)
+@dataclass(frozen=True, slots=True)
+class Host:
+    """What the service needs from the app that serves it (passed in, never read from the app):
+    the public base URL, the clock, the knowledge base, the database and the per-value limit."""
+
+    base_url: str
+    today: Callable[[], date]
+    knowledge: Knowledge
+    sessionmaker: sessionmaker[Session]
+    # Characters in any one string of a call's body (413 past it; HOSENTINEL_MAX_STRING).
+    max_string_chars: int = 256 * 1024
 
 
 @dataclass
 class CdsHooksState:
-    """Per app: trusted issuers, the replay cache, issued cards, memoised assessments, and the
-    HTTP client for reading clients' FHIR servers."""
+    """Per app: the host, trusted issuers, the replay cache, issued cards, memoised assessments,
+    and the HTTP client for reading clients' FHIR servers."""
 
+    host: Host
     trust: security.TrustStore
     ledger: CallLedger
     replay: security.ReplayCache = field(default_factory=security.ReplayCache)
@@ -139,7 +137,27 @@ class CdsHooksState:
         return self._client
 
 
-_STATE_LOCK = threading.Lock()
+def _trust(trusted: Mapping[str, object] | None, setting: str | None) -> security.TrustStore:
+    """Trusted issuers from `trusted` ({iss: JWK Set or path}) or, when None, from the setting
+    (`HOSENTINEL_CDS_JWKS`). A bad setting is logged and trusts nobody (every call gets 401)."""
+    try:
+        if trusted is not None:
+            return security.TrustStore.from_mapping(trusted)
+        return security.TrustStore.from_setting(setting)
+    except security.ConfigError as exc:
+        log.error("CDS Hooks disabled (every call refused): %s", exc)
+        return security.TrustStore()
+
+
+def mount(app: FastAPI, settings: Settings, host: Host) -> CdsHooksState:
+    """Serve CDS Hooks from `app`: the routes, and the service's state built from the settings
+    and the host (`hosentinel.cdshooks.install`)."""
+    state = CdsHooksState(
+        host=host, trust=_trust(None, settings.cds_jwks), ledger=CallLedger(host.sessionmaker)
+    )
+    app.include_router(router)
+    app.state.cds_hooks = state
+    return state
 
 
 def install(
@@ -147,34 +165,29 @@ def install(
     trusted: Mapping[str, object] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CdsHooksState:
-    """Set up the CDS Hooks state of an app: trusted issuers from `trusted` ({iss: JWK Set or
-    path}) or, when None, from `HOSENTINEL_CDS_JWKS`. A bad setting is logged and trusts nobody
-    (every call gets 401)."""
-    try:
-        trust = (
-            security.TrustStore.from_mapping(trusted)
-            if trusted is not None
-            else security.TrustStore.from_setting(os.environ.get(security.SETTING))
-        )
-    except security.ConfigError as exc:
-        log.error("CDS Hooks disabled (every call refused): %s", exc)
-        trust = security.TrustStore()
+    """Set up the CDS Hooks service of an app that serves it again (tests, and an operator's
+    change of trust): trusted issuers from `trusted` ({iss: JWK Set or path}) or, when None,
+    from `HOSENTINEL_CDS_JWKS` as it is now, and a fresh replay cache, ledger and memo."""
+    host = state_of_app(app).host
     state = CdsHooksState(
-        trust=trust, ledger=CallLedger(app.state.sessionmaker), transport=transport
+        host=host,
+        trust=_trust(trusted, Settings().cds_jwks if trusted is None else None),
+        ledger=CallLedger(host.sessionmaker),
+        transport=transport,
     )
     app.state.cds_hooks = state
     return state
 
 
-def state_of(request: Request) -> CdsHooksState:
-    app = request.app
+def state_of_app(app: Any) -> CdsHooksState:
     found: CdsHooksState | None = getattr(app.state, "cds_hooks", None)
     if found is None:
-        with _STATE_LOCK:
-            found = getattr(app.state, "cds_hooks", None)
-            if found is None:
-                found = install(app)
+        raise RuntimeError("CDS Hooks is not installed on this app (hosentinel.cdshooks.install)")
     return found
+
+
+def state_of(request: Request) -> CdsHooksState:
+    return state_of_app(request.app)
 
 
 class CdsRoute(APIRoute):
@@ -205,8 +218,7 @@ def _json(value: object, status: int = 200) -> Response:
 
 
 def _base_url(request: Request) -> str:
-    config: AppConfig = request.app.state.config
-    return config.base_url.rstrip("/")
+    return state_of(request).host.base_url.rstrip("/")
 
 
 async def _authenticate(request: Request, *audiences: str) -> security.Caller:
@@ -227,7 +239,7 @@ async def _json_body(request: Request) -> object:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise BadRequest("The request body is not JSON.") from None
-    limit = request.app.state.config.max_string_chars
+    limit = state_of(request).host.max_string_chars
     found = oversized_string(parsed, limit)
     if found is not None:
         raise PayloadTooLarge(string_limit_message(found, limit, "HOSENTINEL_MAX_STRING"))
@@ -335,9 +347,8 @@ def _answer(
     bundle: dict[str, Any],
 ) -> list[IssuedCard]:
     """The cards of a call (CPU only: the engine on a memo miss, the cards)."""
-    config: AppConfig = request.app.state.config
-    knowledge: Knowledge = request.app.state.knowledge
-    memo = _assess(state, bundle, knowledge, config.current_date())
+    knowledge = state.host.knowledge
+    memo = _assess(state, bundle, knowledge, state.host.today())
     base = _base_url(request)
     if call.hook == "patient-view":
         view = ("patient-view", call.patient_id, base)
@@ -398,7 +409,7 @@ async def feedback(service_id: str, request: Request) -> Response:
     items = parse_feedback(await _json_body(request))
 
     def store() -> int:
-        with request.app.state.sessionmaker.begin() as session:
+        with state_of(request).host.sessionmaker.begin() as session:
             if not claim_token(session, caller.iss, caller.jti, caller.expires):
                 raise security.replayed(caller.iss, caller.jti)
             return store_feedback(session, service.id, items, caller.iss)

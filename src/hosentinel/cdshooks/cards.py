@@ -9,7 +9,7 @@
 Every card has a fresh uuid (feedback refers to it), a summary under 140 characters, and omits
 optional fields rather than sending null or empty values. `overrideReasons` come from the CDS
 Hooks non-adherence reason codes (the clinically relevant value set of the 3.0 ballot, shared
-with the app's own override form: `hosentinel.app.override_reasons`).
+with the app's own override form: `hosentinel.alerts.reasons`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hosentinel.app.override_reasons import BY_CODE
-from hosentinel.app.smart.links import focus, smart_link
+from hosentinel.alerts.keys import caution_key, recommendation_key, service_key
+from hosentinel.alerts.reasons import BY_CODE
 from hosentinel.cdshooks.orders import DraftOrder
+from hosentinel.cdshooks.smart_links import focus, smart_link
 from hosentinel.core.assessment import Assessment, Basis, Caution, Input
 from hosentinel.knowledge.loader import Knowledge
 
@@ -350,7 +351,7 @@ def patient_view_issue(content: dict[str, Any] | None) -> list[IssuedCard]:
     if content is None:
         return []
     card_id = _uuid()
-    return [IssuedCard(card_id, "cds:patient-view", {"uuid": card_id, **content})]
+    return [IssuedCard(card_id, service_key("patient-view"), {"uuid": card_id, **content})]
 
 
 def patient_view_cards(
@@ -440,7 +441,7 @@ def _drug_card(
         suggestion_ids.append(suggestion_id)
     body["overrideReasons"] = _overrides(OVERRIDES_DRUG)
     body["links"] = [_patient_link(base_url, patient_id)]
-    return IssuedCard(card_id, f"caution:{option}:{primary.reason}", body, tuple(suggestion_ids))
+    return IssuedCard(card_id, caution_key(option, primary.reason), body, tuple(suggestion_ids))
 
 
 def _days_since_index(a: Assessment) -> int | None:
@@ -558,7 +559,7 @@ def _bone_scan_card(
     }
     return IssuedCard(
         card_id,
-        "rec:triple-phase-bone-scan",
+        recommendation_key("triple-phase-bone-scan"),
         body,
         tuple(s["uuid"] for s in suggestions),
     )

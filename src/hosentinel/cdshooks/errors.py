@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hosentinel.fhir.outcome import error_outcome
+
 
 class CdsError(Exception):
     status = 400
@@ -16,10 +18,7 @@ class CdsError(Exception):
         self.message = message
 
     def outcome(self) -> dict[str, Any]:
-        return {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": self.code, "diagnostics": self.message}],
-        }
+        return error_outcome(self.code, self.message)
 
 
 class Unauthorized(CdsError):

@@ -27,15 +27,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
+from hosentinel.alerts.decisions import SOURCE_CDS_HOOKS, record_feedback
 from hosentinel.cdshooks.errors import BadRequest
 from hosentinel.cdshooks.ledger import find_card
 from hosentinel.cdshooks.security import LEEWAY_SECONDS
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 log = logging.getLogger("hosentinel.cdshooks")
 
-SOURCE = "cds-hooks"
+SOURCE = SOURCE_CDS_HOOKS
 CLOCK_SKEW = timedelta(seconds=LEEWAY_SECONDS)
 STATUS = {"accepted": "acknowledged", "overridden": "overridden"}
 
@@ -168,17 +169,15 @@ def store_feedback(
         added += 1
         if session.get(m.Patient, record.patient_id) is None:
             continue
-        session.add(
-            m.AlertState(
-                patient_id=record.patient_id,
-                alert_key=record.alert_key[:120],
-                status=STATUS[item.outcome],
-                reason_code=item.reason_code[:80] if item.reason_code else None,
-                comment=item.comment,
-                user_id=None,
-                source=SOURCE,
-                at=received,
-            )
+        record_feedback(
+            session,
+            record.patient_id,
+            record.alert_key,
+            STATUS[item.outcome],
+            received,
+            reason=item.reason_code,
+            comment=item.comment,
+            source=SOURCE,
         )
         audit(
             session,

@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from hosentinel.core.assessment import Assessment, Basis, Input, RiskFactorHit
+from hosentinel.fhir.systems import ACT_CODE
 from hosentinel.knowledge.loader import Knowledge
 
 PROJECT = "https://hosentinel.org/fhir"
@@ -23,7 +24,6 @@ RECOMMENDATION_SYSTEM = f"{PROJECT}/CodeSystem/recommendation"
 CAUTION_SYSTEM = f"{PROJECT}/CodeSystem/caution-reason"
 RULE_SYSTEM = f"{PROJECT}/CodeSystem/rule"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 # US Core (STU 6.1) CarePlan profile and its required category: the assessment and plan of
 # treatment.
 US_CORE_CAREPLAN = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-careplan"

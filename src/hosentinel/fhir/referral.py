@@ -15,10 +15,10 @@ from typing import Any
 import orjson
 
 from hosentinel.fhir.export import PROJECT, RECOMMENDATION_SYSTEM
+from hosentinel.fhir.systems import SNOMED
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
-SNOMED = "http://snomed.info/sct"
 PATIENT_REFERRAL = {"system": SNOMED, "code": "3457005", "display": "Patient referral"}
 
 

@@ -21,12 +21,12 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
-from hosentinel.app.audit import audit
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.fhir.names import display_name
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.screening.patients import Row
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.merge import merge_record
 from hosentinel.store.migrate import upgrade

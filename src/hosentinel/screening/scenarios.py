@@ -1,6 +1,6 @@
 """The HO stories a synthetic export tells: the demo patients plus a few for coverage.
 
-Each story (a demo case from `hosentinel.demo.build_bundles`, or one below that covers what the
+Each story (a demo case from `hosentinel.synthetic.cases`, or one below that covers what the
 demo cases do not: the remaining concepts of the knowledge base and the osteomalacia and
 cannot-sit-upright cautions) is compiled once into a `Template`: every resource as JSON text with
 slots for its ids and dates. Writing a scenario patient is then string assembly: fresh ids, and
@@ -21,10 +21,12 @@ from typing import Any, Literal
 
 import orjson
 
-from hosentinel.demo import build_bundles as demo
-from hosentinel.demo.build_bundles import (
+from hosentinel.fhir.systems import FINDING, OBS_CATEGORY
+from hosentinel.synthetic.builders import (
     after,
     allergy,
+    coding,
+    concept,
     condition,
     finding,
     lab,
@@ -32,8 +34,11 @@ from hosentinel.demo.build_bundles import (
     procedure,
     rom,
     sign,
+    stamp,
     temperature,
 )
+from hosentinel.synthetic.case import Case
+from hosentinel.synthetic.cases import CASES
 
 Resource = dict[str, Any]
 Gender = Literal["male", "female"]
@@ -170,7 +175,7 @@ def compile_story(story: Story) -> Template:
     )
 
 
-def _from_demo(case: demo.Case) -> Story:
+def _from_demo(case: Case) -> Story:
     gender: Gender = "female" if case.patient["gender"] == "female" else "male"
     born = date.fromisoformat(case.patient["birthDate"])
     return Story(case.slug, case.as_of, gender, born, list(case.resources))
@@ -179,7 +184,7 @@ def _from_demo(case: demo.Case) -> Story:
 @cache
 def templates() -> tuple[Template, ...]:
     """Every story, compiled: the demo cases in their order, then the coverage stories."""
-    stories = [_from_demo(make()) for make in demo.CASES]
+    stories = [_from_demo(make()) for make in CASES]
     stories.extend(make() for make in COVERAGE_STORIES)
     return tuple(compile_story(story) for story in stories)
 
@@ -193,7 +198,7 @@ def _text_only_medication(display: str, start: date, status: str) -> Resource:
         "resourceType": "MedicationStatement",
         "status": status,
         "medicationCodeableConcept": {"text": display},
-        "effectivePeriod": {"start": demo.stamp(start, 12)},
+        "effectivePeriod": {"start": stamp(start, 12)},
     }
 
 
@@ -202,11 +207,11 @@ def _unable_to_sit_upright(day: date) -> Resource:
     return {
         "resourceType": "Observation",
         "status": "final",
-        "category": [{"coding": [demo.coding(demo.OBS_CATEGORY, "exam", "Exam")]}],
-        "code": demo.concept(
-            demo.FINDING, "cannot-sit-upright", "Unable to sit or stand upright for 30 minutes"
+        "category": [{"coding": [coding(OBS_CATEGORY, "exam", "Exam")]}],
+        "code": concept(
+            FINDING, "cannot-sit-upright", "Unable to sit or stand upright for 30 minutes"
         ),
-        "effectiveDateTime": demo.stamp(day, 14),
+        "effectiveDateTime": stamp(day, 14),
         "valueBoolean": True,
     }
 

@@ -24,6 +24,7 @@ from hosentinel.screening.job import Batch, Job, NoProgress, Progress
 from hosentinel.screening.patients import Row, Tally
 from hosentinel.screening.relevance import relevance_pattern
 from hosentinel.screening.rows import RowWriter, format_of
+from hosentinel.settings import Settings
 
 Engine = Literal["duckdb", "spark"]
 SPARK_MASTER_ENV = "HOSENTINEL_SPARK_MASTER"
@@ -119,7 +120,7 @@ def _batches(job: Job, options: ScreenOptions, progress: Progress) -> Iterator[B
     if options.engine == "spark":
         from hosentinel.screening import spark_engine
 
-        master = options.spark_master or os.environ.get(SPARK_MASTER_ENV) or "local[*]"
+        master = options.spark_master or Settings().spark_master or "local[*]"
         return spark_engine.run(job, spark_engine.SparkOptions(master=master), progress)
     from hosentinel.screening import duckdb_engine
 

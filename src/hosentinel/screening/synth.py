@@ -29,6 +29,21 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from hosentinel.fhir.systems import (
+    ACT_CODE,
+    ACT_REASON,
+    ALLERGY_CLINICAL,
+    ALLERGY_VERIFICATION,
+    CONDITION_CATEGORY,
+    CONDITION_CLINICAL,
+    CONDITION_VERIFICATION,
+    ICD10CM,
+    LOINC,
+    OBS_CATEGORY,
+    RXNORM,
+    SNOMED,
+    UCUM,
+)
 from hosentinel.screening import vocabulary as v
 from hosentinel.screening.scenarios import Template, templates
 from hosentinel.screening.synth_notes import notes_for
@@ -39,19 +54,6 @@ LATEST_JITTER_DAYS = 120
 HISTORY_YEARS = 10
 VISITS = (6, 20)  # visits in the history: a census export carries years of vital signs
 
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-SNOMED = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-UCUM = "http://unitsofmeasure.org"
-OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
-ALLERGY_CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
-ALLERGY_VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 MRN_SYSTEM = "https://hosentinel.org/synth/mrn"
 
 Resource = dict[str, Any]

@@ -23,7 +23,7 @@ from hosentinel.app.audit import audit
 from hosentinel.app.deps import UNIT_ROLES, CurrentViewer, Db, DbId, PageNumber, Viewer, require
 from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.security import hash_password, now
-from hosentinel.app.templating import render
+from hosentinel.app.templating import render_page
 from hosentinel.store import models as m
 
 router = APIRouter()
@@ -205,8 +205,6 @@ def _users_page(
     audit(db, viewer.user, "read", f"users ({len(users)})")
     patients = _patients(db)
     context = {
-        "user": viewer.user,
-        "csrf": viewer.csrf_token,
         "users": users,
         "roles": m.ROLES,
         "role_words": ROLE_WORDS,
@@ -217,7 +215,7 @@ def _users_page(
         "form": form or {},
         "password_min": PASSWORD_MIN,
     }
-    return render(request, "admin_users.html", context, status_code=status_code)
+    return render_page(request, viewer, "admin_users.html", context, status_code)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -402,14 +400,12 @@ def audit_viewer(
         return "/admin/audit?" + urlencode({**filters, "page": str(number)})
 
     context = {
-        "user": viewer.user,
-        "csrf": viewer.csrf_token,
         "result": result,
         "filters": filters,
         "page_url": page_url,
         "csv_url": "/admin/audit.csv" + ("?" + urlencode(filters) if filters else ""),
     }
-    return render(request, "admin_audit.html", context)
+    return render_page(request, viewer, "admin_audit.html", context)
 
 
 # --- JSON API ---------------------------------------------------------------------------------

@@ -16,14 +16,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hosentinel.alerts.decisions import current_states
+from hosentinel.alerts.keys import Alert
+from hosentinel.app.alert_actions import firing, record_decision
 from hosentinel.app.deps import ALERT_ROLES, Config, CurrentViewer, Db, patient_for, require
-from hosentinel.app.pages.alerts import (
-    Alert,
-    _firing,
-    _safe_next,
-    current_states,
-    record_decision,
-)
+from hosentinel.app.pages.alerts import _safe_next
 from hosentinel.app.recommendation_view import interruptive
 
 router = APIRouter()
@@ -48,10 +45,10 @@ def acknowledge_all(
     require(viewer, *ALERT_ROLES)
     decided = current_states(db, patient.id)
     count = 0
-    for alert in _firing(request, db, config, patient.id):
+    for alert in firing(request, db, config, patient.id):
         if is_interruptive(alert) or alert.key in decided:
             continue
-        record_decision(db, viewer, patient, alert.key, "acknowledged", None, ACK_ALL_COMMENT)
+        record_decision(db, viewer, patient, alert.key, "acknowledged", comment=ACK_ALL_COMMENT)
         count += 1
     target = _safe_next(next, f"/patients/{patient.id}")
     sep = "&" if "?" in target else "?"

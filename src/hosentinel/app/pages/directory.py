@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hosentinel.app.deps import CLINICAL_ROLES, CurrentViewer, Db, Viewer, patient_for, require
 from hosentinel.app.errors import Forbidden, Invalid, NotFound
-from hosentinel.app.templating import render
+from hosentinel.app.templating import render_page
 from hosentinel.directory.geo import ZipError, zip_place
 from hosentinel.directory.store import SearchError, SearchQuery, SearchResult, search
 from hosentinel.directory.taxonomy import UnknownSpecialty, taxonomy
@@ -136,16 +136,8 @@ def directory_page(request: Request, db: Db, viewer: CurrentViewer) -> Response:
     context = _page_context(request, db, "/directory", {})
     if not context["values"]["specialty"]:
         context["values"]["specialty"] = "orthopaedic-surgery"
-    context.update(
-        {
-            "user": viewer.user,
-            "csrf": viewer.csrf_token,
-            "options": specialty_options(),
-            "radii": RADII,
-            "choose": None,
-        }
-    )
-    return render(request, "directory.html", context, 422 if context["error"] else 200)
+    context.update({"options": specialty_options(), "radii": RADII, "choose": None})
+    return render_page(request, viewer, "directory.html", context, 422 if context["error"] else 200)
 
 
 @router.get("/patients/{patient_id}/family/physiatrists", response_class=HTMLResponse)
@@ -156,10 +148,9 @@ def family_physiatrists(
     patient = patient_for(db, viewer, patient_id)
     path = f"/patients/{patient.id}/family/physiatrists"
     context = _page_context(request, db, path, {"specialty": FAMILY_SPECIALTY, "name": ""})
-    context.update(
-        {"user": viewer.user, "csrf": viewer.csrf_token, "patient_id": patient.id, "radii": RADII}
-    )
-    return render(request, "family_physiatrists.html", context, 422 if context["error"] else 200)
+    context.update({"patient_id": patient.id, "radii": RADII})
+    status = 422 if context["error"] else 200
+    return render_page(request, viewer, "family_physiatrists.html", context, status)
 
 
 class SpecialtyOut(BaseModel):

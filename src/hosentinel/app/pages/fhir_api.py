@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
-from hosentinel.app.limits import oversized_string, string_limit_message
 from hosentinel.app.services import assess
 from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import BundleError, read_bundle
+from hosentinel.fhir.outcome import issue, operation_outcome
+from hosentinel.limits import oversized_string, string_limit_message
 from hosentinel.store.merge import merge_tracked, protected_refs
 
 router = APIRouter(tags=["fhir"])
@@ -24,12 +25,7 @@ APP_CREATED = "entered in HO Sentinel by a clinician; an import cannot replace i
 
 
 def outcome(issues: list[dict[str, Any]], status: int) -> JSONResponse:
-    body = {"resourceType": "OperationOutcome", "issue": issues}
-    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
-
-
-def issue(severity: str, code: str, diagnostics: str) -> dict[str, Any]:
-    return {"severity": severity, "code": code, "diagnostics": diagnostics}
+    return JSONResponse(operation_outcome(issues), status_code=status, media_type=FHIR_JSON)
 
 
 async def raw_body(request: Request) -> bytes:

@@ -30,7 +30,7 @@ from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, DbId,
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.knowledge_view import KnowledgeView
 from hosentinel.app.pages.directory import RADII, page_links, parse_query
-from hosentinel.app.pages.fhir_api import issue, outcome
+from hosentinel.app.pages.fhir_api import outcome
 from hosentinel.app.pages.patients import clinical_patient, current_assessment
 from hosentinel.app.pdf import html_to_pdf
 from hosentinel.app.referral import (
@@ -46,6 +46,7 @@ from hosentinel.app.unit_settings import unit_settings
 from hosentinel.core.assessment import Assessment
 from hosentinel.directory.geo import ZipError, haversine_miles, zip_place
 from hosentinel.directory.store import clinician_specialties, search
+from hosentinel.fhir.outcome import issue
 from hosentinel.fhir.referral import service_request
 from hosentinel.store import models as m
 from hosentinel.store.records import load_record

@@ -25,7 +25,6 @@ from hosentinel.app.deps import Config, Db
 from hosentinel.app.security import SESSION_COOKIE, now, start_session
 from hosentinel.app.smart import ehr
 from hosentinel.app.smart.access import allow_framing
-from hosentinel.app.smart.links import landing
 from hosentinel.app.smart.reader import Reader
 from hosentinel.app.smart.sessions import (
     digest,
@@ -36,6 +35,7 @@ from hosentinel.app.smart.sessions import (
 )
 from hosentinel.app.smart.settings import SmartClient, normalise_iss
 from hosentinel.app.templating import render
+from hosentinel.cdshooks.smart_links import landing
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.store import models as m
 from hosentinel.store.merge import merge_record

@@ -1,6 +1,7 @@
 """The annotated notes corpus (corpus/*.txt): parsing, reading and scoring.
 
-Shared by the tests (tests/notes/test_corpus.py) and the bench (bench/bench_notes.py).
+Shared by the tests (tests/notes/test_corpus.py) and the bench (bench/bench_notes.py); the
+corpus files stay under tests/notes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from hosentinel.notes.reader import NoteReader
 from hosentinel.notes.settle import settle
 from hosentinel.notes.vocab import vocabulary
 
-CORPUS = Path(__file__).parent / "corpus"
+# The corpus is test data in the repository (tests/notes/corpus), read from a checkout.
+CORPUS = Path(__file__).resolve().parents[3] / "tests" / "notes" / "corpus"
 # Categories whose mentions are not findings of the patient now.
 NOT_NOW = ("negated", "hypothetical", "historical", "other-person")
 

@@ -424,7 +424,11 @@ class StandInEHR:
         return grant
 
     def _page(
-        self, sid: str, offset: int, grant: dict[str, Any], size: int | None = None
+        self,
+        sid: str,
+        offset: int,
+        grant: dict[str, Any],  # noqa: ARG002 - the caller's grant, checked before paging
+        size: int | None = None,
     ) -> Response:
         items = self.searches.get(sid)
         if items is None:

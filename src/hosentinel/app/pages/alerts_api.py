@@ -1,0 +1,255 @@
+"""The alerts' JSON API: the same alerts, decisions and statistics as the alert pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from hosentinel.alerts.decisions import (
+    COMMENT_MAX,
+    AlertStateView,
+    current_states,
+    decision_versions,
+)
+from hosentinel.alerts.keys import Alert, alert_label
+from hosentinel.alerts.reasons import OVERRIDE_REASONS, reason_display
+from hosentinel.app.alert_actions import (
+    STATS_ROLES,
+    clean_comment,
+    clean_reason,
+    decide,
+    firing,
+    record_decision,
+    stats_for,
+)
+from hosentinel.app.audit import audit
+from hosentinel.app.deps import (
+    CLINICAL_ROLES,
+    Config,
+    CurrentViewer,
+    Db,
+    knowledge_of,
+    patient_for,
+    require,
+)
+from hosentinel.knowledge.loader import Knowledge
+from hosentinel.store import models as m
+
+router = APIRouter()
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+class AlertStateOut(BaseModel):
+    status: str
+    reason: str | None
+    reason_display: str | None
+    comment: str | None
+    by: str
+    at: datetime
+    source: str
+
+
+class AlertOut(BaseModel):
+    key: str
+    label: str
+    kind: str
+    about: str
+    reason: str | None
+    level: str
+    summary: str
+    basis: dict[str, Any]
+    state: AlertStateOut | None
+    version: int = Field(
+        description="The number of the app's latest decision on this alert (0: none yet);"
+        " send it back as `version` with a decision."
+    )
+
+
+_VERSION_DOC = (
+    "The alert's `version` this decision is based on; when someone decided meanwhile: 409 and"
+    " nothing saved. Left out: recorded as the next decision."
+)
+
+
+class AcknowledgeIn(BaseModel):
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    version: int | None = Field(default=None, description=_VERSION_DOC)
+
+
+class OverrideIn(BaseModel):
+    reason: str | None = Field(
+        default=None,
+        description="Required: a code from GET /api/alerts/override-reasons (CDS Hooks)",
+    )
+    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    version: int | None = Field(default=None, description=_VERSION_DOC)
+
+
+class ReasonOut(BaseModel):
+    system: str
+    code: str
+    display: str
+
+
+class ReasonCount(BaseModel):
+    code: str
+    display: str
+    count: int
+
+
+class AlertStatsOut(BaseModel):
+    key: str
+    label: str
+    kind: str
+    about: str
+    reason: str | None
+    firing: int
+    acknowledged: int
+    overridden: int
+    responded: int
+    unanswered_now: int
+    acceptance_rate: float | None
+    override_rate: float | None
+    override_reasons: list[ReasonCount]
+    by_source: dict[str, dict[str, int]]
+
+
+class StatsOut(BaseModel):
+    as_of: str
+    patients: int
+    alerts: list[AlertStatsOut]
+
+
+def _state_out(state: AlertStateView | None) -> AlertStateOut | None:
+    if state is None:
+        return None
+    return AlertStateOut(
+        status=state.status,
+        reason=state.reason_code,
+        reason_display=state.reason_display or None,
+        comment=state.comment,
+        by=state.by,
+        at=state.at,
+        source=state.source,
+    )
+
+
+def _alert_out(
+    alert: Alert, state: AlertStateView | None, knowledge: Knowledge, version: int
+) -> AlertOut:
+    return AlertOut(
+        key=alert.key,
+        label=alert_label(alert.key, knowledge),
+        kind=alert.kind,
+        about=alert.about,
+        reason=alert.reason,
+        level=alert.level,
+        summary=alert.summary,
+        basis=alert.basis.to_json(),
+        state=_state_out(state),
+        version=version,
+    )
+
+
+@router.get("/api/alerts/override-reasons", response_model=list[ReasonOut])
+def override_reasons_api(viewer: CurrentViewer) -> list[ReasonOut]:
+    require(viewer, *CLINICAL_ROLES)
+    return [ReasonOut(**r.coding()) for r in OVERRIDE_REASONS]
+
+
+@router.get("/api/patients/{patient_id}/alerts", response_model=list[AlertOut])
+def alerts_api(
+    request: Request, db: Db, config: Config, viewer: CurrentViewer, patient_id: str
+) -> list[AlertOut]:
+    patient = patient_for(db, viewer, patient_id)
+    require(viewer, *CLINICAL_ROLES)
+    states = current_states(db, patient.id)
+    versions = decision_versions(db, patient.id)
+    alerts = firing(request, db, config, patient.id)
+    audit(db, viewer.user, "read", "alerts api", patient.id)
+    knowledge = knowledge_of(request)
+    return [_alert_out(a, states.get(a.key), knowledge, versions.get(a.key, 0)) for a in alerts]
+
+
+def _decided_out(
+    request: Request, db: Session, config: Config, patient: m.Patient, key: str
+) -> AlertOut:
+    alert = next(a for a in firing(request, db, config, patient.id) if a.key == key)
+    state = current_states(db, patient.id).get(key)
+    version = decision_versions(db, patient.id).get(key, 0)
+    return _alert_out(alert, state, knowledge_of(request), version)
+
+
+@router.post("/api/patients/{patient_id}/alerts/{key}/acknowledge", response_model=AlertOut)
+def acknowledge_api(
+    request: Request,
+    db: Db,
+    config: Config,
+    viewer: CurrentViewer,
+    patient_id: str,
+    key: str,
+    body: AcknowledgeIn | None = None,
+) -> AlertOut:
+    patient = decide(request, db, config, viewer, patient_id, key)
+    comment = clean_comment(body.comment if body else None)
+    version = body.version if body else None
+    record_decision(db, viewer, patient, key, "acknowledged", comment=comment, version=version)
+    return _decided_out(request, db, config, patient, key)
+
+
+@router.post("/api/patients/{patient_id}/alerts/{key}/override", response_model=AlertOut)
+def override_api(
+    request: Request,
+    db: Db,
+    config: Config,
+    viewer: CurrentViewer,
+    patient_id: str,
+    key: str,
+    body: OverrideIn,
+) -> AlertOut:
+    patient = decide(request, db, config, viewer, patient_id, key)
+    code = clean_reason(body.reason)
+    comment = clean_comment(body.comment)
+    record_decision(
+        db, viewer, patient, key, "overridden", reason=code, comment=comment, version=body.version
+    )
+    return _decided_out(request, db, config, patient, key)
+
+
+@router.get("/api/alerts/stats", response_model=StatsOut)
+def stats_api(request: Request, db: Db, config: Config, viewer: CurrentViewer) -> StatsOut:
+    require(viewer, *STATS_ROLES)
+    patients, stats = stats_for(request, db, config)
+    audit(db, viewer.user, "read", f"alert statistics api ({patients} patients)")
+    return StatsOut(
+        as_of=config.current_date().isoformat(),
+        patients=patients,
+        alerts=[
+            AlertStatsOut(
+                key=s.key,
+                label=alert_label(s.key, knowledge_of(request)),
+                kind=s.kind,
+                about=s.about,
+                reason=s.reason,
+                firing=s.firing,
+                acknowledged=s.acknowledged,
+                overridden=s.overridden,
+                responded=s.responded,
+                unanswered_now=s.unanswered_now,
+                acceptance_rate=s.acceptance_rate,
+                override_rate=s.override_rate,
+                override_reasons=[
+                    ReasonCount(code=code, display=reason_display(code), count=count)
+                    for code, count in s.override_reasons.most_common()
+                ],
+                by_source={src: dict(c) for src, c in sorted(s.by_source.items())},
+            )
+            for s in stats
+        ],
+    )
