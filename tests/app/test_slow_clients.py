@@ -188,6 +188,7 @@ def test_the_cds_hooks_engine_runs_off_the_event_loop(
 ) -> None:
     """A CDS Hooks call whose assessment takes 2 s of CPU: /healthz answers meanwhile."""
     from hosentinel.cdshooks import api
+    from hosentinel.cdshooks.prefetch import Gathered
     from hosentinel.cdshooks.security import Caller
 
     def slow_answer(*args: object) -> list[object]:
@@ -196,10 +197,13 @@ def test_the_cds_hooks_engine_runs_off_the_event_loop(
             sum(range(1000))
         return []
 
-    monkeypatch.setattr(api, "_authenticate", lambda request, *aud: Caller("iss", "jti-1"))
+    async def authenticated(*args: object) -> Caller:  # `_authenticate` is a coroutine
+        return Caller("iss", "jti-1")
 
-    async def prefetched(*args: object) -> list[dict[str, str]]:
-        return [{"resourceType": "Patient", "id": "p1"}]
+    monkeypatch.setattr(api, "_authenticate", authenticated)
+
+    async def prefetched(*args: object) -> Gathered:
+        return Gathered([{"resourceType": "Patient", "id": "p1"}])
 
     monkeypatch.setattr(api, "_answer", slow_answer)
     monkeypatch.setattr(api, "gather", prefetched)

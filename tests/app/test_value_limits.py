@@ -68,7 +68,10 @@ def test_a_cds_hooks_call_with_a_string_over_the_limit_gets_413(
     from hosentinel.cdshooks import api
     from hosentinel.cdshooks.security import Caller
 
-    monkeypatch.setattr(api, "_authenticate", lambda request, *aud: Caller("iss", "jti-2"))
+    async def authenticated(*args: object) -> Caller:  # `_authenticate` is a coroutine
+        return Caller("iss", "jti-2")
+
+    monkeypatch.setattr(api, "_authenticate", authenticated)
     call = {
         "hook": "patient-view",
         "hookInstance": "h-2",
