@@ -23,7 +23,7 @@ CORE = "src/hosentinel/core/"
 DATA = "src/hosentinel/knowledge/data/"
 NEW_TESTS = (
     "tests/core/test_boundaries.py tests/knowledge/test_condition_examples.py "
-    "tests/knowledge/test_rule_examples.py"
+    "tests/knowledge/test_rule_examples.py tests/knowledge/test_loader_checks.py"
 )
 
 # (theme, file, the correct text, the bug)
@@ -97,6 +97,11 @@ BUGS: list[tuple[str, str, str, str]] = [
      "if days > follow_up:", "if days >= follow_up:"),
     ("two risk factors not high", CORE + "risk.py",
      "len(hits) >= min_factors", "len(hits) > min_factors"),
+    ("gestational age not counted on from its date", CORE + "clauses.py",
+     "return weeks_then + (as_of - fact.start).days // 7", "return weeks_then"),
+    ("a recent_concept's concept no longer checked by the loader",
+     "src/hosentinel/knowledge/loader.py",
+     'yield "concept", clause.recent_concept.concept', "pass"),
 ]  # fmt: skip
 
 
