@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from recordkit import AS_OF, SCI, Item, ago, cond, finding, record, rom
+from recordkit import AS_OF, SCI, Item, ago, cond, finding, record, rom, text_proc
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.record import Condition
 from hosentinel.knowledge.loader import default_knowledge
 
 K = default_knowledge()
@@ -131,3 +132,66 @@ def test_due_joints_follow_the_body_order_not_the_alphabet() -> None:
     out = assess(cond("S06.5X0A", 60))
     joints = [d["joint"] for d in out["surveillance"]["due"]]
     assert joints == ["hip", "hip", "knee", "knee", "elbow", "elbow", "shoulder", "shoulder"]
+
+
+def test_after_surgery_education_says_why() -> None:
+    out = assess(text_proc("Excision of heterotopic ossification, right hip", 30))
+    assert {e["stage"] for e in out["education"]} == {"after-surgery"}
+    assert {e["basis"]["note"] for e in out["education"]} == {"HO has been excised"}
+
+
+def test_at_risk_education_says_why() -> None:
+    out = assess(cond(SCI, 40), sex="female")
+    notes = {e["basis"]["note"] for e in out["education"]}
+    assert notes == {"the patient is in or before the window in which HO forms"}
+
+
+@pytest.mark.parametrize(("extra", "missing"), [((), True), ((cond("T31.40", 30),), False)])
+def test_a_burn_without_a_tbsa_band_names_it_missing(
+    extra: tuple[Item, ...], missing: bool
+) -> None:
+    """Engine: "Burn without a TBSA band (T31): a burn over 30% of body surface is a strong risk
+    factor." (risk-and-prevention.md:53 "TBSA > 30% | 11.5")."""
+    out = assess(cond("T22.311A", 30), *extra)
+    assert ("burn-tbsa" in {m["id"] for m in out["missing_inputs"]}) is missing
+
+
+@pytest.mark.parametrize(("active", "missing"), [(True, True), (False, False)])
+def test_pregnancy_without_weeks_names_the_gestational_age(active: bool, missing: bool) -> None:
+    """Engine: "Pregnant, but the weeks of gestation are unknown: NSAIDs are avoided from 20
+    weeks." A pregnancy that has ended asks for nothing."""
+    pregnancy = cond("Z33.1", 30, active=active, ended=None if active else 5)
+    out = assess(cond(SCI, 40), pregnancy, sex="female")
+    assert ("gestational-age" in {m["id"] for m in out["missing_inputs"]}) is missing
+
+
+def test_a_lesion_of_unknown_maturity_gets_the_labs() -> None:
+    """No imaging follow-up: maturity unknown, so ALP and CRP are offered for the lesion."""
+    out = assess(cond(SCI, 100), cond("M61.251", 30))
+    assert out["lesions"][0]["maturity"] == "unknown"
+    for lab_id in ("serum-alp", "serum-crp"):
+        assert rec(out, lab_id)["basis"]["rule"] == "recommend:supportive-lab"
+
+
+@pytest.mark.parametrize(("code", "side"), [("R22.41", "right"), ("R22.42", "left")])
+def test_limb_swelling_code_gives_the_side(code: str, side: str) -> None:
+    out = assess(cond(SCI, 40), cond(code, 3))
+    sites = out["suspicion"]["sites"]
+    assert [(s["joint"], s["side"]) for s in sites] == [(None, side)]
+
+
+@pytest.mark.parametrize(("code", "side"), [("M61.251", "right"), ("M61.252", "left")])
+def test_coded_ho_gives_the_joint_and_side(code: str, side: str) -> None:
+    out = assess(cond(SCI, 100), cond(code, 30))
+    assert [(s["joint"], s["side"], s["level"]) for s in out["suspicion"]["sites"]] == [
+        ("hip", side, "confirmed")
+    ]
+
+
+def test_a_problem_list_entry_in_free_text_counts() -> None:
+    """Value sets match free text too: a condition recorded only as text "Fever"."""
+    fever = Condition(ref="Condition/fever", codings=(), text="Fever", onset=ago(2))
+    out = assess(cond(SCI, 40), finding("hip-pain", True), fever)
+    assert "Condition/fever" in {
+        i["ref"] for i in rec(out, "rule-out-infection")["basis"]["inputs"]
+    }
