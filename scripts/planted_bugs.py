@@ -116,8 +116,6 @@ BUGS: list[tuple[str, str, str, str]] = [
      "citations = [e.citation for e in maturity_spec.newer_evidence]"),
     ("a burn without TBSA band not named missing", CORE + "engine.py",
      'if "burn" in populations and not any(', 'if "burn" in populations and any('),
-    ("gestational age asked for after a pregnancy ended", CORE + "engine.py",
-     'elif present(ctx, "pregnancy", must_be_active=True):', 'elif present(ctx, "pregnancy"):'),
     ("limb swelling code loses its side", CORE + "sites.py",
      "return BodySite(side=_SIDES.get(compact[4]))", "return BodySite()"),
 ]  # fmt: skip
