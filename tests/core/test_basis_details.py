@@ -93,7 +93,7 @@ def test_supportive_labs_name_the_look_back_setting() -> None:
 def test_radiograph_note_gives_the_day() -> None:
     out = assess(cond(SCI, 30), finding("hip-pain", True))
     radiograph = rec(out, "plain-radiograph")
-    assert radiograph["basis"]["note"] == "Day 30 after the index event."
+    assert radiograph["basis"]["note"] == "Day 30 of the current episode."
     assert radiograph["basis"]["entries"] == ["recommendations", "diagnostic-tests"]
 
 
@@ -141,9 +141,9 @@ def test_after_surgery_education_says_why() -> None:
 
 
 def test_at_risk_education_says_why() -> None:
-    out = assess(cond(SCI, 40), sex="female")
+    out = assess(cond(SCI, 40), sex="male")
     notes = {e["basis"]["note"] for e in out["education"]}
-    assert notes == {"the patient is in or before the window in which HO forms"}
+    assert notes == {"moderate risk, in or before the window in which HO forms"}
 
 
 @pytest.mark.parametrize(("extra", "missing"), [((), True), ((cond("T31.40", 30),), False)])

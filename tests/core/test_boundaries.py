@@ -570,14 +570,12 @@ def test_a_medication_caution_shows_the_medication() -> None:
 
 def test_an_unstaged_ckd_code_asks_for_the_egfr() -> None:
     """A CKD code without a stage (N18.9, or the bare category N18) gives no kidney caution and
-    names the eGFR as missing once a drug is recommended (probable HO -> NSAID)."""
+    names the eGFR as missing once a drug is recommended (early HO after SCI -> NSAID)."""
     for code in ("N18.9", "N18"):
         out = assess(
             cond(SCI, 40),
             cond(code, 100),
-            rom("hip", 110, 20),
-            rom("hip", 90, 2),
-            finding("hip-swelling", True),
+            finding("bone-scan-ho", "positive", 2, "hip"),
         )
         assert not {c for c in cautions(out) if c[1] == "renal-impairment"}
         assert "egfr" in {m["id"] for m in out["missing_inputs"]}
