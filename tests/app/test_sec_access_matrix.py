@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import sign_in
 from fastapi import FastAPI
 from seckit import (
     ACCOUNTS,
@@ -413,8 +414,6 @@ def test_family_searches_physiatrists_only(app: FastAPI, demo_patient_ids: dict[
 
 
 def _unit_clinician(app: FastAPI, username: str, role: str, unit: str) -> Any:
-    from conftest import sign_in
-
     from hosentinel.app.security import hash_password
 
     with app.state.sessionmaker.begin() as session:
