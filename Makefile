@@ -68,10 +68,12 @@ audit: sync
 
 # Mutation testing (docs/mutation-testing.md; not part of `make test`). mutmut over core/ and the
 # knowledge loader with the fast tests; the notes tests find ../shared from mutants/ via ./shared.
+# MUTANTS="names..." limits the run (a sample: scripts/mutation_report.py --sample 400).
 mutate: sync
 	ln -sfn ../shared shared
-	$(BIN)/mutmut run --max-children 2; status=$$?; rm -f shared; exit $$status
-	$(BIN)/python scripts/mutation_report.py
+	$(if $(MUTANTS),mkdir -p mutants && echo "$(MUTANTS)" > mutants/sample.txt)
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS); status=$$?; rm -f shared; exit $$status
+	$(BIN)/python scripts/mutation_report.py $(if $(MUTANTS),--names mutants/sample.txt)
 
 # The knowledge DATA: thresholds, codes, conditions, levels, joints (KMUT_ARGS="--sample 40").
 mutate-knowledge: sync

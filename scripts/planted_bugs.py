@@ -23,7 +23,8 @@ CORE = "src/hosentinel/core/"
 DATA = "src/hosentinel/knowledge/data/"
 NEW_TESTS = (
     "tests/core/test_boundaries.py tests/knowledge/test_condition_examples.py "
-    "tests/knowledge/test_rule_examples.py"
+    "tests/knowledge/test_rule_examples.py tests/knowledge/test_loader_checks.py "
+    "tests/core/test_basis_details.py"
 )
 
 # (theme, file, the correct text, the bug)
@@ -97,6 +98,26 @@ BUGS: list[tuple[str, str, str, str]] = [
      "if days > follow_up:", "if days >= follow_up:"),
     ("two risk factors not high", CORE + "risk.py",
      "len(hits) >= min_factors", "len(hits) > min_factors"),
+    ("gestational age not counted on from its date", CORE + "clauses.py",
+     "return weeks_then + (as_of - fact.start).days // 7", "return weeks_then"),
+    ("a recent_concept's concept no longer checked by the loader",
+     "src/hosentinel/knowledge/loader.py",
+     'yield "concept", clause.recent_concept.concept', "pass"),
+    ("baseline radiograph of a confirmed lesion a day late", CORE + "plan.py",
+     "if not radiographs and (days is None or days >= informative):",
+     "if not radiographs and (days is None or days > informative):"),
+    ("the first examination, not the latest, taken as the last", CORE + "surveillance.py",
+     "if current is None or (obs.effective or date.min) >= (current.effective or date.min):",
+     "if current is None or (obs.effective and date.min) >= (current.effective or date.min):"),
+    ("due joints sorted by name", CORE + "surveillance.py",
+     "sorted(sources.items(), key=_joint_order)", "sorted(sources.items())"),
+    ("a lesion's citations lose its maturity criteria", CORE + "lesions.py",
+     "citations += [e.citation for e in maturity_spec.newer_evidence]",
+     "citations = [e.citation for e in maturity_spec.newer_evidence]"),
+    ("a burn without TBSA band not named missing", CORE + "engine.py",
+     'if "burn" in populations and not any(', 'if "burn" in populations and any('),
+    ("limb swelling code loses its side", CORE + "sites.py",
+     "return BodySite(side=_SIDES.get(compact[4]))", "return BodySite()"),
 ]  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import sign_in
 from fastapi import FastAPI
 from seckit import (
     ACCOUNTS,
@@ -181,6 +182,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # Open to all; a wrong password is a 401 with a message (a right one: test_sec_session).
     ("POST", "/login"): Rule(ok=(), refused="401", anon="401", body=login_form),
     ("POST", "/logout"): Rule(ok=SIGNED_IN),
+    ("GET", "/logout"): Rule(ok=SIGNED_IN),
     # CDS Hooks: discovery and CORS preflight are public; a call needs the EHR's JWT, which no
     # session cookie replaces (the JWT attacks themselves are in tests/cdshooks/test_security.py).
     ("GET", "/cds-services"): PUBLIC,
@@ -197,7 +199,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/cds-services/{service_id}/feedback"): Rule(
         ok=(), refused="bare-401", anon="bare-401", body=feedback
     ),
-    ("GET", "/"): CLINICIANS,
+    # Each role's home: the worklist, or (303) the family account's own family view.
+    ("GET", "/"): Rule(ok=SIGNED_IN),
     ("GET", "/api/worklist"): CLINICIANS,
     ("POST", "/fhir"): Rule(ok=(P, N, A), body=bundle),
     # Refused to a family member before the patient is looked up: the same 403 for any id.
@@ -217,6 +220,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/patients/{patient_id}/alerts"): Rule(ok=CLINICAL, family_own="403"),
     ("GET", "/api/patients/{patient_id}/alerts"): Rule(ok=CLINICAL, family_own="403"),
     ("POST", "/patients/{patient_id}/alerts/{key}/acknowledge"): Rule(
+        ok=ALERT_ROLES, family_own="403", body=ack_form
+    ),
+    ("POST", "/patients/{patient_id}/alerts/acknowledge-all"): Rule(
         ok=ALERT_ROLES, family_own="403", body=ack_form
     ),
     ("POST", "/patients/{patient_id}/alerts/{key}/override"): Rule(
@@ -243,6 +249,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/users"): Rule(ok=(A,), body=new_user_form),
     ("POST", "/admin/users/{user_id}"): Rule(ok=(A,), body=update_user_form),
     ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/audit.csv"): ADMIN,
     ("GET", "/api/admin/users"): ADMIN,
     ("POST", "/api/admin/users"): Rule(ok=(A,), body=new_user_json),
     ("PATCH", "/api/admin/users/{user_id}"): Rule(ok=(A,), body=patch_user),
@@ -407,8 +414,6 @@ def test_family_searches_physiatrists_only(app: FastAPI, demo_patient_ids: dict[
 
 
 def _unit_clinician(app: FastAPI, username: str, role: str, unit: str) -> Any:
-    from conftest import sign_in
-
     from hosentinel.app.security import hash_password
 
     with app.state.sessionmaker.begin() as session:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 PATIENT = demo_patient_id("03-sci-hip-rom-loss-probable.json")
 KEY = "rec:rule-out-dvt"
 REASON_CODE = "action-completed"
-REASON_TEXT = "Recommended action was already completed"
+REASON_TEXT = "Already done"  # plain words; the HL7 code stays underneath
 COMMENT = "Duplex ultrasound of both legs negative yesterday"
 
 
@@ -49,7 +49,8 @@ def test_override_an_alert_with_a_reason(page: Page, server: AppServer, browser:
     )
     history = page.locator("table", has=page.locator("caption", has_text="Every decision"))
     first = history.locator("tbody tr").first
-    expect(first).to_contain_text(KEY)
+    expect(first).to_contain_text("Rule out DVT")  # a label, never the key
+    expect(first).to_contain_text(f"HL7 {REASON_CODE}")
     expect(first).to_contain_text("overridden")
     expect(first).to_contain_text(REASON_TEXT)
     expect(first).to_contain_text(COMMENT)
@@ -65,7 +66,8 @@ def test_override_an_alert_with_a_reason(page: Page, server: AppServer, browser:
         cells = row.locator("td")
         expect(cells.nth(2)).to_have_text("1")  # overridden
         expect(cells.nth(5)).to_contain_text(re.compile(r"100 %\s*\(1 of 1\)"))  # override rate
-        expect(cells.nth(6)).to_contain_text(f"{REASON_TEXT}: 1")
+        # The statistics count by the coded reason (its HL7 display).
+        expect(cells.nth(6)).to_contain_text("Recommended action was already completed: 1")
         screenshot(lead, "alert-3-lead-statistics")
     finally:
         lead_context.close()

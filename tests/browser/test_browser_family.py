@@ -43,11 +43,12 @@ def test_family_view_shows_education_for_the_stage(page: Page, server: AppServer
     page.keyboard.press("Enter")
     expect(more).to_have_attribute("open", "")
     expect(more.locator("h3").first).to_be_visible()
-    watch = page.locator("section.watch li")
+    watch = page.locator("section.when-to-call .call-team li")
     assert watch.count() >= 3
-    # Nothing from the clinician view: not the patient's (clinical) title, no codes, no levels.
+    # About this person: their name (the demo's names are its case titles); nothing else from
+    # the clinician view: no codes, no levels.
     body = page.locator("main").inner_text()
-    assert PATIENT_TITLE not in body
+    assert f"About {PATIENT_TITLE}" in body
     assert not re.search(r"\b(M61|ICD|SNOMED|LOINC|probable)\b", body), body[:500]
     screenshot(page, "family-view")
 
@@ -57,12 +58,12 @@ def test_family_handout_pdf_downloads(page: Page, server: AppServer) -> None:
     link = page.get_by_role("link", name=re.compile(r"PDF"))
     expect(link).to_be_visible()
     href = link.get_attribute("href")
-    assert href == f"/patients/{FAMILY_PATIENT}/family/handout.pdf"
+    assert href == f"/patients/{FAMILY_PATIENT}/family/handout.pdf?lang=en"
     # The browser's own session (cookies) fetches it, as a click would.
     response = page.context.request.get(server.url(href))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert "ho-sentinel-handout.pdf" in response.headers.get("content-disposition", "")
+    assert "ho-sentinel-handout-en.pdf" in response.headers.get("content-disposition", "")
     pdf = response.body()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
     assert _pdf_pages(pdf) >= 1

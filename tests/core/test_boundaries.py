@@ -15,6 +15,7 @@ import pytest
 from recordkit import AS_OF, SCI, Item, cond, finding, lab, proc, record, rom, text_proc
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.record import Coding, Medication
 from hosentinel.knowledge.loader import default_knowledge
 
 K = default_knowledge()
@@ -514,3 +515,67 @@ def test_at_risk_education(days: int, extra: tuple[Item, ...], stage: str | None
     assert {e["stage"] for e in out["education"]} == ({stage} if stage else set())
     if stage:
         assert {e["level"] for e in out["education"]} == {"basics", "detailed"}
+
+
+# --- pregnancy dating and what a caution shows ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "days", "contraindicated", "pregnant"),
+    [
+        pytest.param("Z3A.18", 14, True, True, id="18-weeks-two-weeks-ago-is-20"),
+        pytest.param("Z3A.18", 7, False, True, id="18-weeks-one-week-ago-is-19"),
+        pytest.param("Z3A.01", 0, False, True, id="under-8-weeks"),
+        pytest.param("Z3A.30", 200, False, False, id="dated-long-ago-no-longer-pregnant"),
+    ],
+)
+def test_gestational_age_counts_on_from_its_date(
+    code: str, days: int, contraindicated: bool, pregnant: bool
+) -> None:
+    """risk-and-prevention.md:417 "FDA advises avoiding NSAIDs from **20 weeks' gestation**": the
+    weeks are those on the as-of date, counted on from the date the Z3A code was recorded."""
+    out = assess(cond(SCI, 40), cond(code, days), sex="female")
+    nsaid = {
+        c["level"]
+        for c in out["cautions"]
+        if (c["about"], c["reason"]) == ("nsaid-indomethacin", "pregnancy")
+    }
+    assert ("contraindicated" in nsaid) is contraindicated
+    assert bool(nsaid) is pregnant
+
+
+def test_a_medication_caution_shows_the_medication() -> None:
+    """Every output carries its basis: the caution names the patient's own medication entry."""
+    warfarin = Medication(
+        ref="MedicationRequest/w1",
+        codings=(Coding("rxnorm", "11289", "Warfarin"),),
+        start=AS_OF,
+        active=True,
+    )
+    out = assess(cond(SCI, 40), warfarin)
+    caution = next(
+        c
+        for c in out["cautions"]
+        if (c["about"], c["reason"]) == ("nsaid-indomethacin", "anticoagulant")
+    )
+    assert caution["basis"]["inputs"] == [
+        {
+            "ref": "MedicationRequest/w1",
+            "what": "Warfarin",
+            "value": "11289",
+            "date": AS_OF.isoformat(),
+        }
+    ]
+
+
+def test_an_unstaged_ckd_code_asks_for_the_egfr() -> None:
+    """A CKD code without a stage (N18.9, or the bare category N18) gives no kidney caution and
+    names the eGFR as missing once a drug is recommended (early HO after SCI -> NSAID)."""
+    for code in ("N18.9", "N18"):
+        out = assess(
+            cond(SCI, 40),
+            cond(code, 100),
+            finding("bone-scan-ho", "positive", 2, "hip"),
+        )
+        assert not {c for c in cautions(out) if c[1] == "renal-impairment"}
+        assert "egfr" in {m["id"] for m in out["missing_inputs"]}

@@ -1,0 +1,82 @@
+"""The loader's reference checks, each on its own (mutants of loader.py that survived issue 20's
+first mutation run: a check that stops firing, or a message that no longer names the problem)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hosentinel.knowledge import loader
+
+DATA = Path(loader.__file__).parent / "data"
+FRACTURE_RULE = (
+    "{recent_concept: {concept: long-bone-fracture, within_days_setting: fracture_healing_days}}"
+)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def broken(data_copy: Path, file: str, old: str, new: str) -> str:
+    path = data_copy / file
+    text = path.read_text()
+    assert text.count(old) >= 1, f"fixture text not in {file}: {old!r}"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(loader.KnowledgeError) as raised:
+        loader.load_knowledge(data_copy)
+    message = str(raised.value)
+    assert message.startswith("invalid knowledge base:\n  "), message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            FRACTURE_RULE,
+            FRACTURE_RULE.replace("long-bone-fracture", "shin-splint"),
+            "rule nsaid-fracture-healing: unknown concept shin-splint",
+        ),
+        (
+            FRACTURE_RULE,
+            FRACTURE_RULE.replace("fracture_healing_days", "bone_knitting_days"),
+            "rule nsaid-fracture-healing: unknown local setting bone_knitting_days",
+        ),
+        (
+            "{egfr_below_setting: nsaid_egfr_caution_below}",
+            "{egfr_below_setting: nsaid_kidney_limit}",
+            "rule nsaid-renal-impairment: unknown local setting nsaid_kidney_limit",
+        ),
+        (
+            "recommendation: etidronate\n",
+            "recommendation: didronel\n",
+            "drug etidronate: unknown recommendation didronel",
+        ),
+    ],
+)
+def test_drug_reference_problems_are_named(
+    data_copy: Path, old: str, new: str, expected: str
+) -> None:
+    assert expected in broken(data_copy, "drugs.yaml", old, new)
+
+
+def test_index_event_concept_is_checked(data_copy: Path) -> None:
+    message = broken(data_copy, "index_events.yaml", "concepts: [sci]", "concepts: [spine-ache]")
+    assert "index event sci: unknown concept spine-ache" in message
+
+
+def test_duplicate_concept_message(data_copy: Path) -> None:
+    message = broken(data_copy, "valuesets/clinical.yaml", "id: uti", "id: pneumonia")
+    assert "duplicate concept id pneumonia" in message
+
+
+def test_the_loaded_base_exposes_its_signs_and_unconfirmed_items() -> None:
+    k = loader.default_knowledge()
+    assert {"rom-loss", "pain", "swelling", "warmth", "redness", "fever"} <= set(k.signs)
+    assert "u-burn-score-item-points" in {u.id for u in k.unconfirmed}
