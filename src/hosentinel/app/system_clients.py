@@ -7,7 +7,9 @@ of a file holding it) mapping each client id to
 
     {"jwks": <its public JWK Set, or a file path>,
      "scope": "system/*.read" (the scopes it may be granted; space-separated),
-     "role": "nurse" (the app role its requests act with; default nurse)}
+     "role": "nurse" (the app role its requests act with; default nurse),
+     "unit": "Rehab unit" (the unit whose patients it reaches, as a clinician of that unit would;
+             default the unit every patient is in unless told otherwise, "Rehab unit")}
 
 `POST /auth/token` checks the client assertion (ES384 or RS384 with one of the client's keys;
 `iss` = `sub` = the client id; `aud` = the token endpoint's URL, `{base-url}/auth/token`; `exp` at
@@ -47,6 +49,8 @@ TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_ASSERTION_LIFETIME = 300  # seconds: `exp` at most this far ahead
 LEEWAY = 30
 ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
+# The unit every patient is in unless told otherwise (patients.unit default).
+DEFAULT_UNIT = "Rehab unit"
 WRITE_SUFFIXES = (".write", ".*")
 
 
@@ -65,6 +69,7 @@ class SystemClient:
     keys: dict[str, TrustedKey]
     scopes: frozenset[str]
     role: str
+    unit: str = "Rehab unit"  # DEFAULT_UNIT
 
     @property
     def username(self) -> str:
@@ -107,7 +112,10 @@ def load_clients(raw: str | None = None) -> dict[str, SystemClient]:
         if role not in ROLES:
             raise ConfigError(f"{SETTING}: the role of {client_id!r} must be one of {ROLES}")
         keys = _keys_of(client_id, jwks)
-        clients[client_id] = SystemClient(client_id, keys, frozenset(scope.split()), role)
+        unit = settings.get("unit", DEFAULT_UNIT)
+        if not isinstance(unit, str) or not unit.strip() or len(unit) > 80:
+            raise ConfigError(f"{SETTING}: the unit of {client_id!r} must be a unit name")
+        clients[client_id] = SystemClient(client_id, keys, frozenset(scope.split()), role, unit)
     return clients
 
 
@@ -201,14 +209,16 @@ def _service_account(session: Session, client: SystemClient, now: datetime) -> m
             username=client.username,
             display_name=f"System client {client.client_id}"[:200],
             role=client.role,
+            unit=client.unit,
             password_hash="!",  # no password: never signs in through /login
             active=True,
             created_at=now,
         )
         session.add(user)
         session.flush()
-    elif user.role != client.role:
-        user.role = client.role
+    else:
+        # The setting is the truth: a changed role or unit applies from the next token.
+        user.role, user.unit = client.role, client.unit
     return user
 
 

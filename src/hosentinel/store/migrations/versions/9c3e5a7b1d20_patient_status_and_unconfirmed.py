@@ -22,20 +22,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("deceased", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("deceased_on", sa.Date(), nullable=True))
-    with op.batch_alter_table("conditions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("unconfirmed", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN on both databases: batch mode on SQLite would copy and drop `patients`,
+    # which the other tables' foreign keys refuse once it holds rows.
+    op.add_column(
+        "patients", sa.Column("deceased", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column("patients", sa.Column("deceased_on", sa.Date(), nullable=True))
+    op.add_column(
+        "conditions",
+        sa.Column("unconfirmed", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("conditions", schema=None) as batch_op:
-        batch_op.drop_column("unconfirmed")
-    with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.drop_column("deceased_on")
-        batch_op.drop_column("deceased")
+    # A plain DROP COLUMN (SQLite 3.35+ has it): batch mode would copy and drop `patients`, which
+    # the other tables' foreign keys refuse.
+    op.drop_column("conditions", "unconfirmed")
+    op.drop_column("patients", "deceased_on")
+    op.drop_column("patients", "deceased")
