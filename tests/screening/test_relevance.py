@@ -176,7 +176,9 @@ def test_every_synthetic_resource_that_counts_is_kept(
     total = sum(
         check_bundle(b, knowledge, pattern) for b in bundles(small_export.directory).values()
     )
-    assert total > 300
+    # Enough entries were checked for the test to mean something (299 on 2026-12-05, after drug
+    # concepts stopped holding conditions and concussion stopped being an index event).
+    assert total > 250
 
 
 @pytest.mark.skipif(not SYNTHEA.is_dir(), reason="the Synthea sample is in ../shared")
