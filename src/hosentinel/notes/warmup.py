@@ -16,13 +16,19 @@ _log = logging.getLogger(__name__)
 
 
 def warm_up(knowledge: Knowledge) -> None:
+    from hosentinel.notes.context import context_for
     from hosentinel.notes.extract import read_text
     from hosentinel.notes.vocab import vocabulary
 
     try:
-        read_text("No swelling of the right knee.", vocabulary(knowledge))
+        vocab = vocabulary(knowledge)
     except LookupError:  # a knowledge base without the notes vocabulary: notes are not read
         _log.info("no notes vocabulary: notes will not be read")
+        return
+    # Build the ConText pipeline itself: reading a sentence may be answered from the text cache
+    # (the same sentence read before) without building it.
+    context_for(vocab.context)
+    read_text("No swelling of the right knee.", vocab)
 
 
 def start(knowledge: Knowledge) -> threading.Thread:
