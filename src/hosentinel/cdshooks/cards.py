@@ -306,7 +306,9 @@ def patient_view_detail(a: Assessment, knowledge: Knowledge) -> str:
             lines.append(f"- {_site(s.joint, s.side).capitalize()} ({s.level}): {findings}.")
     if a.recommendations:
         lines += ["", "**Next steps**"]
-        for i, r in enumerate(a.recommendations[:MAX_RECOMMENDATIONS], start=1):
+        # What the team should do now (`next`) leads; the rest follows in the engine's order.
+        ordered = sorted(a.recommendations, key=lambda r: r.tier != "next")
+        for i, r in enumerate(ordered[:MAX_RECOMMENDATIONS], start=1):
             sites = f" ({', '.join(md(s) for s in r.sites)})" if r.sites else ""
             lines.append(
                 f"{i}. **{PRIORITY_WORDS[r.priority]}**{sites}: {md(r.summary)}"
