@@ -94,7 +94,7 @@ def _answered(
         leg = f"the {site.side} leg" if site.side else "the leg"
         summary = (
             f"DVT found in {leg}{when}: the DVT question for this swelling is answered. DVT and "
-            "HO often occur together, so the HO work-up goes on."
+            "HO often occur together: it does not rule HO out."
         )
     else:
         summary = (
