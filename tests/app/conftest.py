@@ -1,28 +1,26 @@
 """Fixtures for the web app: an app on a fresh database with the demo data, and signed-in clients.
 
 `app_db_url` yields the database URL, once per backend: every test that uses it (through `app`)
-runs on SQLite and on a real PostgreSQL server that the test run starts itself (see `pg.py`).
-Tests use `signed_in(role)` to get a client with its CSRF token.
+runs on SQLite and on a real PostgreSQL server that the test run starts itself (see
+`hosentinel.testing.postgres`).
+Tests use `signed_in(role)` to get a client with its CSRF token; the helpers they import are in
+tests/support/appkit.py.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from pg import PostgresServer
 
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
-
-TODAY = date(2026, 6, 1)
+from hosentinel.testing.postgres import PostgresServer
+from tests.support.appkit import BACKENDS, TODAY, SignedIn, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +56,6 @@ def demo_pg_template(postgres_server: PostgresServer) -> str:
 
 
 _pg_databases = itertools.count(1)
-BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -85,32 +82,6 @@ def app(app_db_url: str) -> Iterator[FastAPI]:
     application.state.engine.dispose()
 
 
-class SignedIn:
-    def __init__(self, client: TestClient, csrf: str, username: str) -> None:
-        self.client = client
-        self.csrf = csrf
-        self.username = username
-
-    def post(self, url: str, **kwargs: object) -> object:
-        headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
-        headers.setdefault("X-CSRF-Token", self.csrf)
-        return self.client.post(url, headers=headers, **kwargs)  # type: ignore[arg-type]
-
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def sign_in(app: FastAPI, username: str, password: str = "demo-password") -> SignedIn:
-    client = TestClient(app, base_url="http://testserver")
-    response = client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=True
-    )
-    assert response.status_code == 200, response.text[:500]
-    match = CSRF.search(response.text)
-    assert match, "signed-in pages carry the CSRF token in the sign-out form"
-    return SignedIn(client, match.group(1), username)
-
-
 @pytest.fixture
 def signed_in(app: FastAPI) -> Iterator[Callable[[str], SignedIn]]:
     clients: list[SignedIn] = []
@@ -134,10 +105,10 @@ def demo_patient_ids(app: FastAPI) -> dict[str, str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The figures the security and fuzzing tests measured in this run (see seckit.py)."""
+    """The figures the security and fuzzing tests measured in this run (tests/support/seckit.py)."""
     import sys
 
-    seckit = sys.modules.get("seckit")
+    seckit = sys.modules.get("tests.support.seckit")
     figures = getattr(seckit, "FIGURES", None)
     if figures:
         terminalreporter.section("security and fuzzing figures")
