@@ -1,4 +1,6 @@
-"""Fixtures for the web app: an app on a fresh database with the demo data, and signed-in clients.
+"""Fixtures for the web app, shared by every folder whose tests need it (tests/app, tests/store,
+tests/cdshooks, tests/screening): an app on a fresh database with the demo data, and signed-in
+clients.
 
 `app_db_url` yields the database URL, once per backend: every test that uses it (through `app`)
 runs on SQLite and on a real PostgreSQL server that the test run starts itself (see
