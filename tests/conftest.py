@@ -14,15 +14,27 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from fastapi import FastAPI
 
-from hosentinel.app.config import AppConfig
-from hosentinel.app.main import create_app
-from hosentinel.testing.postgres import PostgresServer
 from tests.support.appkit import BACKENDS, TODAY, SignedIn, sign_in
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from hosentinel.testing.postgres import PostgresServer
+
+
+def make_app(database_url: str, *, today: date = TODAY, demo: bool = False) -> FastAPI:
+    # The web app is imported here, not at the top: this conftest is loaded for every test, and
+    # the pure-core tests (and each mutation run over them) should not pay for the web stack.
+    from hosentinel.app.config import AppConfig
+    from hosentinel.app.main import create_app
+
+    return create_app(AppConfig(database_url=database_url, demo=demo, today=today))
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +42,7 @@ def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database migrated and loaded with the demo data once per test run; each test copies it
     (loading 27 patients and hashing 6 passwords per test would make the suite slow)."""
     path = tmp_path_factory.mktemp("template") / "demo.db"
-    create_app(
-        AppConfig(database_url=f"sqlite:///{path}", demo=True, today=TODAY)
-    ).state.engine.dispose()
+    make_app(f"sqlite:///{path}", demo=True).state.engine.dispose()
     return path
 
 
@@ -40,6 +50,8 @@ def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_server() -> Iterator[PostgresServer]:
     """A private PostgreSQL server for the whole run (initdb + pg_ctl on a temporary directory
     and a free port), started only when a PostgreSQL test runs, stopped at the end."""
+    from hosentinel.testing.postgres import PostgresServer
+
     server = PostgresServer.start()
     yield server
     server.stop()
@@ -53,7 +65,7 @@ def demo_pg_template(postgres_server: PostgresServer) -> str:
     """The PostgreSQL twin of `demo_sqlite_template`: migrated and loaded once; each test gets a
     copy with CREATE DATABASE ... TEMPLATE (no connection may stay open on the template)."""
     url = postgres_server.create_database(PG_TEMPLATE)
-    create_app(AppConfig(database_url=url, demo=True, today=TODAY)).state.engine.dispose()
+    make_app(url, demo=True).state.engine.dispose()
     return PG_TEMPLATE
 
 
@@ -79,7 +91,7 @@ def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app(app_db_url: str) -> Iterator[FastAPI]:
-    application = create_app(AppConfig(database_url=app_db_url, today=TODAY))
+    application = make_app(app_db_url)
     yield application
     application.state.engine.dispose()
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
 
 TODAY = date(2026, 6, 1)
 BACKENDS = ("sqlite", "postgresql")
@@ -20,16 +23,21 @@ class SignedIn:
         self.csrf = csrf
         self.username = username
 
-    def post(self, url: str, **kwargs: object) -> object:
-        headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """POST with the CSRF token header added (other arguments as for TestClient.post)."""
+        headers: dict[str, str] = dict(kwargs.pop("headers", None) or {})
         headers.setdefault("X-CSRF-Token", self.csrf)
-        return self.client.post(url, headers=headers, **kwargs)  # type: ignore[arg-type]
+        response: httpx.Response = self.client.post(url, headers=headers, **kwargs)
+        return response
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def sign_in(app: FastAPI, username: str, password: str = "demo-password") -> SignedIn:
+    # Imported here: tests/conftest.py imports this module for every test (see make_app there).
+    from fastapi.testclient import TestClient
+
     client = TestClient(app, base_url="http://testserver")
     response = client.post(
         "/login", data={"username": username, "password": password}, follow_redirects=True
