@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     cds_jwks: str | None = None
     # HOSENTINEL_SPARK_MASTER: the Spark cluster for `screen --engine spark`; unset: local[*].
     spark_master: str | None = None
+    # HOSENTINEL_BACKUP_KEY: the site key that signs backups (the key, or the path of a file
+    # holding it; store/backup/signing.py checks it); unset: backup and restore are refused.
+    backup_key: str | None = None
     # HOSENTINEL_WORKER_CONFIG: set by `serve --workers N` for its worker processes (JSON with
     # the database URL and base URL); not a setting for people.
     worker_config: str | None = None
