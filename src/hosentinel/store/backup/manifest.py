@@ -12,11 +12,7 @@ from hosentinel.store.backup.errors import BackupError
 from hosentinel.store.backup.summary import TableSummary
 
 MANIFEST = "manifest.json"
-
-
 FORMAT = "hosentinel-backup/1"
-
-
 PAYLOAD = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 
 

@@ -18,11 +18,7 @@ from hosentinel.store.backup.manifest import Manifest
 from hosentinel.store.backup.summary import TableSummary, schema_revision, summarize
 
 PG_TOOL_TIMEOUT = 3600  # seconds; a dump or restore of a unit's database takes far less
-
-
 PG_TOOLS = ("pg_dump", "pg_restore", "psql")
-
-
 # Functions the migrations create (the audit log's append-only trigger): the dump recreates them.
 FUNCTIONS = ("hosentinel_audit_log_append_only",)
 
@@ -129,11 +125,7 @@ def check_dump(payload: Path, manifest: Manifest) -> None:
 # sequences, defaults, keys, indexes and triggers, and its functions. Anything else a dump may
 # carry (another table, a role, an extension, a function of someone else's) is left out.
 _TOC_ENTRY = re.compile(r"^\d+; \d+ \d+ (?P<kind>[A-Z][A-Z ]*?) public (?P<rest>\S.*)$")
-
-
 _ON_TABLE = ("TABLE", "TABLE DATA", "DEFAULT", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER")
-
-
 _SEQUENCE = ("SEQUENCE", "SEQUENCE OWNED BY", "SEQUENCE SET")
 
 
