@@ -97,3 +97,7 @@ crash: sync system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Rules about the source alone (no module over 500 lines): in the fast loop, type-checked.
+CHECK_TESTS += tests/test_module_size.py
+TYPED_TESTS += tests/test_module_size.py
