@@ -220,7 +220,7 @@ def _info(
         db, knowledge, patient.id, config.current_date(), request.app.state.assessments
     )
     stage = assessment.education[0].stage if assessment.education else None
-    unit = unit_settings(patient.unit, demo=config.demo)
+    unit = unit_settings(patient.unit, config.settings.units, demo=config.demo)
     person = Person(
         patient.display_name,
         _joints(assessment, lang),

@@ -110,7 +110,9 @@ def _letter(
     # The referring clinician's telephone: the unit's number (unit settings). Users have no NPI
     # on record yet, so the letter leaves a line to write it on.
     config: AppConfig = request.app.state.config
-    letter["referrer_phone"] = unit_settings(patient.unit, demo=config.demo).phone
+    letter["referrer_phone"] = unit_settings(
+        patient.unit, config.settings.units, demo=config.demo
+    ).phone
     return letter
 
 
