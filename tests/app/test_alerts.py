@@ -11,7 +11,7 @@ from conftest import SignedIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from hosentinel.app.override_reasons import OVERRIDE_REASONS, SYSTEM
+from hosentinel.alerts.reasons import OVERRIDE_REASONS, SYSTEM
 from hosentinel.store import models as m
 
 PROBABLE = "03-sci-hip-rom-loss-probable.json"  # fires rec:rule-out-dvt; the family's patient

@@ -12,11 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from hosentinel import cdshooks
+from hosentinel.alerts.reasons import plain_reason
 from hosentinel.app.admission import install_admission
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
 from hosentinel.app.headers import install_security_headers
-from hosentinel.app.override_reasons import plain_reason
 from hosentinel.app.services import AssessmentCache
 from hosentinel.app.smart.settings import clients_from_settings
 from hosentinel.knowledge.loader import default_knowledge
