@@ -48,18 +48,15 @@ from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 from pydantic import ValidationError
 
 from hosentinel.core.record import (
-    Allergy,
-    Condition,
     ImportStats,
-    Medication,
     Observation,
     Patient,
     PatientRecord,
-    Procedure,
     Sex,
 )
 from hosentinel.fhir.access import JSONObject, as_object, child, one_line, shown
 from hosentinel.fhir.access import string as text_of
+from hosentinel.fhir.assemble import assemble, unknown_codes
 from hosentinel.fhir.builders import (
     BUILDERS,
     BadDate,
@@ -70,7 +67,6 @@ from hosentinel.fhir.builders import (
     deceased_of,
     ref_keys,
 )
-from hosentinel.fhir.codes import KNOWN_SYSTEMS
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
 from hosentinel.notes.settle import settle
@@ -181,27 +177,12 @@ def read_bundle(
         records.extend(built)
         if not built:
             tally.ignored += 1
-    unknown = 0
-    if knowledge is not None:
-        unknown = sum(
-            1
-            for record in records
-            for coding in record.codings
-            if coding.system in KNOWN_SYSTEMS
-            and not knowledge.is_known_code(coding.system, coding.code)
-        )
+    unknown = unknown_codes(records, knowledge.is_known_code) if knowledge is not None else 0
     observations = [r for r in records if isinstance(r, Observation)]
     if ctx.notes is not None:
         observations = settle(observations)
-    return PatientRecord(
-        patient=patient,
-        conditions=tuple(r for r in records if isinstance(r, Condition)),
-        procedures=tuple(r for r in records if isinstance(r, Procedure)),
-        observations=tuple(observations),
-        medications=tuple(r for r in records if isinstance(r, Medication)),
-        allergies=tuple(r for r in records if isinstance(r, Allergy)),
-        stats=ImportStats(tally.resources, tally.ignored, unknown, tuple(tally.warnings)),
-    )
+    stats = ImportStats(tally.resources, tally.ignored, unknown, tuple(tally.warnings))
+    return assemble(patient, records, observations, stats)
 
 
 def _note_reader(knowledge: CodeLookup | None, entries: list[_Entry]) -> NoteReader | None:

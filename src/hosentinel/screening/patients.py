@@ -30,17 +30,14 @@ import orjson
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import (
-    Allergy,
-    Condition,
-    Medication,
     Observation,
     Patient,
     PatientRecord,
-    Procedure,
     Sex,
 )
 from hosentinel.fhir.access import as_object, child
 from hosentinel.fhir.access import string as text_of
+from hosentinel.fhir.assemble import assemble, unknown_codes
 from hosentinel.fhir.builders import (
     BUILDERS,
     BadDate,
@@ -51,7 +48,6 @@ from hosentinel.fhir.builders import (
     deceased_of,
     ref_keys,
 )
-from hosentinel.fhir.codes import KNOWN_SYSTEMS
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
@@ -323,18 +319,13 @@ class Screener:
             if not built:
                 tally.ignored_resources += 1
             records.extend(built)
-        tally.unknown_codes += sum(
-            1
-            for record in records
-            for coding in record.codings
-            if coding.system in KNOWN_SYSTEMS
-            and not self.knowledge.is_known_code(coding.system, coding.code)
-        )
+        tally.unknown_codes += unknown_codes(records, self.knowledge.is_known_code)
         observations = settle([r for r in records if isinstance(r, Observation)])
-        records = [r for r in records if not isinstance(r, Observation)] + list(observations)
         deceased, deceased_on, _ = deceased_of(patient, ref)
-        return _assemble(
-            Patient(pid, sex, birth, deceased=deceased, deceased_on=deceased_on), records
+        return assemble(
+            Patient(pid, sex, birth, deceased=deceased, deceased_on=deceased_on),
+            records,
+            observations,
         )
 
     def _validated_record(
@@ -385,14 +376,3 @@ def _collection(resources: list[tuple[str, dict[str, Any]]]) -> str:
     """The patient's lines as the collection Bundle `read_bundle` reads (export order kept)."""
     entries = [{"resource": resource} for _, resource in resources]
     return orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).decode()
-
-
-def _assemble(patient: Patient, records: list[Record]) -> PatientRecord:
-    return PatientRecord(
-        patient=patient,
-        conditions=tuple(r for r in records if isinstance(r, Condition)),
-        procedures=tuple(r for r in records if isinstance(r, Procedure)),
-        observations=tuple(r for r in records if isinstance(r, Observation)),
-        medications=tuple(r for r in records if isinstance(r, Medication)),
-        allergies=tuple(r for r in records if isinstance(r, Allergy)),
-    )
