@@ -54,7 +54,7 @@ from hosentinel.core.record import (
     PatientRecord,
     Sex,
 )
-from hosentinel.fhir.access import JSONObject, as_object, child, one_line, shown
+from hosentinel.fhir.access import JSONObject, as_object, one_line, shown
 from hosentinel.fhir.access import string as text_of
 from hosentinel.fhir.assemble import assemble, unknown_codes
 from hosentinel.fhir.builders import (
@@ -63,9 +63,10 @@ from hosentinel.fhir.builders import (
     Context,
     Record,
     Skip,
+    build,
     date_field,
     deceased_of,
-    ref_keys,
+    subject_key,
 )
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
@@ -98,12 +99,6 @@ _MODELS: dict[str, Any] = {
     "AllergyIntolerance": FhirAllergyIntolerance,
     "DiagnosticReport": FhirDiagnosticReport,
     "DocumentReference": FhirDocumentReference,
-}
-_SUBJECT_KEY = {
-    "AllergyIntolerance": "patient",
-    "Patient": "",
-    "Medication": "",
-    "Binary": "",
 }
 _FILLERS: dict[str, dict[str, object]] = {
     "Procedure": {"status": "unknown"},
@@ -313,14 +308,11 @@ def _index_medication(entry: _Entry, ctx: Context, tally: _Tally) -> None:
 
 def _import(entry: _Entry, ctx: Context) -> list[Record]:
     res, ref = entry.resource, entry.ref
-    subject_key = _SUBJECT_KEY.get(entry.rtype, "subject")
-    about = text_of(child(res, subject_key), "reference")
-    if about is not None and not ref_keys(about) & ctx.patient_keys:
-        raise Skip(f"{ref} skipped: it is about {about}, not {ctx.patient_ref}")
-    built: list[Record] = BUILDERS[entry.rtype](res, ref, ctx)
+    built = build(entry.rtype, res, ref, ctx)
     # Required elements that exports omit and the engine does not need: the subject (the Bundle
     # holds one patient), a status (missing reads as the default), a MedicationRequest's intent.
-    filled: dict[str, object] = {subject_key: {"reference": ctx.patient_ref}} if subject_key else {}
+    key = subject_key(entry.rtype)
+    filled: dict[str, object] = {key: {"reference": ctx.patient_ref}} if key else {}
     filled |= _FILLERS.get(entry.rtype, {})
     res = {**res, **{k: v for k, v in filled.items() if res.get(k) is None}}
     problem, unknown = _validate(entry.rtype, res)

@@ -35,19 +35,10 @@ from hosentinel.core.record import (
     PatientRecord,
     Sex,
 )
-from hosentinel.fhir.access import as_object, child
+from hosentinel.fhir.access import as_object
 from hosentinel.fhir.access import string as text_of
 from hosentinel.fhir.assemble import assemble, unknown_codes
-from hosentinel.fhir.builders import (
-    BUILDERS,
-    BadDate,
-    Context,
-    Record,
-    Skip,
-    date_field,
-    deceased_of,
-    ref_keys,
-)
+from hosentinel.fhir.builders import BadDate, Context, Record, Skip, build, date_field, deceased_of
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
@@ -55,7 +46,6 @@ from hosentinel.notes.settle import settle
 
 ROW_COLUMNS = ("patient", "risk_level", "phase", "suspicion", "due", "recommendations")
 _SEXES: dict[str, Sex] = {"male": "male", "female": "female", "other": "other"}
-_SUBJECT_KEY = {"AllergyIntolerance": "patient"}
 _MAX_MESSAGES = 5
 
 
@@ -304,12 +294,8 @@ class Screener:
                 tally.duplicate_resources += 1
                 continue
             seen.add(entry_ref)
-            about = text_of(child(res, _SUBJECT_KEY.get(rtype, "subject")), "reference")
-            if about is not None and not ref_keys(about) & keys:
-                tally.ignored_resources += 1
-                continue
             try:
-                built = BUILDERS[rtype](res, entry_ref, ctx)
+                built = build(rtype, res, entry_ref, ctx)
             except Skip:
                 tally.ignored_resources += 1
                 continue
