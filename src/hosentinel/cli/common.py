@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
 EXIT_BAD_INPUT = 2
+# `--database` of the commands that work on the app's database.
+DatabaseUrl = Annotated[
+    str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
+]
 # The contract's form, and only it: date.fromisoformat would also take 20250101 and 2025-W01-1.
 _AS_OF = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hosentinel.cli.common import fail
+from hosentinel.cli.common import DatabaseUrl, fail
 
 database_app = typer.Typer()
 
@@ -16,9 +16,7 @@ database_app = typer.Typer()
 @database_app.command("import")
 def import_(
     bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON) for one patient.")],
-    database: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
-    ] = None,
+    database: DatabaseUrl = None,
 ) -> None:
     """Store a patient's Bundle in the app's database (idempotent on resource ids)."""
     from hosentinel.fhir.importer import BundleError, read_bundle
@@ -45,9 +43,7 @@ def import_(
 @database_app.command()
 def backup(
     out: Annotated[Path, typer.Option("--out", help="The backup file to write (a new file).")],
-    database: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
-    ] = None,
+    database: DatabaseUrl = None,
 ) -> None:
     """Back up the app's database (safe while the app runs), then verify the backup."""
     from hosentinel.store import backup as b
@@ -73,9 +69,7 @@ def backup(
 @database_app.command()
 def restore(
     backup_file: Annotated[Path, typer.Argument(help="A file written by `hosentinel backup`.")],
-    database: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
-    ] = None,
+    database: DatabaseUrl = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace a database that holds data.")
     ] = False,

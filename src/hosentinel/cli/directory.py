@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hosentinel.cli.common import fail, whole_number
+from hosentinel.cli.common import DatabaseUrl, fail, whole_number
 
 directory_app = typer.Typer(
     no_args_is_help=True, help="The clinician directory: load NPPES or FHIR files, synthesize."
@@ -20,9 +20,7 @@ def directory_load(
     file: Annotated[
         Path, typer.Argument(help="An NPPES NPI downloadable file (CSV) or a FHIR Bundle (JSON).")
     ],
-    database: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
-    ] = None,
+    database: DatabaseUrl = None,
 ) -> None:
     """Load (upsert) clinicians; bad rows are reported with their line and skipped."""
     from datetime import UTC, datetime

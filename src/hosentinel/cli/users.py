@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hosentinel.cli.common import fail
+from hosentinel.cli.common import DatabaseUrl, fail
 
 user_app = typer.Typer(no_args_is_help=True, help="Accounts: create users from the command line.")
 
@@ -19,9 +19,7 @@ def user_create(
     unit: Annotated[
         str | None, typer.Option("--unit", help="The unit whose patients a clinician sees.")
     ] = None,
-    database: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
-    ] = None,
+    database: DatabaseUrl = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
