@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from hosentinel.app.override_reasons import OVERRIDE_REASONS, SYSTEM
+from hosentinel.alerts.reasons import OVERRIDE_REASONS, SYSTEM
 from hosentinel.store import models as m
 from tests.support.appkit import SignedIn
 
