@@ -11,16 +11,17 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from recordkit import AS_OF, SCI, Item, cond, finding, record, text_proc
+from recordkit import AS_OF, SCI, Item, ago, cond, finding, proc, record, rom, text_proc
 
 from hosentinel.core.clauses import evaluate_when
 from hosentinel.core.engine import context_for, evaluate
-from hosentinel.core.record import BodySite, Coding, Observation
+from hosentinel.core.record import BodySite, Coding, Condition, Observation, Procedure
 from hosentinel.knowledge import schema as s
 from hosentinel.knowledge.loader import Knowledge, default_knowledge, load_knowledge
 
 K = default_knowledge()
 EXCISION = "Excision of heterotopic ossification, right hip"
+THA = "52734007"  # SNOMED CT total hip replacement
 # A confirmed, early hip HO after SCI: bone scan positive, radiograph not yet.
 EARLY_RIGHT_HIP = (cond(SCI, 45), finding("bone-scan-ho", "positive", 2, "hip", "right"))
 # A right hip HO that is stable, quiescent and limits function (mature once ALP is normal).
@@ -55,6 +56,17 @@ def quantity(code: str, value: float, unit: str | None, days: int = 1, **kw: Any
         value_quantity=value,
         unit=unit,
         **kw,
+    )
+
+
+def hip_excision(days: int) -> Procedure:
+    """An HO excision of the right hip, with its body site coded."""
+    return Procedure(
+        ref=f"Procedure/excision-{days}",
+        codings=(),
+        text=EXCISION,
+        performed=ago(days),
+        site=BodySite(joint="hip", side="right"),
     )
 
 
@@ -271,3 +283,140 @@ def test_an_excluded_code_is_excluded_at_every_length(code: str) -> None:
     assert excluded in k.concepts_for_code(
         "icd10cm", {"S06.0": "S06.2X9A", "M61.4": "M61.251"}[code[:5]]
     )
+
+
+# --- sites, order and the basis of each finding -----------------------------------------------
+
+
+@pytest.mark.parametrize(("code", "side"), [("S72.001", "right"), ("S72.002", "left")])
+def test_a_six_character_fracture_code_names_its_side(code: str, side: str) -> None:
+    """ICD-10-CM S72.00x: fracture of the neck of femur, 6th character 1 right, 2 left (the
+    layout sites.py reads); a record may carry the code without its 7th character. The window
+    watches that side's hip and knee only."""
+    out = assess(cond(code, 30))
+    assert {(d["joint"], d["side"]) for d in out["surveillance"]["due"]} == {
+        ("hip", side),
+        ("knee", side),
+    }
+
+
+def test_a_resolved_problem_list_sign_is_not_a_current_sign() -> None:
+    """FHIR Condition.clinicalStatus "resolved" (record.py: `active` is False for resolved
+    entries): hip pain that has resolved is history, not a sign at the hip today."""
+    resolved = cond("M25.551", 5, active=False, ended=2)
+    out = assess(cond(SCI, 40), resolved)
+    assert out["suspicion"]["sites"] == []
+    current = assess(cond(SCI, 40), cond("M25.551", 5))
+    assert [(s["joint"], s["side"]) for s in current["suspicion"]["sites"]] == [("hip", "right")]
+
+
+def test_sites_are_listed_most_suspicious_first_then_in_joint_order() -> None:
+    """DESIGN.md "sites": one entry per joint and side with its level; equal levels follow the
+    knowledge base's joint order (hip, knee, elbow, shoulder), so the list is stable."""
+    out = assess(
+        cond(SCI, 40),
+        finding("shoulder-pain", True, 2, "shoulder", "right"),
+        finding("knee-pain", True, 2, "knee", "right"),
+        finding("hip-pain", True, 2, "hip", "left"),
+    )
+    assert [s["joint"] for s in out["suspicion"]["sites"]] == ["hip", "knee", "shoulder"]
+
+
+def test_a_rom_loss_names_its_threshold_setting() -> None:
+    """settings.yaml: "every assessment that uses one names it in its basis";
+    rom_loss_threshold_degrees decides what counts as a loss of motion."""
+    out = assess(cond(SCI, 40), rom("hip", 110, 10), rom("hip", 90, 1))
+    loss = next(
+        f for s in out["suspicion"]["sites"] for f in s["findings"] if f["id"] == "rom-loss"
+    )
+    assert "rom_loss_threshold_degrees" in loss["basis"]["settings"]
+
+
+def test_coded_ho_cites_its_source() -> None:
+    """DESIGN.md: "Nothing is shown without its basis"; HO on the problem list (ICD-10-CM M61)
+    confirms the site, citing the code system and the AAPM&R page that name it."""
+    out = assess(cond(SCI, 100), cond("M61.251", 30))
+    coded = next(
+        f for s in out["suspicion"]["sites"] for f in s["findings"] if f["id"] == "coded-ho"
+    )
+    # the code system's own entry for M61 (citations.yaml cit-icd10cm-m61), not the signs' sources
+    assert "cit-icd10cm-m61" in coded["basis"]["citations"]
+    assert all(c in K.citations for c in coded["basis"]["citations"])
+
+
+def test_every_missing_input_says_why_it_matters() -> None:
+    """DESIGN.md: "missing_inputs": [{"id": "...", "why_it_matters": "..."}]."""
+    out = assess(*EARLY_RIGHT_HIP, cond("Z3A.00", 10), sex="female")
+    assert out["missing_inputs"]
+    for missing in out["missing_inputs"]:
+        assert isinstance(missing["why_it_matters"], str) and missing["why_it_matters"]
+
+
+# --- after excision ---------------------------------------------------------------------------
+
+
+def test_after_excision_the_operated_joint_is_named() -> None:
+    """Setting post_excision_followup_days: "the operated joint is examined for recurrence and
+    therapy continues"; the recommendation names that joint, and the education after surgery
+    rests on the excision itself."""
+    excision = hip_excision(30)
+    out = assess(excision)
+    by_id = recs(out)
+    for rec_id in ("serial-joint-exam", "rom-therapy"):
+        assert by_id[rec_id]["sites"] == ["right hip"], rec_id
+    after = [e for e in out["education"] if e["stage"] == "after-surgery"]
+    assert after
+    for item in after:
+        assert excision.ref in {i["ref"] for i in item["basis"]["inputs"]}
+
+
+def test_an_old_excision_does_not_hide_a_recent_one() -> None:
+    """Setting post_excision_followup_days: an excision years ago is past its follow-up; a
+    second, recent one still gets the post-excision NSAID (drugs.yaml, stage post-excision)."""
+    old = text_proc("Excision of heterotopic ossification, left hip", 900)
+    out = assess(old, hip_excision(3))
+    nsaid = recs(out)["nsaid-indomethacin"]
+    assert nsaid["basis"]["rule"] == "recommend:drug-post-excision"
+    assert nsaid["sites"] == ["right hip"]
+
+
+def test_prophylaxis_names_the_operated_hip() -> None:
+    """drugs.yaml `prophylaxis-hip-surgery`: radiation or an NSAID for the hip operated on."""
+    out = assess(proc(THA, 2, side="right"), cond("M45.9", 900))
+    assert out["risk"]["level"] == "high"
+    for rec_id in ("radiation-prophylaxis", "nsaid-indomethacin"):
+        assert recs(out)[rec_id]["sites"] == ["right hip"], rec_id
+
+
+def test_spasticity_on_the_problem_list_is_dated() -> None:
+    """DESIGN.md: the basis names "the patient's own inputs (FHIR references, values, dates)"."""
+    spastic = Condition(ref="Condition/spastic", codings=(), text="Spasticity", onset=ago(12))
+    out = assess(cond(SCI, 40), spastic)
+    rec = recs(out)["spasticity-management"]
+    assert {"ref": "Condition/spastic", "date": ago(12).isoformat()}.items() <= next(
+        i for i in rec["basis"]["inputs"] if i["ref"] == "Condition/spastic"
+    ).items()
+
+
+# --- next and also ----------------------------------------------------------------------------
+
+
+def test_soon_items_are_next_and_routine_ones_also() -> None:
+    """DESIGN.md: "`next` holds what the team should do now, urgent first, at most 4 items";
+    tiers.py: urgent and soon items fill it."""
+    out = assess(cond(SCI, 40), finding("hip-pain", True, 2, "hip", "right"))
+    by_id = recs(out)
+    assert by_id["triple-phase-bone-scan"]["priority"] == "soon"
+    assert by_id["triple-phase-bone-scan"]["tier"] == "next"
+    assert all(r["tier"] == "also" for r in by_id.values() if r["priority"] == "routine")
+
+
+def test_with_nothing_urgent_the_first_routine_item_is_next() -> None:
+    """tiers.py: "When nothing is urgent or soon, the first routine item is `next`, so the team
+    always sees one thing to do" (DESIGN.md: `next` holds what the team should do now)."""
+    examined = [rom(j, 110, 1, side=side) for j in ("hip", "knee") for side in ("left", "right")]
+    spastic = Condition(ref="Condition/spastic", codings=(), text="Spasticity", onset=ago(12))
+    out = assess(cond(SCI, 20), *examined, spastic)
+    tiers = [(r["priority"], r["tier"]) for r in out["recommendations"]]
+    assert len(tiers) >= 2 and all(p == "routine" for p, _ in tiers)
+    assert [t for _, t in tiers] == ["next"] + ["also"] * (len(tiers) - 1)
