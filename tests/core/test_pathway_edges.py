@@ -420,3 +420,86 @@ def test_with_nothing_urgent_the_first_routine_item_is_next() -> None:
     tiers = [(r["priority"], r["tier"]) for r in out["recommendations"]]
     assert len(tiers) >= 2 and all(p == "routine" for p, _ in tiers)
     assert [t for _, t in tiers] == ["next"] + ["also"] * (len(tiers) - 1)
+
+
+# --- what each basis says ---------------------------------------------------------------------
+
+
+def test_every_caution_shows_its_rules_summary() -> None:
+    """DESIGN.md cautions: {"about", "level", "reason", "summary", "basis"}; the summary is the
+    caution rule's own sentence (drugs.yaml), e.g. "Pregnant at 20 weeks or more; FDA advises
+    avoiding NSAIDs" (risk-and-prevention.md §4.8)."""
+    out = assess(*EARLY_RIGHT_HIP, cond("Z3A.24", 3), sex="female")
+    rules = {(d.recommendation, c.reason, c.level): c.summary for d in K.drugs for c in d.cautions}
+    assert out["cautions"]
+    for caution in out["cautions"]:
+        key = (caution["about"], caution["reason"], caution["level"])
+        assert caution["summary"] == rules[key], key
+
+
+@pytest.mark.parametrize(
+    ("code", "what"), [("Z3A.24", "pregnant, 24 weeks"), ("Z33.1", "pregnant")]
+)
+def test_a_pregnancy_input_says_what_was_read(code: str, what: str) -> None:
+    """DESIGN.md: the basis names the patient's own inputs; the 20-week NSAID rule
+    (risk-and-prevention.md §4.8) shows the weeks it read, the plain pregnancy caution that the
+    patient is pregnant."""
+    out = assess(*EARLY_RIGHT_HIP, cond(code, 3), sex="female")
+    reads = {
+        i["what"]
+        for c in out["cautions"]
+        if c["reason"] == "pregnancy"
+        for i in c["basis"]["inputs"]
+    }
+    assert what in reads, reads
+
+
+def test_a_confirming_scan_is_named_in_its_input() -> None:
+    """DESIGN.md: finding code `bone-scan-ho`; the site it confirms names the scan it rests on."""
+    out = assess(*EARLY_RIGHT_HIP)
+    scan = next(
+        f for s in out["suspicion"]["sites"] for f in s["findings"] if f["id"] == "bone-scan-ho"
+    )
+    assert [i["what"] for i in scan["basis"]["inputs"]] == ["bone-scan-ho"]
+
+
+def test_an_undated_coma_does_not_hide_a_dated_one() -> None:
+    """general.yaml `general-coma-over-2-weeks` (AAPM&R: "coma > 2 weeks"): an undated coma entry
+    cannot be measured, but a second entry lasting 30 days still counts."""
+    undated = Condition(ref="Condition/coma-undated", codings=(Coding("icd10cm", "R40.20"),))
+    out = assess(cond("S06.5X0A", 60), undated, cond("R40.20", 60, ended=30))
+    assert "general-coma-over-2-weeks" in {f["id"] for f in out["risk"]["factors"]}
+
+
+@pytest.mark.parametrize(("extra", "current"), [(0, True), (1, False)])
+def test_a_lab_is_current_up_to_its_last_day(extra: int, current: bool) -> None:
+    """Setting lab_current_days: "A kidney-function, calcium or ALP result older than this is not
+    current" (so one exactly that old still is). risk-and-prevention.md §4.8 (alendronate): "Not
+    recommended if CrCl/GFR < 35 mL/min"."""
+    days = int(K.setting("lab_current_days")) + extra
+    out = assess(*EARLY_RIGHT_HIP, quantity("62238-1", 28, "mL/min/{1.73_m2}", days))
+    kidney = ("alendronate", "renal-impairment") in {
+        (c["about"], c["reason"]) for c in out["cautions"]
+    }
+    assert kidney is current
+    assert ("egfr" in {m["id"] for m in out["missing_inputs"]}) is not current
+
+
+def test_the_window_shown_runs_from_its_start_to_its_end() -> None:
+    """diagnosis-and-treatment.md:18 "2 weeks to 12 months after the injury"; the surveillance
+    basis rests on the index-events entry and a record without an event says so."""
+    out = assess(cond(SCI, 40))
+    sv = out["surveillance"]
+    assert sv["window"] == {"start": ago(40 - 14).isoformat(), "end": "2027-04-22"}
+    assert "index-events" in sv["basis"]["entries"]
+    none = assess(cond("J18.9", 5))["surveillance"]
+    assert none["phase"] == "not-applicable" and none["basis"]["note"].startswith("No index event")
+
+
+def test_an_event_whose_joints_are_a_local_mapping_says_so() -> None:
+    """index_events.yaml: the hip and knee after a lower-limb fracture are a `local: true`
+    mapping (no source names them); the event's basis says so, a sourced one does not."""
+    femur = assess(cond("S72.001A", 30))["index_events"][0]
+    assert "local mapping" in femur["basis"].get("note", "")
+    sci = assess(cond(SCI, 30))["index_events"][0]
+    assert "local mapping" not in sci["basis"].get("note", "")
