@@ -260,11 +260,13 @@ def test_a_finding_clause_reads_the_latest_finding(value: bool | str, holds: boo
     rule uses one yet, so it is checked on a rule written here; a coded result such as a bone
     scan's "positive" or a radiograph's "present" counts as true (DESIGN.md finding codes)."""
     rule = s.When(any_of=[s.Clause(finding="bone-scan-ho")])
-    older = finding("bone-scan-ho", not holds if isinstance(value, bool) else "negative", 9)
-    ctx, _ = context_for(record(older, finding("bone-scan-ho", value, 2)), K, AS_OF)
+    opposite = not holds if isinstance(value, bool) else ("negative" if holds else "positive")
+    latest = finding("bone-scan-ho", value, 2)
+    earlier = (finding("bone-scan-ho", opposite, 20), finding("bone-scan-ho", opposite, 9))
+    ctx, _ = context_for(record(*earlier, latest), K, AS_OF)
     outcome = evaluate_when(rule, ctx)
     assert outcome.holds is holds
-    assert (len(outcome.inputs) == 1) is holds
+    assert [i.ref for i in outcome.inputs] == ([latest.ref] if holds else [])
 
 
 # --- codes the value sets exclude -------------------------------------------------------------
@@ -503,3 +505,33 @@ def test_an_event_whose_joints_are_a_local_mapping_says_so() -> None:
     assert "local mapping" in femur["basis"].get("note", "")
     sci = assess(cond(SCI, 30))["index_events"][0]
     assert "local mapping" not in sci["basis"].get("note", "")
+
+
+# --- sex, text fallback ------------------------------------------------------------------------
+
+
+def test_the_sex_clause_names_what_it_read_and_asks_when_unknown() -> None:
+    """risk-and-prevention.md §2.2: "Male sex | 2.25 (1.61–3.13)"; the factor's basis names the
+    patient's administrative sex, and an unknown sex is reported missing, not read as female."""
+    male = assess(cond(SCI, 40), sex="male")
+    factor = next(f for f in male["risk"]["factors"] if "male" in f["id"])
+    assert {"ref": "Patient", "what": "administrative sex", "value": "male"} in factor["basis"][
+        "inputs"
+    ]
+    unknown = assess(cond(SCI, 40), sex="unknown")
+    assert not any("male" in f["id"] for f in unknown["risk"]["factors"])
+    assert "sex" in {m["id"] for m in unknown["missing_inputs"]}
+
+
+def test_an_unknown_code_falls_back_to_the_text() -> None:
+    """DESIGN.md: RxNorm "with the display text as a fallback"; a code the knowledge base does not
+    know (a local code system) is read by its text, so "Deep vein thrombosis" on the problem list
+    is still a DVT for the caution rules."""
+    local = Condition(
+        ref="Condition/local-dvt",
+        codings=(Coding("http://hospital.example/codes", "X-123"),),
+        text="Deep vein thrombosis",
+        onset=ago(20),
+    )
+    ctx, _ = context_for(record(local), K, AS_OF)
+    assert [f.ref for f in ctx.facts.of("dvt")] == ["Condition/local-dvt"]
