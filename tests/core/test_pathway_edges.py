@@ -535,3 +535,13 @@ def test_an_unknown_code_falls_back_to_the_text() -> None:
     )
     ctx, _ = context_for(record(local), K, AS_OF)
     assert [f.ref for f in ctx.facts.of("dvt")] == ["Condition/local-dvt"]
+
+
+def test_spasticity_recorded_as_a_finding_is_named() -> None:
+    """DESIGN.md: the basis names the patient's own inputs; a spasticity finding (the project's
+    finding code `spasticity`) is named by its code in the spasticity-management basis."""
+    spastic = finding("spasticity", True, 3, None, None)
+    rec = recs(assess(cond(SCI, 40), spastic))["spasticity-management"]
+    assert {"ref": spastic.ref, "what": "spasticity", "date": ago(3).isoformat()} in rec["basis"][
+        "inputs"
+    ]
