@@ -25,7 +25,7 @@ NEW_TESTS = (
     "tests/core/test_boundaries.py tests/knowledge/test_condition_examples.py "
     "tests/knowledge/test_rule_examples.py tests/knowledge/test_loader_checks.py "
     "tests/core/test_basis_details.py tests/core/test_clinical_safety.py "
-    "tests/core/test_pathway_edges.py"
+    "tests/core/test_pathway_edges.py tests/core/test_reading_edges.py"
 )
 
 # (theme, file, the correct text, the bug)

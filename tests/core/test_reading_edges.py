@@ -67,7 +67,14 @@ def test_a_fahrenheit_reading_just_below_38_celsius_is_not_a_fever() -> None:
 
 @pytest.mark.parametrize(
     ("value", "holds"),
-    [(True, True), (False, False), ("positive", True), ("present", True), ("negative", False)],
+    [
+        (True, True),
+        (False, False),
+        ("positive", True),
+        ("present", True),
+        ("true", True),
+        ("negative", False),
+    ],
 )
 def test_a_finding_clause_reads_the_latest_finding(value: bool | str, holds: bool) -> None:
     """schema.Clause: "finding: the latest project finding with that code is true". No shipped

@@ -104,3 +104,10 @@ def test_each_concept_of_a_with_procedure_clause_is_checked(data_copy: Path, pos
     new = f"{{with_procedure: [{pair[0]}, {pair[1]}]}}"
     message = broken(data_copy, "risk_factors/burn.yaml", old, new)
     assert "rule burn-arm-graft: unknown concept mystery-site" in message
+
+
+def test_a_bad_registry_entry_is_named(data_copy: Path) -> None:
+    """settings.yaml, citations.yaml and unconfirmed.yaml are the registry: a value of the wrong
+    type there is reported like any other problem, not raised as a crash."""
+    message = broken(data_copy, "settings.yaml", "value: 10\n", "value: ten degrees\n")
+    assert "registry: value:" in message
