@@ -296,3 +296,52 @@ def test_spasticity_recorded_as_a_finding_is_named() -> None:
     assert {"ref": spastic.ref, "what": "spasticity", "date": ago(3).isoformat()} in rec["basis"][
         "inputs"
     ]
+
+
+# --- maturity ---------------------------------------------------------------------------------
+
+
+def test_the_lesion_names_its_age_only_once_it_counts() -> None:
+    """Setting lesion_age_settling_days: "A confirmed lesion older than this, with no sign of
+    activity ... is read as maturing rather than of unknown maturity"; only then is its age an
+    input of the maturity basis, with the setting named."""
+    young = assess(cond(SCI, 100), cond("M61.251", 30))["lesions"][0]
+    assert young["maturity"] == "unknown"
+    assert "lesion_age_settling_days" not in young["basis"]["settings"]
+    assert not any("first recorded" in (i["what"] or "") for i in young["basis"]["inputs"])
+    days = int(K.setting("lesion_age_settling_days")) + 1
+    old = assess(cond(SCI, days + 10), cond("M61.251", days))["lesions"][0]
+    assert old["maturity"] == "maturing"
+    assert "lesion_age_settling_days" in old["basis"]["settings"]
+    assert any(
+        i["what"] == f"lesion first recorded {days} days ago" for i in old["basis"]["inputs"]
+    )
+
+
+def test_the_maturity_criteria_are_named_and_alp_is_shown() -> None:
+    """DESIGN.md step 7: mature when "stable radiographs, ALP normalised, bone-scan activity
+    settled"; diagnosis-and-treatment.md:345 "ALP should be normal"."""
+    alp = quantity("6768-6", 100, "U/L", 5, reference_high=120.0)
+    lesion = assess(*MATURE_RIGHT_HIP, alp)["lesions"][0]
+    assert lesion["criteria"] == {
+        "radiographs-stable": True,
+        "alp-normal": True,
+        "bone-scan-settled": True,
+    }
+    for read in (alp, quantity("6768-6", 101, "U/L", 5, interpretation="N")):
+        lesion = assess(*MATURE_RIGHT_HIP, read)["lesions"][0]
+        assert lesion["criteria"]["alp-normal"] is True
+        assert {"ref": read.ref, "what": "latest ALP"}.items() <= next(
+            i for i in lesion["basis"]["inputs"] if i["ref"] == read.ref
+        ).items()
+
+
+def test_a_mature_lesion_in_the_window_gets_no_drug() -> None:
+    """drugs.yaml: the drug options' stages are prophylaxis, early HO, active HO and after
+    excision; DESIGN.md step 7: a mature lesion that limits function goes to surgery. A lesion
+    that is already mature gets no NSAID or bisphosphonate, even while the window is open."""
+    alp = quantity("6768-6", 100, "U/L", 5, reference_high=120.0)
+    out = assess(cond(SCI, 300), *MATURE_RIGHT_HIP[1:], alp)
+    assert out["surveillance"]["phase"] == "in-window"
+    assert out["lesions"][0]["maturity"] == "mature"
+    assert not {"nsaid-indomethacin", "etidronate", "alendronate"} & set(recs(out))

@@ -82,6 +82,10 @@ def test_the_loaded_base_exposes_its_signs_and_unconfirmed_items() -> None:
     k = loader.load_knowledge()
     assert {"rom-loss", "pain", "swelling", "warmth", "redness", "fever"} <= set(k.signs)
     assert "u-burn-score-item-points" in {u.id for u in k.unconfirmed}
+    # DESIGN.md step 8: material for each stage, at two reading levels.
+    stages = {"at-risk", "suspected", "active", "maturing", "before-surgery", "after-surgery"}
+    assert {m.stage for m in k.education} == stages
+    assert all(len({m.level for m in k.education if m.stage == st}) == 2 for st in stages)
 
 
 def test_a_risk_factors_concept_is_checked(data_copy: Path) -> None:
