@@ -55,14 +55,23 @@ class GatedMatcher:
             words = _gates(tokens) or ()  # None (matched some other way): always run
             ids = tuple(frozenset(vocab.strings.add(w) for w in gate) for gate in words)
             self._patterns.append(_Pattern(key, tokens, on_match, ids))
+        # word id -> the patterns that need it somewhere; a pattern with no gate is always run
+        self._by_word: dict[int, set[int]] = {}
+        for index, pattern in enumerate(self._patterns):
+            for word in frozenset().union(*pattern.gates):
+                self._by_word.setdefault(word, set()).add(index)
+        self._always = frozenset(i for i, p in enumerate(self._patterns) if not p.gates)
         self._matchers: dict[tuple[int, ...], Any] = {}
 
     def __call__(self, doc: Any) -> list[tuple[int, int, int]]:
         words = set(doc.to_array("LOWER").tolist())  # the ids, without making a Token each
+        maybe = set(self._always)
+        for word in words:
+            maybe.update(self._by_word.get(word, ()))
         chosen = tuple(
             index
-            for index, pattern in enumerate(self._patterns)
-            if all(not gate.isdisjoint(words) for gate in pattern.gates)
+            for index in sorted(maybe)  # the patterns' own order
+            if all(not gate.isdisjoint(words) for gate in self._patterns[index].gates)
         )
         if not chosen:
             return []
