@@ -15,8 +15,7 @@ from hosentinel.screening.duckdb_engine import _holds_notes
 from hosentinel.screening.export import discover
 from hosentinel.screening.job import Job
 from hosentinel.screening.rows import _strings
-
-from .conftest import AS_OF
+from tests.support.screenkit import AS_OF
 
 
 @pytest.mark.parametrize(
