@@ -33,13 +33,10 @@ lint: sync
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-# mypy --strict on src, the benchmarks and the test folders that pass it so far (the list grows;
-# tests/browser passes too but is being extended on another branch).
-TYPED_TESTS := tests/alerts tests/fhir tests/knowledge tests/directory tests/test_golden_assess.py \
-	tests/test_caching.py tests/test_environment_settings.py tests/test_purity.py tests/demo tests/test_cli.py
+# mypy --strict on src, the benchmarks and the tests.
 typecheck: sync
 	$(BIN)/mypy src
-	$(BIN)/mypy bench $(TYPED_TESTS)
+	$(BIN)/mypy bench tests
 
 # Rewrite tests/golden/*.json (`hosentinel assess` on every demo patient) after an intended change
 # of the assessment output; review the diff before committing it.

@@ -168,7 +168,7 @@ class StandIn:
             return refuse("scope")
         assertion = form.get("client_assertion", "")
         try:
-            alg = jwt.get_unverified_header(assertion).get("alg")
+            alg = str(jwt.get_unverified_header(assertion).get("alg"))
             key = self.keys[alg]
             claims = jwt.decode(
                 assertion,
