@@ -95,7 +95,5 @@ crash: sync system-deps
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Rules about the source alone (module sizes, one home per moved module): in the fast loop,
-# type-checked.
+# Rules about the source alone (module sizes, one home per moved module): in the fast loop.
 CHECK_TESTS += tests/test_module_size.py tests/test_one_home.py
-TYPED_TESTS += tests/test_module_size.py tests/test_one_home.py
