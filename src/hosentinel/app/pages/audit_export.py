@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from hosentinel.app.audit import audit
 from hosentinel.app.deps import CurrentViewer, Db, require
-from hosentinel.app.pages.admin import audit_query, patient_names
+from hosentinel.app.pages.admin_audit import audit_query, patient_names
 from hosentinel.store import models as m
 
 router = APIRouter()
