@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import CurrentViewer, Db, DbId, Viewer, require
+from hosentinel.app.deps import UNIT_ROLES, CurrentViewer, Db, DbId, Viewer, require
 from hosentinel.app.errors import Conflict, Invalid
 from hosentinel.app.templating import render_page
 from hosentinel.app.user_admin import (
@@ -35,6 +35,13 @@ UserId = DbId
 
 def _users(db: Session) -> list[m.User]:
     return list(db.scalars(select(m.User).order_by(m.User.username)))
+
+
+def _units(db: Session) -> list[str]:
+    """Units in use (patients' and users'), offered when choosing a user's unit."""
+    found = set(db.scalars(select(m.Patient.unit).distinct()))
+    found |= {u for u in db.scalars(select(m.User.unit).distinct()) if u}
+    return sorted(found)
 
 
 def _patients(db: Session) -> list[tuple[str, str]]:
@@ -60,6 +67,8 @@ def _users_page(
         "role_words": ROLE_WORDS,
         "patients": patients,
         "patient_names": dict(patients),
+        "units": _units(db),
+        "unit_roles": UNIT_ROLES,
         "error": error,
         "message": message,
         "form": form or {},
@@ -116,6 +125,7 @@ def update_user_form(
     patient_id: Annotated[str | None, Form()] = None,
     password: Annotated[str | None, Form()] = None,
     version: Annotated[str | None, Form()] = None,
+    unit: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     require(viewer, "admin")
     try:
@@ -132,6 +142,7 @@ def update_user_form(
             patient_id=patient_id or None,
             password=password or None,
             based_on=based_on,
+            unit=unit,  # present and blank: no unit; left out: unchanged
         )
     except Invalid as problem:
         return _users_page(request, db, viewer, problem.message, status_code=422)

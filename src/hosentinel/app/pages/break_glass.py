@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hosentinel.app.audit import audit
 from hosentinel.app.deps import UNIT_ROLES, Config, CurrentViewer, Db, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.security import now
+from hosentinel.app.templating import render_page
 from hosentinel.store import models as m
 
 router = APIRouter()
@@ -21,6 +22,7 @@ MIN_REASON = 10
 
 @router.post("/patients/{patient_id}/break-glass")
 def break_glass(
+    request: Request,
     patient_id: str,
     db: Db,
     config: Config,
@@ -33,7 +35,14 @@ def break_glass(
         raise NotFound("No such patient.")
     reason = " ".join(reason.split())
     if len(reason) < MIN_REASON:
-        raise Invalid(f"Say why you need this patient's record (at least {MIN_REASON} characters).")
+        problem = f"Say why you need this patient's record (at least {MIN_REASON} characters)."
+        if request.headers.get("content-type", "").startswith("application/json"):
+            raise Invalid(problem)
+        # The form again, with what was typed and the problem next to it.
+        offer: dict[str, object] = {"patient_id": patient.id, "csrf": viewer.csrf_token, "reason": reason}
+        offer |= {"hours": config.break_glass_hours, "error": problem}
+        context = {"status": 422, "message": problem, "break_glass": offer}
+        return render_page(request, viewer, "error.html", context, status_code=422)
     at = now()
     db.add(
         m.BreakGlass(
