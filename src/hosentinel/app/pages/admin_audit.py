@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from hosentinel.app.audit import audit
 from hosentinel.app.deps import CurrentViewer, Db, PageNumber, require
+from hosentinel.app.security import now
 from hosentinel.app.templating import render_page
 from hosentinel.store import models as m
 
 router = APIRouter()
 
 AUDIT_PAGE_SIZE = 50
+BREAK_GLASS_SHOWN = 20  # the latest break-glass accesses listed above the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,54 @@ def audit_page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One break-glass access, for the admin's review: who, which patient, why, until when, and
+    how many reads of that patient by that user the audit log holds within it."""
+
+    at: datetime
+    until: datetime
+    username: str
+    patient_id: str
+    patient_name: str
+    reason: str
+    active: bool
+    reads: int
+
+
+def break_glass_grants(db: Session, limit: int = BREAK_GLASS_SHOWN) -> list[Grant]:
+    rows = db.execute(
+        select(m.BreakGlass, m.User.username)
+        .join(m.User, m.User.id == m.BreakGlass.user_id)
+        .order_by(m.BreakGlass.at.desc(), m.BreakGlass.id.desc())
+        .limit(limit)
+    ).all()
+    names = patient_names(db, (grant.patient_id for grant, _ in rows))
+    current = now()
+    grants: list[Grant] = []
+    for grant, username in rows:
+        at, until = _aware(grant.at), _aware(grant.expires_at)
+        reads = db.scalar(
+            select(func.count()).where(
+                m.AuditEntry.username == username,
+                m.AuditEntry.patient_id == grant.patient_id,
+                m.AuditEntry.action == "read",
+                m.AuditEntry.at >= at,
+                m.AuditEntry.at <= until,
+            )
+        )
+        name = names.get(grant.patient_id, grant.patient_id)
+        active = until > current
+        grants.append(
+            Grant(at, until, username, grant.patient_id, name, grant.reason, active, reads or 0)
+        )
+    return grants
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite gives naive datetimes back
+
+
 def _filters(
     user: str | None,
     patient: str | None,
@@ -132,6 +182,7 @@ def audit_viewer(
         return "/admin/audit?" + urlencode({**filters, "page": str(number)})
 
     context = {
+        "grants": break_glass_grants(db),
         "result": result,
         "filters": filters,
         "page_url": page_url,

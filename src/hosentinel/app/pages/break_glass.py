@@ -39,8 +39,8 @@ def break_glass(
         if request.headers.get("content-type", "").startswith("application/json"):
             raise Invalid(problem)
         # The form again, with what was typed and the problem next to it.
-        offer: dict[str, object] = {"patient_id": patient.id, "csrf": viewer.csrf_token, "reason": reason}
-        offer |= {"hours": config.break_glass_hours, "error": problem}
+        offer: dict[str, object] = {"patient_id": patient.id, "csrf": viewer.csrf_token}
+        offer |= {"reason": reason, "hours": config.break_glass_hours, "error": problem}
         context = {"status": 422, "message": problem, "break_glass": offer}
         return render_page(request, viewer, "error.html", context, status_code=422)
     at = now()
