@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from conftest import SignedIn, sign_in
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from hosentinel.app.security import hash_password
 from hosentinel.store import models as m
@@ -124,3 +125,38 @@ def test_the_admins_audit_view_shows_break_glass_first(
     assert '<tr class="break-glass"><td>' in page.split('<table class="audit">')[1]
     none = signed_in("admin")
     assert none.client.get("/admin/audit?action=break-glass").status_code == 200
+
+
+def test_a_search_outside_the_unit_leads_to_break_glass_and_is_audited(
+    app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
+) -> None:
+    doc = outsider(app)
+    pid = demo_patient_ids[PATIENT]
+    with app.state.sessionmaker() as session:
+        patient = session.get(m.Patient, pid)
+        assert patient is not None
+        name = patient.display_name
+    part = name.split()[0][:6]
+    worklist = doc.client.get("/", params={"q": part}).text
+    assert "No patients match" in worklist
+    assert f'href="/break-glass?q={part}"' in worklist
+    found = doc.client.get("/break-glass", params={"q": part})
+    assert found.status_code == 200
+    assert f'<a href="/patients/{pid}">{name}</a>' in found.text and "Rehab unit" in found.text
+    by_id = doc.client.get("/break-glass", params={"q": pid}).text
+    assert f'href="/patients/{pid}"' in by_id
+    short = doc.client.get("/break-glass", params={"q": "ab"}).text
+    assert "at least 3 characters" in short and 'href="/patients/' not in short
+    with app.state.sessionmaker() as session:
+        searches = session.scalars(
+            select(m.AuditEntry.what)
+            .where(m.AuditEntry.username == "ward9-doc", m.AuditEntry.action == "break-glass")
+            .order_by(m.AuditEntry.id)
+        ).all()
+    assert len(searches) == 2 and searches[0].startswith(f"search '{part}'")
+    # Clinicians of the patient's own unit find them on their worklist: the search there lists
+    # only other units (here none match).
+    own = signed_in("physiatrist").client.get("/break-glass", params={"q": part}).text
+    assert 'href="/patients/' not in own and "No patient of another unit matches" in own
+    for username in ("admin", "family"):
+        assert signed_in(username).client.get("/break-glass?q=abc").status_code == 403

@@ -278,6 +278,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/fhir/ServiceRequest/{referral_id}"): Rule(ok=CLINICAL, refused="404", admin="403"),
     # Break-glass: clinicians and unit leads only (their own unit's patients need none, but it
     # is allowed and audited); admins and family members 403 whatever the id.
+    ("GET", "/break-glass"): Rule(ok=(P, T, N, L), query="?q=sci"),
     ("POST", "/patients/{patient_id}/break-glass"): Rule(
         ok=(P, T, N, L), family_other="403", body=break_glass_form, admin="403"
     ),

@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import or_, select
 
 from hosentinel.app.audit import audit
-from hosentinel.app.deps import UNIT_ROLES, Config, CurrentViewer, Db, require
+from hosentinel.app.deps import UNIT_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.security import now
 from hosentinel.app.templating import render_page
@@ -18,6 +19,33 @@ from hosentinel.store import models as m
 
 router = APIRouter()
 MIN_REASON = 10
+MIN_SEARCH = 3  # characters of a name: no listing of other units by one letter
+SEARCH_LIMIT = 10
+
+
+def _other_units(db: Db, viewer: Viewer, query: str) -> list[m.Patient]:
+    """Patients outside the viewer's unit whose name holds `query`, or whose id is `query`."""
+    text = " ".join(query.split())
+    found = select(m.Patient).where(
+        or_(m.Patient.id == text, m.Patient.display_name.ilike(f"%{text}%")),
+        m.Patient.unit != viewer.unit_scope(),
+    )
+    return list(db.scalars(found.order_by(m.Patient.display_name).limit(SEARCH_LIMIT)))
+
+
+@router.get("/break-glass", response_class=HTMLResponse)
+def search_other_units(request: Request, db: Db, viewer: CurrentViewer, q: str = "") -> Response:
+    """Find a patient of another unit to open by break-glass: names and units only, at most
+    SEARCH_LIMIT, each search audited; the record itself needs the reason (the patient's page
+    offers the form)."""
+    require(viewer, *UNIT_ROLES)
+    query = q.strip()[:200]
+    too_short = bool(query) and len(query) < MIN_SEARCH
+    found = _other_units(db, viewer, query) if query and not too_short else []
+    if query and not too_short:
+        audit(db, viewer.user, "break-glass", f"search {query!r} ({len(found)} found)"[:200])
+    context = {"q": query, "found": found, "too_short": too_short, "min_search": MIN_SEARCH}
+    return render_page(request, viewer, "break_glass_search.html", context)
 
 
 @router.post("/patients/{patient_id}/break-glass")
