@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from axe_playwright_python.sync_playwright import Axe
 from browserkit import AppServer, demo_patient_id, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
@@ -18,6 +19,12 @@ PATIENT = demo_patient_id(FILE)
 NAME = next(e.title for e in load_catalog() if e.file == FILE)
 REASON = "Covering ward 3 tonight: swollen thigh, team asked"
 PASSWORD = "ward-nine-password"
+
+
+def _no_axe_violations(page: Page) -> None:
+    """axe-core's default rules on the page as it is now (as test_browser_ux does)."""
+    violations = Axe().run(page).response["violations"]
+    assert [f"{v['id']}: {v['help']}" for v in violations] == [], page.url
 
 
 def _sign_out(page: Page) -> None:
@@ -50,11 +57,13 @@ def test_a_clinician_of_another_unit_opens_a_patient_by_break_glass(
     expect(link).to_be_visible()
     link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Emergency access (break-glass)")
+    _no_axe_violations(page)
     page.get_by_role("link", name=NAME).click()
 
     expect(page).to_have_url(server.url(f"/patients/{PATIENT}"))
     expect(page.get_by_role("heading", name="Emergency access (break-glass)")).to_be_visible()
     screenshot(page, "break-glass-1-offer")
+    _no_axe_violations(page)
     reason = page.get_by_label("Reason (required, at least 10 characters)")
     reason.fill(REASON)
     page.get_by_role("button", name="Open with emergency access").click()
@@ -67,6 +76,7 @@ def test_a_clinician_of_another_unit_opens_a_patient_by_break_glass(
     expect(banner).to_contain_text("everything you open is audited")
     expect(page.get_by_role("heading", level=1)).to_contain_text(NAME)
     screenshot(page, "break-glass-2-banner")
+    _no_axe_violations(page)
     _sign_out(page)
 
     sign_in(page, server, "admin")
@@ -76,3 +86,7 @@ def test_a_clinician_of_another_unit_opens_a_patient_by_break_glass(
     expect(review).to_contain_text(REASON)
     expect(review).to_contain_text("(active now)")
     screenshot(page, "break-glass-3-audit")
+    _no_axe_violations(page)
+    page.goto(server.url("/alerts/stats"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Alert statistics: all units")
+    _no_axe_violations(page)
