@@ -145,6 +145,9 @@ def test_a_search_outside_the_unit_leads_to_break_glass_and_is_audited(
     assert f'<a href="/patients/{pid}">{name}</a>' in found.text and "Rehab unit" in found.text
     by_id = doc.client.get("/break-glass", params={"q": pid}).text
     assert f'href="/patients/{pid}"' in by_id
+    for wildcard in ("%%%", "___"):  # LIKE's wildcards are text here, not "every patient"
+        listed = doc.client.get("/break-glass", params={"q": wildcard}).text
+        assert 'href="/patients/' not in listed, wildcard
     short = doc.client.get("/break-glass", params={"q": "ab"}).text
     assert "at least 3 characters" in short and 'href="/patients/' not in short
     with app.state.sessionmaker() as session:
@@ -153,7 +156,7 @@ def test_a_search_outside_the_unit_leads_to_break_glass_and_is_audited(
             .where(m.AuditEntry.username == "ward9-doc", m.AuditEntry.action == "break-glass")
             .order_by(m.AuditEntry.id)
         ).all()
-    assert len(searches) == 2 and searches[0].startswith(f"search '{part}'")
+    assert len(searches) == 4 and searches[0].startswith(f"search '{part}'")
     # Clinicians of the patient's own unit find them on their worklist: the search there lists
     # only other units (here none match).
     own = signed_in("physiatrist").client.get("/break-glass", params={"q": part}).text

@@ -26,8 +26,10 @@ SEARCH_LIMIT = 10
 def _other_units(db: Db, viewer: Viewer, query: str) -> list[m.Patient]:
     """Patients outside the viewer's unit whose name holds `query`, or whose id is `query`."""
     text = " ".join(query.split())
+    # LIKE's wildcards typed as text: "%%%" must not list every other unit's patients.
+    literal = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     found = select(m.Patient).where(
-        or_(m.Patient.id == text, m.Patient.display_name.ilike(f"%{text}%")),
+        or_(m.Patient.id == text, m.Patient.display_name.ilike(f"%{literal}%", escape="\\")),
         m.Patient.unit != viewer.unit_scope(),
     )
     return list(db.scalars(found.order_by(m.Patient.display_name).limit(SEARCH_LIMIT)))
