@@ -261,7 +261,9 @@ def stats_api(
     scoped = scoped_stats(request, db, config, viewer, unit)
     shown, stats = scoped.shown, scoped.shown.stats
     where = shown.unit or "all units"
-    audit(db, viewer.user, "read", f"alert statistics api, {where} ({shown.patients})"[:200])
+    audit(
+        db, viewer.user, "read", f"alert statistics api, {where} ({shown.patients} patients)"[:200]
+    )
     return StatsOut(
         as_of=config.current_date().isoformat(),
         patients=shown.patients,
