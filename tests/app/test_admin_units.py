@@ -8,11 +8,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from conftest import SignedIn, sign_in
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn, sign_in
 
 DEMO_UNIT = "Rehab unit"
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import SignedIn, sign_in
 from fastapi import FastAPI
 from sqlalchemy import update
 
 from hosentinel.app.security import hash_password
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn, sign_in
 
 WARD = "Ward 9"
 MOVED = ("04-sci-day-18-swollen-thigh.json", "03-sci-hip-rom-loss-probable.json")

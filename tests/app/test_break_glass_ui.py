@@ -10,12 +10,12 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from conftest import SignedIn, sign_in
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from hosentinel.app.security import hash_password
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn, sign_in
 
 PATIENT = "04-sci-day-18-swollen-thigh.json"
 REASON = "Covering ward 3 tonight, patient deteriorating"

@@ -9,11 +9,11 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 NAV = re.compile(r'<nav aria-label="Main">(.*?)</nav>', re.S)
 

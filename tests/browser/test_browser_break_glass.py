@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from axe_playwright_python.sync_playwright import Axe
-from browserkit import AppServer, demo_patient_id, screenshot, sign_in
 from playwright.sync_api import Page, expect
 
 from hosentinel.demo.catalog import load_catalog
+from tests.support.browserkit import AppServer, demo_patient_id, screenshot, sign_in
 
 FILE = "04-sci-day-18-swollen-thigh.json"
 PATIENT = demo_patient_id(FILE)
