@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import UNIT_ROLES, Viewer
 from hosentinel.app.errors import Conflict, Invalid, NotFound
 from hosentinel.app.security import hash_password, now
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 1024

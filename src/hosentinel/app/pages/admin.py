@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import UNIT_ROLES, CurrentViewer, Db, DbId, Viewer, require
 from hosentinel.app.errors import Conflict, Invalid
 from hosentinel.app.templating import render_page
@@ -26,6 +25,7 @@ from hosentinel.app.user_admin import (
     update_user,
 )
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 

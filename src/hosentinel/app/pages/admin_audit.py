@@ -16,11 +16,11 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import CurrentViewer, Db, PageNumber, require
 from hosentinel.app.security import now
 from hosentinel.app.templating import render_page
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 

@@ -35,7 +35,6 @@ from hosentinel.app.alert_actions import (
     firing,
     record_decision,
 )
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import (
     ALERT_ROLES,
     CLINICAL_ROLES,
@@ -50,6 +49,7 @@ from hosentinel.app.deps import (
 from hosentinel.app.errors import Conflict, Invalid
 from hosentinel.app.templating import render_page
 from hosentinel.app.unit_stats import scoped_stats
+from hosentinel.store.audit import audit
 
 __all__ = ["alert_context", "router"]
 

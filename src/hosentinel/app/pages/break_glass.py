@@ -10,12 +10,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import or_, select
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import UNIT_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.security import now
 from hosentinel.app.templating import render_page
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 MIN_REASON = 10
