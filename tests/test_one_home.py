@@ -24,7 +24,6 @@ MOVED = {
 PENDING: dict[str, set[str]] = {
     "hosentinel.app.audit": {
         "app/pages/patients.py",  # owned by a concurrent change this session
-        "app/pages/admin.py",  # owned by a concurrent change this session
     },
 }
 

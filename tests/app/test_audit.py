@@ -77,8 +77,24 @@ CALLS: list[tuple[str, str, str, dict[str, Any], str, str, bool]] = [
     ("family", "GET", "/patients/{p}/family/handout.pdf", {}, "read", "family handout pdf", True),
     ("family", "GET", "/api/patients/{p}/education", {}, "read", "education api", True),
     ("therapist", "GET", "/patients/{p}/family", {}, "read", "family view", True),
-    ("lead", "GET", "/alerts/stats", {}, "read", "alert statistics (27 patients)", False),
-    ("admin", "GET", "/api/alerts/stats", {}, "read", "alert statistics api (27 patients)", False),
+    (
+        "lead",
+        "GET",
+        "/alerts/stats",
+        {},
+        "read",
+        "alert statistics, Rehab unit (27 patients)",
+        False,
+    ),
+    (
+        "admin",
+        "GET",
+        "/api/alerts/stats",
+        {},
+        "read",
+        "alert statistics api, all units (27 patients)",
+        False,
+    ),
     ("admin", "GET", "/admin/audit?patient={p}", {}, "read", "audit log", True),
 ]
 

@@ -18,7 +18,6 @@ ROLES: dict[str, tuple[str, list[str], list[str]]] = {
     "therapist": ("therapist", CLINICAL_NAV, ["Alert statistics", "Users", "Audit log"]),
     "nurse": ("nurse", CLINICAL_NAV, ["Alert statistics", "Users", "Audit log"]),
     "lead": ("unit-lead", [*CLINICAL_NAV, "Alert statistics"], ["Users", "Audit log"]),
-    "admin": ("admin", [*CLINICAL_NAV, "Alert statistics", "Users", "Audit log"], []),
 }
 
 
@@ -42,6 +41,21 @@ def test_each_clinical_role_signs_in_to_the_worklist(
     assert [link for link in has if link not in menu] == []
     assert [link for link in has_not if link in menu] == []
     screenshot(page, f"login-{username}")
+
+
+def test_admin_lands_on_the_users_page_with_no_clinical_links(
+    page: Page, server: AppServer
+) -> None:
+    """Admins are not clinicians: their home is the users page; clinical pages are refused with
+    a way home."""
+    sign_in(page, server, "admin")
+    expect(page).to_have_url(server.url("/admin/users"))
+    expect(page.locator("header .who")).to_have_text(re.compile(r"· admin$"))
+    assert _menu(page) == ["Alert statistics", "Users", "Audit log"]
+    response = page.goto(server.url("/knowledge"))
+    assert response is not None and response.status == 403
+    page.get_by_role("link", name="Go to your home page").click()
+    expect(page).to_have_url(server.url("/admin/users"))
 
 
 def test_family_member_lands_on_their_family_view_and_nothing_else(

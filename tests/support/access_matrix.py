@@ -25,9 +25,10 @@ from tests.support.seckit import (
 )
 
 P, T, N, L, A, F, ANON = ACCOUNTS  # physiatrist therapist nurse lead admin family anonymous
-CLINICAL = (P, T, N, L, A)
-EVERYONE = (*CLINICAL, F, ANON)
-SIGNED_IN = (*CLINICAL, F)
+# Admins are not clinicians: users, the audit log and alert statistics only.
+CLINICAL = (P, T, N, L)
+EVERYONE = (*CLINICAL, A, F, ANON)
+SIGNED_IN = (*CLINICAL, A, F)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Rule:
     other: str = OTHER
     ok_own: str = "ok"
     query: str = ""
-    # The admin's answer where it is not the usual one (patient routes: 404, see below).
+    # The admin's answer where it is not the usual one (patient routes: 403, see below).
     admin: str | None = None
 
 
@@ -185,16 +186,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/cds-services/{service_id}/feedback"): Rule(
         ok=(), refused="bare-401", anon="bare-401", body=feedback
     ),
-    # Each role's home: the worklist, or (303) the family account's own family view.
+    # Each role's home: the worklist, or (303) the family account's own family view, or (303)
+    # the admin's users page.
     ("GET", "/"): Rule(ok=SIGNED_IN),
     ("GET", "/api/worklist"): CLINICIANS,
-    ("POST", "/fhir"): Rule(ok=(P, N, A), body=bundle),
+    ("POST", "/fhir"): Rule(ok=(P, N), body=bundle),
     # Refused to a family member before the patient is looked up: the same 403 for any id.
     ("GET", "/fhir/Patient/{patient_id}/$ho-assessment"): Rule(
         ok=CLINICAL, family_own="403", family_other="403"
     ),
     ("GET", "/patients/{patient_id}"): CLINICAL_PATIENT,
-    ("GET", "/api/patients"): Rule(ok=CLINICAL, refused="404"),
+    ("GET", "/api/patients"): Rule(ok=CLINICAL, refused="404", admin="403"),
     ("GET", "/api/patients/{patient_id}"): CLINICAL_PATIENT,
     ("GET", "/api/patients/{patient_id}/assessment"): CLINICAL_PATIENT,
     ("GET", "/api/patients/{patient_id}/observations"): CLINICAL_PATIENT,
@@ -243,7 +245,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # The physician directory: clinicians search any specialty; a family member searches
     # physiatrists only (from the family view, or the API with specialty=physiatry: see
     # test_family_searches_physiatrists_only), so surgeons are a 403 and the page a 404.
-    ("GET", "/directory"): Rule(ok=CLINICAL, refused="404"),
+    ("GET", "/directory"): Rule(ok=CLINICAL, refused="404", admin="403"),
     ("GET", "/api/directory/search"): Rule(
         ok=CLINICAL, query="?specialty=orthopaedic-surgery&zip=60611"
     ),
@@ -259,17 +261,18 @@ MATRIX: dict[tuple[str, str], Rule] = {
         ok=CLINICAL, family_own="404", other=REFERABLE
     ),
     # Not under a patient: every clinician; a family member the same 404 as a missing one.
-    ("GET", "/fhir/ServiceRequest/{referral_id}"): Rule(ok=CLINICAL, refused="404", admin="404"),
+    ("GET", "/fhir/ServiceRequest/{referral_id}"): Rule(ok=CLINICAL, refused="404", admin="403"),
     # Break-glass: clinicians and unit leads only (their own unit's patients need none, but it
     # is allowed and audited); admins and family members 403 whatever the id.
+    ("GET", "/break-glass"): Rule(ok=(P, T, N, L), query="?q=sci"),
     ("POST", "/patients/{patient_id}/break-glass"): Rule(
         ok=(P, T, N, L), family_other="403", body=break_glass_form, admin="403"
     ),
 }
 
-# Admins manage users and read the audit log: every patient's record is a 404 to them, the same
-# answer as for a patient that does not exist.
-ADMIN_NOT_FOUND = "404"
+# Admins manage users and read the audit log: every patient route is a 403 to them, whatever
+# the id (refused before the patient is looked up, so ids cannot be probed either).
+ADMIN_ON_PATIENTS = "403"
 
 TABLES = (
     m.User,
@@ -310,7 +313,7 @@ def expected(rule: Rule, name: str, patient: str | None, own: str) -> str:
     if name == A and rule.admin is not None:
         return rule.admin
     if name == A and patient is not None:
-        return ADMIN_NOT_FOUND
+        return ADMIN_ON_PATIENTS
     if name in rule.ok:
         return rule.ok_own if patient is not None and patient == own else "ok"
     if name == F and patient is not None:

@@ -42,10 +42,24 @@ class AlertKindStats:
         return self.overridden / self.responded if self.responded else None
 
 
-def alert_stats(db: Session, assessed: Iterable[tuple[str, Assessment]]) -> list[AlertKindStats]:
+Latest = dict[tuple[str, str, str], m.AlertState]
+
+
+def latest_decisions(db: Session) -> Latest:
+    """The latest decision per (alert key, patient, source)."""
+    latest: Latest = {}
+    for state in db.scalars(select(m.AlertState).order_by(m.AlertState.at, m.AlertState.id)):
+        latest[(state.alert_key, state.patient_id, state.source)] = state
+    return latest
+
+
+def alert_stats(
+    db: Session, assessed: Iterable[tuple[str, Assessment]], latest: Latest | None = None
+) -> list[AlertKindStats]:
     """Per alert kind, over (patient id, current assessment) pairs: patients it fires for now;
-    decisions (the latest per patient and source, from the app or CDS Hooks feedback),
-    acceptance and override rates over those decisions, and the override reasons."""
+    decisions about those patients only (the latest per patient and source, from the app or
+    CDS Hooks feedback), acceptance and override rates over those decisions, and the override
+    reasons. `latest` (from `latest_decisions`) saves reading the decisions again per unit."""
     stats: dict[str, AlertKindStats] = {}
 
     def entry(key: str) -> AlertKindStats:
@@ -61,11 +75,12 @@ def alert_stats(db: Session, assessed: Iterable[tuple[str, Assessment]]) -> list
         for key in keys:
             entry(key).firing += 1
 
-    latest: dict[tuple[str, str, str], m.AlertState] = {}
-    for state in db.scalars(select(m.AlertState).order_by(m.AlertState.at, m.AlertState.id)):
-        latest[(state.alert_key, state.patient_id, state.source)] = state
+    if latest is None:
+        latest = latest_decisions(db)
     decided: set[tuple[str, str]] = set()
     for (key, patient_id, source), state in latest.items():
+        if patient_id not in firing_by_patient:
+            continue  # another unit's patient (or one no longer listed): not these statistics
         item = entry(key)
         counts = item.by_source.setdefault(source, Counter())
         if state.status in ACCEPTED:

@@ -12,10 +12,9 @@ from hosentinel.alerts import decisions
 from hosentinel.alerts.decisions import AlertStateView, current_states, decision_versions
 from hosentinel.alerts.keys import Alert, alerts_of
 from hosentinel.alerts.reasons import OVERRIDE_REASONS
-from hosentinel.alerts.stats import AlertKindStats, alert_stats
 from hosentinel.app.deps import ALERT_ROLES, Config, Viewer, knowledge_of, patient_for, require
 from hosentinel.app.errors import Conflict, Invalid, NotFound
-from hosentinel.app.services import assess, worklist
+from hosentinel.app.services import assess
 from hosentinel.store import models as m
 
 STATS_ROLES = ("unit-lead", "admin")
@@ -99,10 +98,3 @@ def clean_comment(comment: str | None) -> str | None:
         return decisions.clean_comment(comment)
     except decisions.InvalidDecision as problem:
         raise Invalid(problem.message) from problem
-
-
-def stats_for(request: Request, db: Session, config: Config) -> tuple[int, list[AlertKindStats]]:
-    rows = worklist(
-        db, knowledge_of(request), config.current_date(), None, request.app.state.assessments
-    )
-    return len(rows), alert_stats(db, [(row.patient.id, row.assessment) for row in rows])

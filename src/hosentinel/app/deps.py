@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
 
 from hosentinel.app.config import AppConfig
-from hosentinel.app.errors import Forbidden, NotAuthenticated, NotFound
+from hosentinel.app.errors import Forbidden, NotAuthenticated, NotFound, PatientNotFound
 from hosentinel.app.security import SESSION_COOKIE, csrf_matches, find_session, now
 from hosentinel.app.smart.access import gate as smart_gate
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 
-CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
+# Admins are not clinicians (issue 15): they manage users, read the audit log and the alert
+# statistics, and open no clinical page (worklist, patients, knowledge, directory, FHIR import).
+CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead")
 EXAM_ROLES = ("physiatrist", "therapist", "nurse")
 ALERT_ROLES = ("physiatrist", "nurse", "unit-lead")
 # Every integer id in a path: a database integer (an id past 64 bits made SQLite raise, a 500);
@@ -32,15 +36,28 @@ UNIT_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead")
 NO_UNIT = "(no unit)" + "-" * 80
 
 
-def has_break_glass(db: Session, user_id: int, patient_id: str) -> bool:
-    grant = db.scalar(
-        select(m.BreakGlass.id).where(
+ADMIN_NOT_CLINICAL = (
+    "Administrators manage users and read the audit log and alert statistics; patients' records"
+    " and the clinical pages are for clinicians."
+)
+
+
+def break_glass_until(db: Session, user_id: int, patient_id: str) -> datetime | None:
+    """When this user's running break-glass access to the patient ends (None: no access)."""
+    until = db.scalar(
+        select(func.max(m.BreakGlass.expires_at)).where(
             m.BreakGlass.user_id == user_id,
             m.BreakGlass.patient_id == patient_id,
             m.BreakGlass.expires_at > now(),
         )
     )
-    return grant is not None
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)  # SQLite gives naive datetimes back
+    return until
+
+
+def has_break_glass(db: Session, user_id: int, patient_id: str) -> bool:
+    return break_glass_until(db, user_id, patient_id) is not None
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -67,11 +84,20 @@ Config = Annotated[AppConfig, Depends(get_config)]
 class Viewer:
     """The signed-in user with their session's CSRF token."""
 
-    def __init__(self, user: m.User, csrf_token: str, only_patient: str | None = None) -> None:
+    def __init__(
+        self,
+        user: m.User,
+        csrf_token: str,
+        only_patient: str | None = None,
+        state: State | None = None,
+    ) -> None:
         self.user = user
         self.csrf_token = csrf_token
         # A session opened from the EHR (SMART launch) reaches only the launched patient.
         self.only_patient = only_patient
+        # The request's state: a patient opened under break-glass is noted there for the pages'
+        # banner (`_break_glass_banner.html`).
+        self.state = state
 
     @property
     def role(self) -> str:
@@ -89,7 +115,10 @@ class Viewer:
             return False
         if self.user.unit is not None and patient.unit == self.user.unit:
             return True
-        return has_break_glass(db, self.user.id, patient.id)
+        until = break_glass_until(db, self.user.id, patient.id)
+        if until is not None and self.state is not None:
+            self.state.break_glass = {"patient_id": patient.id, "until": until}
+        return until is not None
 
     def unit_scope(self) -> str:
         """The unit whose patients this viewer lists (a name no unit has, for none)."""
@@ -144,7 +173,9 @@ def get_viewer(
     user = db.get(m.User, web_session.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("Please sign in.")
-    viewer = Viewer(user, web_session.csrf_token, smart_gate(request, db, web_session))
+    viewer = Viewer(
+        user, web_session.csrf_token, smart_gate(request, db, web_session), request.state
+    )
     if request.method not in SAFE_METHODS and not csrf_matches(web_session.csrf_token, submitted):
         raise Forbidden("The form expired or did not come from this site. Reload and try again.")
     return viewer
@@ -155,14 +186,21 @@ CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
 
 def require(viewer: Viewer, *roles: str) -> None:
     if viewer.role not in roles:
+        if viewer.role == "admin" and "admin" not in roles:
+            raise Forbidden(ADMIN_NOT_CLINICAL)
         raise Forbidden("Your role does not allow this.")
 
 
 def patient_for(db: Session, viewer: Viewer, patient_id: str) -> m.Patient:
     """The patient, if this viewer may see them. A family member asking for another patient gets
-    the same 404 as a patient that does not exist, so ids cannot be probed."""
+    the same 404 as a patient that does not exist, so ids cannot be probed. An admin is refused
+    (403) before any patient is looked up: the same answer for every id."""
+    if viewer.role == "admin":
+        raise Forbidden(ADMIN_NOT_CLINICAL)
     patient = db.get(m.Patient, patient_id)
     if patient is None or not viewer.can_see(db, patient):
+        if viewer.role in UNIT_ROLES and viewer.only_patient is None:
+            raise PatientNotFound("No such patient.", patient_id, viewer.csrf_token)
         raise NotFound("No such patient.")
     return patient
 

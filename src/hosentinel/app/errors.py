@@ -25,6 +25,16 @@ class NotFound(DomainError):
     status = 404
 
 
+class PatientNotFound(NotFound):
+    """No such patient for a clinician: missing, or in another unit (one answer for both, so ids
+    cannot be probed). Its page offers break-glass access (`pages/break_glass.py`)."""
+
+    def __init__(self, message: str, patient_id: str, csrf_token: str) -> None:
+        super().__init__(message)
+        self.patient_id = patient_id
+        self.csrf_token = csrf_token
+
+
 class Forbidden(DomainError):
     status = 403
 
@@ -108,11 +118,15 @@ def install_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"error": exc.message}, status_code=exc.status)
         templates = request.app.state.templates
+        context = {"status": exc.status, "message": exc.message, "user": None}
+        if isinstance(exc, PatientNotFound) and request.method == "GET":
+            context["break_glass"] = {
+                "patient_id": exc.patient_id,
+                "csrf": exc.csrf_token,
+                "hours": request.app.state.config.break_glass_hours,
+            }
         response: Response = templates.TemplateResponse(
-            request,
-            "error.html",
-            {"status": exc.status, "message": exc.message, "user": None},
-            status_code=exc.status,
+            request, "error.html", context, status_code=exc.status
         )
         return response
 

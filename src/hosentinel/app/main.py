@@ -17,6 +17,7 @@ from hosentinel.app.admission import install_admission
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
 from hosentinel.app.headers import install_security_headers
+from hosentinel.app.navigation import nav_links
 from hosentinel.app.services import AssessmentCache
 from hosentinel.app.smart.settings import clients_from_settings
 from hosentinel.knowledge.loader import default_knowledge
@@ -50,6 +51,7 @@ def create_app(config: AppConfig) -> FastAPI:
     templates = shared_templates()
     templates.env.globals["release"] = app.state.knowledge.release
     templates.env.globals["plain_reason"] = plain_reason
+    templates.env.globals["nav_links"] = nav_links
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_handlers(app)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 def register(app: FastAPI) -> None:
     from hosentinel.app.pages import (
         admin,
+        admin_audit,
         alert_tiers,
         alerts,
         alerts_api,
@@ -45,6 +46,7 @@ def register(app: FastAPI) -> None:
         referrals,
         knowledge_pages,
         admin,
+        admin_audit,
         token,
         smart,
         break_glass,

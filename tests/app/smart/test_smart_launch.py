@@ -420,3 +420,18 @@ def test_app_context_from_a_cds_card_leads_to_the_site_it_names(
     client = TestClient(smart_app, base_url=APP)
     r = client.get(authorize(client, ehr), follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/patients/ehr-p1#hip-right"
+
+
+def test_the_launched_sessions_menu_has_no_link_that_would_be_refused(
+    smart_app: FastAPI, ehr: StandInEHR
+) -> None:
+    """The menu of a session opened from the EHR: its patient and knowledge, nothing that 403s
+    (Worklist and Find a physician were shown and refused)."""
+    client = TestClient(smart_app, base_url=APP)
+    page = launch(client, ehr)
+    nav = re.search(r'<nav aria-label="Main">(.*?)</nav>', page.text, re.S)
+    assert nav is not None
+    links = re.findall(r'<a href="([^"]+)"', nav.group(1))
+    assert links == ["/", "/knowledge"]
+    for link in links:
+        assert client.get(link).status_code == 200, link

@@ -26,7 +26,6 @@ from hosentinel.alerts.decisions import (
 )
 from hosentinel.alerts.keys import alert_label
 from hosentinel.alerts.reasons import OVERRIDE_REASONS, reason_display
-from hosentinel.alerts.stats import totals
 from hosentinel.app.alert_actions import (
     STATS_ROLES,
     alert_context,
@@ -35,7 +34,6 @@ from hosentinel.app.alert_actions import (
     decide,
     firing,
     record_decision,
-    stats_for,
 )
 from hosentinel.app.deps import (
     ALERT_ROLES,
@@ -50,6 +48,7 @@ from hosentinel.app.deps import (
 )
 from hosentinel.app.errors import Conflict, Invalid
 from hosentinel.app.templating import render_page
+from hosentinel.app.unit_stats import scoped_stats
 from hosentinel.store.audit import audit
 
 __all__ = ["alert_context", "router"]
@@ -234,14 +233,21 @@ def override_form(
 
 
 @router.get("/alerts/stats", response_class=HTMLResponse)
-def stats_page(request: Request, db: Db, config: Config, viewer: CurrentViewer) -> Response:
+def stats_page(
+    request: Request, db: Db, config: Config, viewer: CurrentViewer, unit: str | None = None
+) -> Response:
     require(viewer, *STATS_ROLES)
-    patients, stats = stats_for(request, db, config)
-    audit(db, viewer.user, "read", f"alert statistics ({patients} patients)")
+    scoped = scoped_stats(request, db, config, viewer, unit)
+    shown = scoped.shown
+    where = shown.unit or "all units"
+    audit(db, viewer.user, "read", f"alert statistics, {where} ({shown.patients} patients)"[:200])
     context = {
-        "stats": stats,
-        "totals": totals(stats),
-        "patients": patients,
+        "stats": shown.stats,
+        "totals": shown.totals,
+        "patients": shown.patients,
+        "unit": shown.unit,
+        "units": scoped.units,
+        "total": scoped.total,
         "today": config.current_date(),
         "reason_display": reason_display,
         "alert_label": alert_label,

@@ -24,7 +24,6 @@ from hosentinel.app.alert_actions import (
     decide,
     firing,
     record_decision,
-    stats_for,
 )
 from hosentinel.app.deps import (
     CLINICAL_ROLES,
@@ -35,6 +34,7 @@ from hosentinel.app.deps import (
     patient_for,
     require,
 )
+from hosentinel.app.unit_stats import UnitStats, scoped_stats
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
@@ -120,10 +120,39 @@ class AlertStatsOut(BaseModel):
     by_source: dict[str, dict[str, int]]
 
 
+class UnitStatsOut(BaseModel):
+    unit: str
+    patients: int
+    firing: int
+    acknowledged: int
+    overridden: int
+    unanswered_now: int
+    acceptance_rate: float | None
+    override_rate: float | None
+
+
 class StatsOut(BaseModel):
     as_of: str
     patients: int
+    unit: str | None = Field(default=None, description="The unit of `alerts`; null: all units")
+    units: list[UnitStatsOut] | None = Field(
+        default=None, description="Each unit's totals (an admin's view; null for a unit lead)"
+    )
     alerts: list[AlertStatsOut]
+
+
+def _unit_out(unit: UnitStats) -> UnitStatsOut:
+    t = unit.totals
+    return UnitStatsOut(
+        unit=unit.unit or "",
+        patients=unit.patients,
+        firing=t.firing,
+        acknowledged=t.acknowledged,
+        overridden=t.overridden,
+        unanswered_now=t.unanswered_now,
+        acceptance_rate=t.acceptance_rate,
+        override_rate=t.override_rate,
+    )
 
 
 def _state_out(state: AlertStateView | None) -> AlertStateOut | None:
@@ -223,13 +252,23 @@ def override_api(
 
 
 @router.get("/api/alerts/stats", response_model=StatsOut)
-def stats_api(request: Request, db: Db, config: Config, viewer: CurrentViewer) -> StatsOut:
+def stats_api(
+    request: Request, db: Db, config: Config, viewer: CurrentViewer, unit: str | None = None
+) -> StatsOut:
+    """A unit lead: their unit's statistics. An admin: every unit's (`units`) and, in `alerts`,
+    all units together or the one named by `unit`."""
     require(viewer, *STATS_ROLES)
-    patients, stats = stats_for(request, db, config)
-    audit(db, viewer.user, "read", f"alert statistics api ({patients} patients)")
+    scoped = scoped_stats(request, db, config, viewer, unit)
+    shown, stats = scoped.shown, scoped.shown.stats
+    where = shown.unit or "all units"
+    audit(
+        db, viewer.user, "read", f"alert statistics api, {where} ({shown.patients} patients)"[:200]
+    )
     return StatsOut(
         as_of=config.current_date().isoformat(),
-        patients=patients,
+        patients=shown.patients,
+        unit=shown.unit,
+        units=[_unit_out(u) for u in scoped.units] if viewer.role == "admin" else None,
         alerts=[
             AlertStatsOut(
                 key=s.key,

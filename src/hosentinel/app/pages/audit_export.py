@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from hosentinel.app.deps import CurrentViewer, Db, require
-from hosentinel.app.pages.admin import audit_query, patient_names
+from hosentinel.app.pages.admin_audit import audit_query, patient_names
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
 

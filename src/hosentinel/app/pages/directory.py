@@ -231,7 +231,8 @@ def search_api(
     per_page: str = "20",
 ) -> SearchOut:
     """Clinicians of a specialty (group id or NUCC code) within `radius` miles of a US ZIP code,
-    nearest first. A family account may search physiatrists only."""
+    nearest first. A family account may search physiatrists only; an admin not at all."""
+    require(viewer, *CLINICAL_ROLES, "family")
     query = parse_query(
         specialty=specialty,
         zip_code=zip,

@@ -20,7 +20,7 @@ from hosentinel.store.merge import merge_tracked, protected_refs
 
 router = APIRouter(tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
-IMPORT_ROLES = ("physiatrist", "nurse", "admin")
+IMPORT_ROLES = ("physiatrist", "nurse")  # admins are not clinicians: no imports
 APP_CREATED = "entered in HO Sentinel by a clinician; an import cannot replace it (not stored)"
 
 

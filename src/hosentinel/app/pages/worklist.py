@@ -82,6 +82,8 @@ def worklist_page(
     if viewer.role == "family" and viewer.user.patient_id:
         # `/` is each role's home (DESIGN.md, Pages): a family account's is their patient's view.
         return RedirectResponse(f"/patients/{viewer.user.patient_id}/family", status_code=303)
+    if viewer.role == "admin":
+        return RedirectResponse("/admin/users", status_code=303)  # an admin's home: the users
     require(viewer, *CLINICAL_ROLES)
     rows = _rows(request, db, config, _scope(viewer, unit))
     selected = FILTERS.get(show, FILTERS["all"])
