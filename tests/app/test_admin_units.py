@@ -19,7 +19,7 @@ DEMO_UNIT = "Rehab unit"
 
 def _user(app: FastAPI, username: str) -> m.User:
     with app.state.sessionmaker() as session:
-        user = session.scalar(select(m.User).where(m.User.username == username))
+        user: m.User | None = session.scalar(select(m.User).where(m.User.username == username))
         assert user is not None
         session.expunge(user)
         return user
