@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hosentinel.core.examples import HISTORY_DAYS, record_from_example
-from hosentinel.core.record import Coding
+from hosentinel.core.record import Allergy, Coding, Condition, Medication, Observation, Procedure
 from hosentinel.knowledge.schema import ExampleRecord
 
 AS_OF = date(2026, 6, 1)
@@ -72,7 +72,7 @@ def test_each_kind_of_entry_becomes_its_record_entry() -> None:
     )
     assert (calcium.text, calcium.value_quantity, calcium.interpretation) == ("calcium", 7.9, None)
     # Inputs name their entry by FHIR reference ("ResourceType/id"), one per entry.
-    kinds = {
+    kinds: dict[str, tuple[Condition | Procedure | Medication | Allergy | Observation, ...]] = {
         "Condition": rec.conditions,
         "Procedure": rec.procedures,
         "MedicationRequest": rec.medications,

@@ -153,7 +153,9 @@ limitations:
 def write() -> None:
     lines = ["products:"]
     for p in expected_products():
-        ingredients = ", ".join(json.dumps(i) for i in p["ingredients"])  # type: ignore[attr-defined]
+        listed = p["ingredients"]
+        assert isinstance(listed, list)
+        ingredients = ", ".join(json.dumps(i) for i in listed)
         code = json.dumps(p["code"])
         lines.append(f"  - {{code: {code}, tty: {p['tty']}, ingredients: [{ingredients}]}}")
     TARGET.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from hosentinel.core.engine import evaluate
-from hosentinel.core.record import BodySite, Coding, Observation, Procedure
+from hosentinel.core.record import BodySite, Coding, Observation, Procedure, Sex
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from tests.support.recordkit import AS_OF, SCI, Item, ago, cond, finding, record
 
@@ -33,7 +33,7 @@ def with_setting(name: str, value: float) -> Knowledge:
     return replace(K, settings=settings)
 
 
-def assess(*items: Item, sex: str = "male", knowledge: Knowledge = K) -> dict[str, Any]:
+def assess(*items: Item, sex: Sex = "male", knowledge: Knowledge = K) -> dict[str, Any]:
     return evaluate(record(*items, sex=sex), knowledge, AS_OF).to_json()
 
 

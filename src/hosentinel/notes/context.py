@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from hosentinel.knowledge import schema as s
+from hosentinel.notes.gated import gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class ConText:
         rules = [ConTextRule.from_dict(rule) for rule in packaged]
         rules += [ConTextRule(t.literal, t.category, direction=t.direction) for t in triggers]
         self._context.add(rules)
+        gate(self._context, rules)  # run only the token patterns a sentence can match (gated.py)
         # A rule matches only where one word it requires is: a sentence with none of them has no
         # modifier, and ConText (the costly part) is not run on it.
         self._needed = frozenset(
@@ -79,8 +81,7 @@ class ConText:
         if "" not in self._needed and self._needed.isdisjoint(_TOKEN.findall(sentence.lower())):
             return tuple(PLAIN for _ in targets)
         doc = self._nlp.make_doc(sentence)
-        for index, token in enumerate(doc):  # the whole text is one sentence
-            token.is_sent_start = index == 0
+        _one_sentence(doc)
         spans = [doc.char_span(a, b, label="TARGET", alignment_mode="expand") for a, b in targets]
         kept = filter_spans([sp for sp in spans if sp is not None])
         doc.ents = kept
@@ -99,6 +100,17 @@ class ConText:
                 )
             out.append(found)
         return tuple(out)
+
+
+def _one_sentence(doc: Any) -> None:
+    """The whole text is one sentence: the first token starts it, no other does (as setting
+    `is_sent_start` token by token, without making a Token object for each)."""
+    import numpy
+
+    starts = numpy.full((len(doc), 1), numpy.iinfo(numpy.uint64).max, dtype=numpy.uint64)  # -1
+    if len(doc):
+        starts[0, 0] = 1
+    doc.from_array(["SENT_START"], starts)
 
 
 def _packaged_rules(medspacy: Any) -> list[dict[str, Any]]:

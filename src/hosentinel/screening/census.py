@@ -33,9 +33,9 @@ import orjson
 
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from hosentinel.screening import guard, staging
+from hosentinel.screening.compiled_sql import classify_sql
 from hosentinel.screening.duckdb_engine import lines_view, macros
 from hosentinel.screening.export import Export, ExportError, deleted_files, discover
-from hosentinel.screening.extraction import classify_sql
 from hosentinel.screening.job import NoProgress, Progress
 from hosentinel.screening.patients import ROW_COLUMNS, Row
 from hosentinel.screening.relevance import relevance_pattern
@@ -251,7 +251,7 @@ def _classify(con: Any, export: Export, relevance: str, result: CensusResult) ->
     `touched`: the (type, id) of every resource in the export, carried or not."""
     files = [str(f.read_path.absolute()) for f in export.files]
     con.execute(lines_view(files))
-    con.execute(f"CREATE TEMP TABLE classified AS {classify_sql(relevance, 'duckdb')}")
+    con.execute(f"CREATE TEMP TABLE classified AS {classify_sql(relevance)}")
     con.execute(
         "CREATE TEMP TABLE carried AS SELECT rowid AS pos, rtype, patient, line, "
         "json_extract_string(line, '$.id') AS id FROM classified "

@@ -22,6 +22,8 @@ its threads, so they start warm).
 
 from __future__ import annotations
 
+import gzip
+import re
 import shutil
 import sys
 import tempfile
@@ -34,7 +36,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from hosentinel.screening.extraction import HEAD_PATHS, classify_sql, group_sql
+from hosentinel.screening import compiled_sql
 from hosentinel.screening.guard import MAX_LINE_BYTES
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import Screener, Tally
@@ -56,11 +58,9 @@ def _literal(text: str) -> str:
 
 
 def macros() -> list[str]:
-    paths = ", ".join(_literal(p) for p in HEAD_PATHS)
-    return [
-        f"CREATE MACRO hs_resource_head(line) AS try(json_extract_string(line, [{paths}]))",
-        "CREATE MACRO hs_valid_text(line) AS true",  # the reader rejects invalid UTF-8
-    ]
+    """`hs_resource_head` (the line parsed once into `extraction.HEAD_PATHS`) and `hs_valid_text`
+    (true: the reader rejects invalid UTF-8), kept compiled (`compiled_sql.py`)."""
+    return compiled_sql.macros()
 
 
 def lines_view(files: list[str]) -> str:
@@ -111,13 +111,13 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
 def _scan(con: Any, relevance: str, scratch: Path, progress: Progress) -> Iterator[Any]:
     """The extraction's rows in Arrow batches; reports DuckDB's progress while it reads."""
     con.execute(f"ATTACH {_literal(str(scratch / 'classified.duckdb'))} AS scratch")
-    classify = f"CREATE TABLE scratch.lines AS {classify_sql(relevance, 'duckdb')}"
+    classify = f"CREATE TABLE scratch.lines AS {compiled_sql.classify_sql(relevance)}"
     _with_progress(con, lambda: con.execute(classify), progress)
     con.execute(
         "CREATE TEMP VIEW classified AS SELECT file, rowid AS ordinal, rtype, status, patient, "
         "line FROM scratch.lines"
     )
-    reader = con.sql(group_sql("duckdb")).to_arrow_reader(GROUPS_PER_BATCH)
+    reader = con.sql(compiled_sql.group_sql()).to_arrow_reader(GROUPS_PER_BATCH)
     progress.scanning(1.0)
     yield from reader
 
@@ -146,12 +146,37 @@ def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
     """Worker processes, started (and warmed: knowledge loaded) before DuckDB starts its threads,
     so that on Linux they can be forked from this process, already warm."""
     method = "fork" if sys.platform.startswith("linux") else "spawn"
+    if method == "fork" and _holds_notes(job):
+        # spaCy and the ConText pipeline, loaded once here rather than once in every worker
+        # (seconds of CPU each: bench/bench_notes.py)
+        from hosentinel.knowledge.loader import default_knowledge
+        from hosentinel.notes.warmup import warm_up
+
+        warm_up(default_knowledge())
     pool = ProcessPoolExecutor(
         workers, mp_context=get_context(method), initializer=_start_worker, initargs=(job,)
     )
     for warm in [pool.submit(_ready) for _ in range(workers)]:
         warm.result()
     return pool
+
+
+_NOTE_TYPES = re.compile(rb'"resourceType"\s*:\s*"(?:DocumentReference|DiagnosticReport)"')
+
+
+def _holds_notes(job: Job) -> bool:
+    """Does a file of the export start with a note or a report (text to read)? A hint only: a
+    note found elsewhere is still read, by a worker that loads the reader itself."""
+    for file in job.export.files:
+        try:
+            opener = gzip.open if file.gzip else open
+            with opener(file.read_path, "rb") as stream:
+                head = stream.read(65536)
+        except (OSError, EOFError, gzip.BadGzipFile):
+            continue  # the scan reports the file
+        if _NOTE_TYPES.search(head):
+            return True
+    return False
 
 
 def _in_pool(

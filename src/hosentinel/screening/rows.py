@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from hosentinel.screening.patients import ROW_COLUMNS, Row
 
@@ -78,7 +79,7 @@ class RowWriter:
             self._writer.writerows(row.values() for row in rows)
         else:
             columns = zip(*(row.values() for row in rows), strict=True)
-            arrays = [pa.array(column, pa.string()) for column in columns]
+            arrays = [_strings(column) for column in columns]
             self._writer.write_table(pa.Table.from_arrays(arrays, schema=SCHEMA))
         self.rows += len(rows)
 
@@ -110,3 +111,16 @@ class RowWriter:
         self._close()
         if self.partial is not None:
             self.partial.unlink(missing_ok=True)
+
+
+def _strings(values: Sequence[str]) -> Any:
+    """A string column built from its buffers. `pa.array` would do the same, but its first call
+    imports pandas to check whether `values` is a pandas object: over a second of start-up."""
+    encoded = [value.encode("utf-8") for value in values]
+    offsets = [0]
+    for item in encoded:
+        offsets.append(offsets[-1] + len(item))
+    if offsets[-1] >= 2**31:  # past 32-bit offsets (never for a batch of rows): let pyarrow do it
+        return pa.array(values, pa.string())
+    buffers = [None, pa.py_buffer(array("i", offsets).tobytes()), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(values), buffers, null_count=0)
