@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             target.write_text(original.replace(good, bad))
             try:
-                cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+                # -x: the first failing test is enough to call the bug caught (and 5x faster).
+                cmd = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
                 done = subprocess.run(
                     cmd + args.tests.split(), cwd=ROOT, env=env, capture_output=True, text=True
                 )
@@ -172,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"MISSED  {theme}")
             else:
                 first = failed[0].removeprefix("FAILED ") if failed else done.stdout[-200:]
-                print(f"caught  {theme}: {len(failed)} test(s) fail, e.g. {first}", flush=True)
+                print(f"caught  {theme}: {first}", flush=True)
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)
     return 1 if missed else 0

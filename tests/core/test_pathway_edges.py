@@ -85,7 +85,7 @@ def test_a_swollen_leg_holds_back_only_its_own_side() -> None:
     left_knee_ho = cond("M61.262", 30)  # M61.26x lower leg (knee), 6th character 2 = left
     out = assess(cond(SCI, 40), left_knee_ho, finding("knee-swelling", True, 3, "knee", "right"))
     by_id = recs(out)
-    assert "rule-out-dvt" in by_id
+    assert by_id["rule-out-dvt"]["sites"] == ["right knee"]
     therapy = by_id["rom-therapy"]
     assert therapy["sites"] == ["left knee"]
     assert "waits_for" not in therapy
