@@ -210,6 +210,27 @@ def test_no_nsaid_from_20_weeks_of_pregnancy() -> None:
     assert "pregnancy" in recs(early)["nsaid-indomethacin"]["cautions"]
 
 
+def test_no_nsaid_while_the_weeks_of_a_pregnancy_are_unknown() -> None:
+    """risk-and-prevention.md §4.8: "FDA advises avoiding NSAIDs from 20 weeks' gestation". With
+    the weeks not recorded (ICD-10-CM Z3A.00 "Weeks of gestation of pregnancy not specified", or a
+    pregnancy code without a Z3A), 20 weeks or more cannot be excluded: the NSAID is not
+    suggested, the caution says why, and the gestational age is asked for."""
+    for undated in (cond("Z3A.00", 10), cond("Z33.1", 10)):
+        a = assess(*EARLY_RIGHT_HIP, undated, sex="female")
+        assert "nsaid-indomethacin" not in recs(a), undated
+        caution = next(
+            c
+            for c in a.cautions
+            if c.about == "nsaid-indomethacin" and c.level == "contraindicated"
+        )
+        assert caution.reason == "pregnancy" and caution.recommended is False
+        assert "cannot be excluded" in caution.basis.inputs[0].what
+        assert "gestational-age" in {m.id for m in a.missing_inputs}
+    # The same pregnancy also dated at 12 weeks: the weeks are known, the NSAID is an option.
+    dated = assess(*EARLY_RIGHT_HIP, cond("Z33.1", 10), pregnant(12), sex="female")
+    assert "pregnancy" in recs(dated)["nsaid-indomethacin"]["cautions"]
+
+
 def test_no_nsaid_with_an_nsaid_allergy_or_a_recent_cabg() -> None:
     """risk-and-prevention.md §4.8: NSAIDs are "Contraindicated around CABG surgery"; the
     indomethacin label contraindicates it with hypersensitivity."""

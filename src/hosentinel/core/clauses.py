@@ -235,21 +235,25 @@ def gestational_weeks(fact: Fact, as_of: date) -> int | None:
 
 
 def _pregnancy(ctx: Context, min_weeks: int | None) -> Outcome:
-    current = present(ctx, "pregnancy", must_be_active=True)
-    missing: list[str] = []
-    for fact in current:
+    current = []
+    for fact in present(ctx, "pregnancy", must_be_active=True):
         weeks = gestational_weeks(fact, ctx.as_of)
-        if weeks is not None and weeks > _MAX_GESTATION_WEEKS:
-            continue
-        if min_weeks is None:
-            return Outcome(True, (fact_input(fact, "pregnant"),))
-        if weeks is None:
-            missing.append("gestational-age")
-        elif weeks >= min_weeks:
-            return Outcome(True, (fact_input(fact, f"pregnant, {weeks} weeks"),))
-    if min_weeks is not None and not missing:
+        if weeks is None or weeks <= _MAX_GESTATION_WEEKS:
+            current.append((fact, weeks))
+    if not current:
         return NO
-    return Outcome(False, missing=tuple(missing))
+    if min_weeks is None:
+        return Outcome(True, (fact_input(current[0][0], "pregnant"),))
+    dated = [(fact, weeks) for fact, weeks in current if weeks is not None]
+    for fact, weeks in dated:
+        if weeks is not None and weeks >= min_weeks:
+            return Outcome(True, (fact_input(fact, f"pregnant, {weeks} weeks"),))
+    if dated:
+        return NO
+    # A pregnancy with no dated gestational age: "from 20 weeks" cannot be ruled out, so the rule
+    # holds (a drug it contraindicates is not suggested) and the gestational age is asked for.
+    what = f"pregnant, weeks not recorded: {min_weeks} weeks or more cannot be excluded"
+    return Outcome(True, (fact_input(current[0][0], what),), missing=("gestational-age",))
 
 
 def current_labs(ctx: Context, concept: str) -> list[Fact]:
