@@ -33,13 +33,10 @@ lint: sync
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-# mypy --strict on src, the benchmarks and the test folders that pass it so far (the list grows;
-# tests/browser passes too but is being extended on another branch).
-TYPED_TESTS := tests/alerts tests/fhir tests/knowledge tests/directory tests/test_golden_assess.py \
-	tests/test_caching.py tests/test_environment_settings.py tests/test_purity.py tests/demo tests/test_cli.py
+# mypy --strict on src, the benchmarks and the tests.
 typecheck: sync
 	$(BIN)/mypy src
-	$(BIN)/mypy bench $(TYPED_TESTS)
+	$(BIN)/mypy bench tests
 
 # Rewrite tests/golden/*.json (`hosentinel assess` on every demo patient) after an intended change
 # of the assessment output; review the diff before committing it.
@@ -98,7 +95,5 @@ crash: sync system-deps
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Rules about the source alone (module sizes, one home per moved module): in the fast loop,
-# type-checked.
+# Rules about the source alone (module sizes, one home per moved module): in the fast loop.
 CHECK_TESTS += tests/test_module_size.py tests/test_one_home.py
-TYPED_TESTS += tests/test_module_size.py tests/test_one_home.py

@@ -24,15 +24,18 @@ DATA = "src/hosentinel/knowledge/data/"
 NEW_TESTS = (
     "tests/core/test_boundaries.py tests/knowledge/test_condition_examples.py "
     "tests/knowledge/test_rule_examples.py tests/knowledge/test_loader_checks.py "
-    "tests/core/test_basis_details.py"
+    "tests/core/test_basis_details.py tests/core/test_clinical_safety.py "
+    "tests/core/test_pathway_edges.py tests/core/test_reading_edges.py"
 )
 
 # (theme, file, the correct text, the bug)
 BUGS: list[tuple[str, str, str, str]] = [
     ("window closes a day early (day 365)", CORE + "surveillance.py",
-     "elif as_of <= end:", "elif as_of < end:"),
+     "open_now = [w for w in windows if w[1] <= as_of <= w[2]]",
+     "open_now = [w for w in windows if w[1] <= as_of < w[2]]"),
     ("window opens a day late (day 14)", CORE + "surveillance.py",
-     "if as_of < start:", "if as_of <= start:"),
+     "open_now = [w for w in windows if w[1] <= as_of <= w[2]]",
+     "open_now = [w for w in windows if w[1] < as_of <= w[2]]"),
     ("window start moved in the data (day 14)", DATA + "index_events.yaml",
      "window_start_days: 14", "window_start_days: 15"),
     ("window end moved in the data (12 months)", DATA + "index_events.yaml",
@@ -46,14 +49,16 @@ BUGS: list[tuple[str, str, str, str]] = [
      "return obs.value_quantity < obs.reference_high,"),
     ("CKD stage 3 eGFR bound moved (N18.30 renal cautions lost)", CORE + "clauses.py",
      '"3": 59,', '"3": 60,'),
-    ("fever dropped from the infection signs", CORE + "plan.py",
+    ("fever dropped from the infection signs", CORE + "workup.py",
      'if f.id in ("fever", "redness", "warmth")]', 'if f.id in ("redness", "warmth")]'),
-    ("at-risk education only for a raised risk level", CORE + "education.py",
-     'if surveillance.phase in ("before-window", "in-window") or risk_level != "low":',
-     'if risk_level != "low":'),
-    ("at-risk education lost after the window at moderate risk", CORE + "education.py",
-     'if surveillance.phase in ("before-window", "in-window") or risk_level != "low":',
+    # The policy changed in issue 12: the at-risk handout needs a raised risk AND an open or
+    # coming window; each half of the condition dropped alone is a bug.
+    ("at-risk education for a low-risk patient in the window", CORE + "education.py",
+     'if surveillance.phase in ("before-window", "in-window") and risk_level != "low":',
      'if surveillance.phase in ("before-window", "in-window"):'),
+    ("at-risk education after the window at moderate risk", CORE + "education.py",
+     'if surveillance.phase in ("before-window", "in-window") and risk_level != "low":',
+     'if risk_level != "low":'),
     ("etidronate caution loses its GI-bleed branch", DATA + "drugs.yaml",
      "when: {any_of: [{active_concept: peptic-ulcer}, {active_concept: gi-bleed}]}",
      "when: {any_of: [{active_concept: peptic-ulcer}]}"),
@@ -89,13 +94,17 @@ BUGS: list[tuple[str, str, str, str]] = [
      "elif weeks >= min_weeks:", "elif weeks > min_weeks:"),
     ("three findings not probable", CORE + "suspicion.py",
      "or len(kinds) >= probable_min:", "or len(kinds) > probable_min:"),
-    ("radiograph offered for HO a day late", CORE + "plan.py",
+    ("radiograph offered for HO a day late", CORE + "workup.py",
      "if days is not None and days < informative:", "if days is not None and days <= informative:"),
-    ("radiation prophylaxis window a day short", CORE + "plan.py",
-     "if hip_surgery and event.days_since <= radiation_days:",
-     "if hip_surgery and event.days_since < radiation_days:"),
-    ("post-excision follow-up a day short", CORE + "plan.py",
-     "if days > follow_up:", "if days >= follow_up:"),
+    ("radiation prophylaxis window a day short", CORE + "drug_options.py",
+     "if need.days_since is None or need.days_since > limit:",
+     "if need.days_since is None or need.days_since >= limit:"),
+    ("post-excision follow-up a day short", CORE + "management.py",
+     "if fact.start is None or (ctx.as_of - fact.start).days > follow_up:",
+     "if fact.start is None or (ctx.as_of - fact.start).days >= follow_up:"),
+    ("post-excision drug options a day short", CORE + "drug_options.py",
+     "if fact.start is None or (ctx.as_of - fact.start).days > follow_up:",
+     "if fact.start is None or (ctx.as_of - fact.start).days >= follow_up:"),
     ("two risk factors not high", CORE + "risk.py",
      "len(hits) >= min_factors", "len(hits) > min_factors"),
     ("gestational age not counted on from its date", CORE + "clauses.py",
@@ -103,7 +112,7 @@ BUGS: list[tuple[str, str, str, str]] = [
     ("a recent_concept's concept no longer checked by the loader",
      "src/hosentinel/knowledge/loader.py",
      'yield "concept", clause.recent_concept.concept', "pass"),
-    ("baseline radiograph of a confirmed lesion a day late", CORE + "plan.py",
+    ("baseline radiograph of a confirmed lesion a day late", CORE + "workup.py",
      "if not radiographs and (days is None or days >= informative):",
      "if not radiographs and (days is None or days > informative):"),
     ("the first examination, not the latest, taken as the last", CORE + "surveillance.py",
@@ -118,6 +127,14 @@ BUGS: list[tuple[str, str, str, str]] = [
      'if "burn" in populations and not any(', 'if "burn" in populations and any('),
     ("limb swelling code loses its side", CORE + "sites.py",
      "return BodySite(side=_SIDES.get(compact[4]))", "return BodySite()"),
+    ("°F conversion inverted (98.6 °F a fever, 100.9 °F none)",
+     DATA + "valuesets/labs-and-medications.yaml",
+     "factor: 0.5555555555555556, offset: -17.77777777777778}", "factor: 1.8, offset: 32}"),
+    ("evidence graded strong on the point estimate, not the lower bound", CORE + "risk.py",
+     "if effect.ci is not None and effect.ci[0] >= ratio_threshold:",
+     "if effect.value >= ratio_threshold:"),
+    ("a refuted condition kept by the engine", CORE + "facts.py",
+     "    if cond.refuted:\n        return\n", ""),
 ]  # fmt: skip
 
 

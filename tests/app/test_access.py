@@ -43,7 +43,7 @@ def test_family_member_cannot_reach_another_patient(
             f"/patients/{patient}/alerts/{DVT}/acknowledge",
             f"/api/patients/{patient}/alerts/{DVT}/override",
         ):
-            response = family.post(url, json={"reason": "patient-refuses"})  # type: ignore[attr-defined]
+            response = family.post(url, json={"reason": "patient-refuses"})
             assert response.status_code == 404, url
     # The same answer for another patient as for one that does not exist: ids cannot be probed.
     assert (
@@ -65,7 +65,7 @@ def test_family_member_sees_only_the_family_view_of_their_own_patient(
     # The clinician views of the same patient stay closed.
     for url in (f"/patients/{own}/alerts", f"/api/patients/{own}/alerts", "/alerts/stats"):
         assert family.client.get(url).status_code == 403, url
-    response = family.post(  # type: ignore[attr-defined]
+    response = family.post(
         f"/api/patients/{own}/alerts/{DVT}/override", json={"reason": "patient-refuses"}
     )
     assert response.status_code == 403
@@ -84,8 +84,8 @@ def test_only_alert_roles_acknowledge_or_override(
         (f"/api/patients/{patient}/alerts/{DVT}/override", {"reason": "patient-refuses"}),
         (f"/api/patients/{patient}/alerts/{DVT}/acknowledge", {}),
     ):
-        assert user.post(url, json=body).status_code == 403, url  # type: ignore[attr-defined]
-    form = user.post(  # type: ignore[attr-defined]
+        assert user.post(url, json=body).status_code == 403, url
+    form = user.post(
         f"/patients/{patient}/alerts/{DVT}/override", data={"reason": "patient-refuses"}
     )
     assert form.status_code == 403
@@ -96,7 +96,7 @@ def test_each_alert_role_may_answer(
     signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
     for username, file in (("physiatrist", OWN), ("nurse", OTHER), ("lead", OWN)):
-        response = signed_in(username).post(  # type: ignore[attr-defined]
+        response = signed_in(username).post(
             f"/api/patients/{demo_patient_ids[file]}/alerts/{DVT}/acknowledge", json={}
         )
         assert response.status_code == 200, username
@@ -116,13 +116,13 @@ def test_only_an_admin_changes_users(
     }
     assert user.client.get("/admin/users").status_code == 403
     assert user.client.get("/api/admin/users").status_code == 403
-    assert user.post("/admin/users", data=new).status_code == 403  # type: ignore[attr-defined]
-    assert user.post("/api/admin/users", json=new).status_code == 403  # type: ignore[attr-defined]
+    assert user.post("/admin/users", data=new).status_code == 403
+    assert user.post("/api/admin/users", json=new).status_code == 403
     with app.state.sessionmaker() as session:
         me = session.scalar(select(m.User).where(m.User.username == username))
         assert me is not None
         my_id, my_role = me.id, me.role
-    promote = user.post(f"/admin/users/{my_id}", data={"role": "admin"})  # type: ignore[attr-defined]
+    promote = user.post(f"/admin/users/{my_id}", data={"role": "admin"})
     assert promote.status_code == 403
     patch = user.client.patch(
         f"/api/admin/users/{my_id}", json={"role": "admin"}, headers={"X-CSRF-Token": user.csrf}

@@ -17,7 +17,8 @@ GOOD_PASSWORD = "correct horse battery"
 
 def user_named(app: FastAPI, username: str) -> m.User | None:
     with app.state.sessionmaker() as session:
-        return session.scalar(select(m.User).where(m.User.username == username))
+        user: m.User | None = session.scalar(select(m.User).where(m.User.username == username))
+        return user
 
 
 def user_count(app: FastAPI) -> int:
@@ -47,7 +48,7 @@ def test_admin_creates_a_user_who_can_sign_in(
     app: FastAPI, signed_in: Callable[[str], SignedIn]
 ) -> None:
     admin = signed_in("admin")
-    response = admin.post(  # type: ignore[attr-defined]
+    response = admin.post(
         "/admin/users",
         data={
             "username": "NewPT",
@@ -87,13 +88,11 @@ def test_bad_new_users_are_refused_with_a_clear_message(
         ({**base, "username": "a b", "password": GOOD_PASSWORD}, "Usernames have 3 to 80"),
     ]
     for data, message in cases:
-        response = admin.post("/admin/users", data=data)  # type: ignore[attr-defined]
+        response = admin.post("/admin/users", data=data)
         assert response.status_code == 422, data
         assert message in response.text, message
         assert 'value="Some One"' in response.text  # what was typed is kept (not the password)
-    api = admin.post(  # type: ignore[attr-defined]
-        "/api/admin/users", json={**base, "password": "eleven-char"}
-    )
+    api = admin.post("/api/admin/users", json={**base, "password": "eleven-char"})
     assert api.status_code == 422 and "at least 12" in api.json()["error"]
     assert user_count(app) == before
 
@@ -103,7 +102,7 @@ def test_a_family_member_is_linked_to_one_patient(
 ) -> None:
     patient = demo_patient_ids["08-tbi-elbow-ho-active-growing.json"]
     admin = signed_in("admin")
-    response = admin.post(  # type: ignore[attr-defined]
+    response = admin.post(
         "/api/admin/users",
         json={
             "username": "daughter",
@@ -128,7 +127,7 @@ def test_changing_a_role_or_deactivating_ends_the_users_sessions(
     therapist = signed_in("therapist")
     user = user_named(app, "therapist")
     assert user is not None
-    response = admin.post(  # type: ignore[attr-defined]
+    response = admin.post(
         f"/admin/users/{user.id}", data={"role": "nurse", "active": "yes"}, follow_redirects=False
     )
     assert response.status_code == 303
@@ -153,7 +152,7 @@ def test_an_admin_cannot_lock_themselves_out(
     me = user_named(app, "admin")
     assert me is not None
     for data in ({"role": "nurse"}, {"active": "no"}):
-        response = admin.post(f"/admin/users/{me.id}", data=data)  # type: ignore[attr-defined]
+        response = admin.post(f"/admin/users/{me.id}", data=data)
         assert response.status_code == 422 and "cannot remove your own admin role" in response.text
     still = user_named(app, "admin")
     assert still is not None and still.role == "admin" and still.active

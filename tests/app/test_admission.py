@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
@@ -52,7 +53,11 @@ def test_the_app_admits_as_many_requests_as_it_has_connections(tmp_path: Path) -
 
     app = create_app(AppConfig(database_url=f"sqlite:///{tmp_path}/a.db"))
     try:
-        configs = [mw.kwargs["config"] for mw in app.user_middleware if mw.cls is Admission]
+        # Starlette types `cls` as a factory protocol mypy cannot match to a class: compare objects.
+        installed: list[tuple[object, dict[str, Any]]] = [
+            (mw.cls, mw.kwargs) for mw in app.user_middleware
+        ]
+        configs: list[AppConfig] = [kw["config"] for cls, kw in installed if cls is Admission]
         assert [c.max_concurrent_requests for c in configs] == [AppConfig.max_concurrent_requests]
         assert app.state.engine.pool.size() == AppConfig.max_concurrent_requests
         # The reserved lane (/healthz, CDS Hooks) is served by the pool's overflow connections.

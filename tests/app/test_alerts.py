@@ -36,7 +36,8 @@ def stats_for(client: SignedIn, key: str) -> dict[str, Any]:
     assert response.status_code == 200
     found = [a for a in response.json()["alerts"] if a["key"] == key]
     assert len(found) == 1, key
-    return found[0]
+    stats: dict[str, Any] = found[0]
+    return stats
 
 
 def test_alert_list_has_recommendations_and_cautions_with_keys(
@@ -64,7 +65,7 @@ def test_override_with_a_coded_reason_is_stored_and_shown(
 ) -> None:
     patient = demo_patient_ids[PROBABLE]
     doctor = signed_in("physiatrist")
-    response = doctor.post(  # type: ignore[attr-defined]
+    response = doctor.post(
         f"/api/patients/{patient}/alerts/{DVT}/override",
         json={"reason": "action-completed", "comment": "Duplex scan done this morning"},
     )
@@ -93,17 +94,17 @@ def test_override_without_a_reason_is_refused_and_stores_nothing(
     patient = demo_patient_ids[PROBABLE]
     nurse = signed_in("nurse")
     url = f"/api/patients/{patient}/alerts/{DVT}/override"
-    no_reason = nurse.post(url, json={"comment": "no reason"})  # type: ignore[attr-defined]
+    no_reason = nurse.post(url, json={"comment": "no reason"})
     assert no_reason.status_code == 422
     assert no_reason.json() == {"error": "Choose a reason for the override."}
-    unknown = nurse.post(url, json={"reason": "because"})  # type: ignore[attr-defined]
+    unknown = nurse.post(url, json={"reason": "because"})
     assert unknown.status_code == 422 and "Unknown override reason" in unknown.json()["error"]
-    form = nurse.post(  # type: ignore[attr-defined]
+    form = nurse.post(
         f"/patients/{patient}/alerts/{DVT}/override", data={"reason": "", "comment": "x"}
     )
     assert form.status_code == 422 and "Choose a reason" in form.text
     # With HTMX the problem is shown in place (HTMX swaps only 2xx answers).
-    htmx = nurse.post(  # type: ignore[attr-defined]
+    htmx = nurse.post(
         f"/patients/{patient}/alerts/{DVT}/override",
         data={"reason": ""},
         headers={"HX-Request": "true"},
@@ -117,20 +118,20 @@ def test_acknowledge_by_form_and_by_htmx(
 ) -> None:
     patient = demo_patient_ids[PROBABLE]
     nurse = signed_in("nurse")
-    plain = nurse.post(  # type: ignore[attr-defined]
+    plain = nurse.post(
         f"/patients/{patient}/alerts/rec:serial-joint-exam/acknowledge",
         data={"next": f"/patients/{patient}"},
         follow_redirects=False,
     )
     assert plain.status_code == 303
     assert plain.headers["location"] == f"/patients/{patient}#alert-rec--serial-joint-exam"
-    offsite = nurse.post(  # type: ignore[attr-defined]
+    offsite = nurse.post(
         f"/patients/{patient}/alerts/rec:serial-joint-exam/acknowledge",
         data={"next": "//evil.example/"},
         follow_redirects=False,
     )
     assert offsite.headers["location"].startswith(f"/patients/{patient}/alerts#")
-    htmx = nurse.post(  # type: ignore[attr-defined]
+    htmx = nurse.post(
         f"/patients/{patient}/alerts/{DVT}/override",
         data={"reason": "patient-refuses"},
         headers={"HX-Request": "true"},
@@ -172,9 +173,7 @@ def test_an_alert_that_does_not_fire_cannot_be_answered(
     patient = demo_patient_ids[PROBABLE]
     doctor = signed_in("physiatrist")
     for key in ("rec:surgical-referral", "caution:etidronate:pregnancy", "nonsense"):
-        response = doctor.post(  # type: ignore[attr-defined]
-            f"/api/patients/{patient}/alerts/{key}/acknowledge"
-        )
+        response = doctor.post(f"/api/patients/{patient}/alerts/{key}/acknowledge")
         assert response.status_code == 404, key
 
 
@@ -196,7 +195,7 @@ def test_statistics_reflect_overrides_and_acknowledgements(
     assert before["unanswered_now"] == before["firing"]
 
     doctor = signed_in("physiatrist")
-    doctor.post(  # type: ignore[attr-defined]
+    doctor.post(
         f"/api/patients/{demo_patient_ids[PROBABLE]}/alerts/{DVT}/override",
         json={"reason": "action-completed"},
     )
@@ -213,15 +212,13 @@ def test_statistics_reflect_overrides_and_acknowledgements(
         }
     ]
 
-    lead.post(  # type: ignore[attr-defined]
-        f"/api/patients/{demo_patient_ids[SWOLLEN_THIGH]}/alerts/{DVT}/acknowledge", json={}
-    )
+    lead.post(f"/api/patients/{demo_patient_ids[SWOLLEN_THIGH]}/alerts/{DVT}/acknowledge", json={})
     mixed = stats_for(lead, DVT)
     assert mixed["override_rate"] == 0.5 and mixed["acceptance_rate"] == 0.5
     assert mixed["by_source"] == {"app": {"acknowledged": 1, "overridden": 1}}
 
     # The latest decision per patient counts: a second override replaces the first.
-    doctor.post(  # type: ignore[attr-defined]
+    doctor.post(
         f"/api/patients/{demo_patient_ids[PROBABLE]}/alerts/{DVT}/override",
         json={"reason": "patient-contraindication"},
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import Executable, Table, delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from hosentinel.store import models as m
@@ -105,7 +105,7 @@ def test_each_patient_read_and_write_is_audited(
     before = last_id(app)
     target = url.format(p=patient)
     call = user.client.get if method == "GET" else user.post
-    response = call(target, **kwargs)  # type: ignore[operator]
+    response = call(target, **kwargs)
     assert response.status_code in (200, 303), response.text[:300]
     entries = [(e.username, e.action, e.what, e.patient_id) for e in new_entries(app, before)]
     assert entries == [(username, action, what, patient if has_patient else None)]
@@ -117,7 +117,7 @@ def test_user_administration_is_audited_with_the_linked_patient(
     patient = demo_patient_ids[PATIENT]
     admin = signed_in("admin")
     before = last_id(app)
-    response = admin.post(  # type: ignore[attr-defined]
+    response = admin.post(
         "/api/admin/users",
         json={
             "username": "son",
@@ -181,8 +181,9 @@ def test_the_database_itself_refuses_to_change_the_audit_log(
     signed_in("nurse")
     engine = app.state.engine
     audit = m.AuditEntry.__table__
+    assert isinstance(audit, Table)
     before = new_entries(app, 0)
-    attempts = [update(audit).values(what="rewritten"), delete(audit)]
+    attempts: list[Executable] = [update(audit).values(what="rewritten"), delete(audit)]
     if engine.dialect.name == "postgresql":
         attempts.append(text("TRUNCATE audit_log"))
     for statement in attempts:

@@ -34,7 +34,7 @@ class SeenAtResponseStart:
 
 def test_sign_in_session_is_committed_before_the_response(app: Any) -> None:
     spy = SeenAtResponseStart(app)
-    client = TestClient(spy)  # type: ignore[arg-type]
+    client = TestClient(spy)
     response = client.post(
         "/login", data={"username": "nurse", "password": "demo-password"}, follow_redirects=False
     )

@@ -291,8 +291,8 @@ def test_refer_a_patient_with_mature_ho_to_a_surgeon(
         data={"npi": npi[1], "zip": "60611", "csrf_token": doctor.csrf},
         follow_redirects=False,
     )
-    assert created.status_code == 303  # type: ignore[attr-defined]
-    location = created.headers["location"]  # type: ignore[attr-defined]
+    assert created.status_code == 303
+    location = created.headers["location"]
     referral_id = int(location.rsplit("/", 1)[1])
 
     with app.state.sessionmaker() as session:
@@ -382,7 +382,7 @@ def test_referral_is_refused_without_a_surgical_referral_recommendation(
     posted = doctor.post(
         f"/patients/{patient}/referrals", data={"npi": surgeon, "csrf_token": doctor.csrf}
     )
-    assert posted.status_code == 422  # type: ignore[attr-defined]
+    assert posted.status_code == 422
     assert doctor.client.get(f"/api/patients/{patient}/referrals").json() == []
 
 
@@ -428,7 +428,7 @@ def test_a_lesion_referred_when_mature_says_so_in_the_letter(
         data={"npi": surgeon, "csrf_token": doctor.csrf},
         follow_redirects=False,
     )
-    assert created.status_code == 303  # type: ignore[attr-defined]
+    assert created.status_code == 303
     with app.state.sessionmaker() as session:
         referral = session.scalars(select(m.Referral).where(m.Referral.patient_id == patient)).one()
     (lesion,) = referral.letter["lesions"]

@@ -30,7 +30,8 @@ def audit_rows(app: FastAPI, patient_id: str, action: str) -> list[m.AuditEntry]
 
 def best_rom(client: Any, pid: str, code: str, side: str) -> float:
     rows = client.get(f"/api/patients/{pid}/observations?code={code}").json()
-    return max(o["value_quantity"] for o in rows if o["side"] == side)
+    best: float = max(o["value_quantity"] for o in rows if o["side"] == side)
+    return best
 
 
 def position(client: Any, pid: str) -> int:
@@ -103,8 +104,8 @@ def test_exam_with_rom_loss_and_swelling_raises_suspicion_and_moves_patient_up(
         },
         follow_redirects=False,
     )
-    assert response.status_code == 303  # type: ignore[attr-defined]
-    assert response.headers["location"] == f"/patients/{pid}?saved=2"  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/patients/{pid}?saved=2"
 
     # The ROM and the one sign assessed; nothing for what was not assessed.
     assert count_observations(app, pid) == observations_before + 2
@@ -148,7 +149,7 @@ def test_ticking_pain_records_pain_only_not_the_other_signs_as_no(
         data={"exam_date": "2026-06-01", "knee-left-pain": "yes", "knee-left-redness": "no"},
         follow_redirects=False,
     )
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     saved = exam_saved(therapist.client, pid)
     assert {o["codes"][0]["code"]: o["value_bool"] for o in saved} == {
         "knee-pain": True,
@@ -166,7 +167,7 @@ def test_signed_extension_minus_30_is_saved_and_shown_as_lacking(
         data={"exam_date": "2026-06-01", "elbow-left-extension": "-30"},
         follow_redirects=False,
     )
-    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert response.status_code == 303
     (rom,) = exam_saved(therapist.client, pid)
     assert (rom["codes"][0]["code"], rom["value_quantity"]) == ("elbow-extension-rom", -30.0)
     page = therapist.client.get(f"/patients/{pid}").text
@@ -177,8 +178,8 @@ def test_signed_extension_minus_30_is_saved_and_shown_as_lacking(
     bad = therapist.post(
         f"/patients/{pid}/exam", data={"exam_date": "2026-06-01", "elbow-left-flexion": "-30"}
     )
-    assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "Left elbow flexion: -30° is out of range; enter 0 to 200." in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422
+    assert "Left elbow flexion: -30° is out of range; enter 0 to 200." in bad.text
 
 
 def test_examined_no_change_repeats_the_last_values(
@@ -190,14 +191,14 @@ def test_examined_no_change_repeats_the_last_values(
     before = count_observations(app, pid)
 
     untouched = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
-    assert untouched.status_code == 422  # type: ignore[attr-defined]
-    assert "Nothing to save" in untouched.text  # type: ignore[attr-defined]
+    assert untouched.status_code == 422
+    assert "Nothing to save" in untouched.text
     assert count_observations(app, pid) == before
 
     values["knee-left-flexion"] = "100"
     values["hip-left-examined"] = "yes"  # examined, no change
     saved = therapist.post(f"/patients/{pid}/exam", data=values, follow_redirects=False)
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     new = [
         (o["codes"][0]["code"], o["side"], o["value_quantity"], o["value_bool"])
         for o in exam_saved(therapist.client, pid)
@@ -227,8 +228,8 @@ def test_errors_keep_every_typed_value_and_save_nothing(
         "shoulder-left-abduction": "90",
     }
     response = therapist.post(f"/patients/{pid}/exam", data=data)
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    html: str = response.text  # type: ignore[attr-defined]
+    assert response.status_code == 422
+    html: str = response.text
     assert "Right hip flexion: 250° is out of range; enter 0 to 200." in html
     assert "Left hip flexion: “90e” is not a number; enter degrees (0 to 200)." in html
     assert "Left knee flexion: “ninety” is not a number" in html
@@ -264,9 +265,9 @@ def test_exam_date_is_checked(
     response = therapist.post(
         f"/patients/{pid}/exam", data={"exam_date": day, "knee-right-flexion": "120"}
     )
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert message in response.text  # type: ignore[attr-defined]
-    assert form_values(response.text)["knee-right-flexion"] == "120"  # type: ignore[attr-defined]
+    assert response.status_code == 422
+    assert message in response.text
+    assert form_values(response.text)["knee-right-flexion"] == "120"
     assert count_observations(app, pid) == before
 
 
@@ -280,13 +281,13 @@ def test_a_date_outside_the_window_needs_confirming(
     early = (start - timedelta(days=1)).isoformat()  # after the injury, before the window
     data = {"exam_date": early, "knee-right-flexion": "120"}
     refused = therapist.post(f"/patients/{pid}/exam", data=data)
-    assert refused.status_code == 422  # type: ignore[attr-defined]
-    assert "is outside the surveillance window" in refused.text  # type: ignore[attr-defined]
-    assert 'name="confirm_date"' in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 422
+    assert "is outside the surveillance window" in refused.text
+    assert 'name="confirm_date"' in refused.text
     confirmed = therapist.post(
         f"/patients/{pid}/exam", data={**data, "confirm_date": "yes"}, follow_redirects=False
     )
-    assert confirmed.status_code == 303  # type: ignore[attr-defined]
+    assert confirmed.status_code == 303
 
 
 def test_htmx_submit_redirects_with_header_and_errors_swap_the_form(
@@ -300,15 +301,15 @@ def test_htmx_submit_redirects_with_header_and_errors_swap_the_form(
         data={"exam_date": "2026-06-01", "hip-left-flexion": "-5"},
         headers=hx,
     )
-    assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "<html" not in bad.text and 'id="exam-form"' in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422
+    assert "<html" not in bad.text and 'id="exam-form"' in bad.text
     good = therapist.post(
         f"/patients/{pid}/exam",
         data={"exam_date": "2026-06-01", "hip-left-flexion": "100"},
         headers=hx,
     )
-    assert good.status_code == 200  # type: ignore[attr-defined]
-    assert good.headers["HX-Redirect"] == f"/patients/{pid}?saved=1"  # type: ignore[attr-defined]
+    assert good.status_code == 200
+    assert good.headers["HX-Redirect"] == f"/patients/{pid}?saved=1"
 
 
 def test_json_api_saves_an_exam_and_returns_the_new_summary(
@@ -339,8 +340,8 @@ def test_json_api_saves_an_exam_and_returns_the_new_summary(
             ],
         },
     )
-    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 201, response.text
+    body = response.json()
     assert body["suspicion"] == "probable"
     assert body["sites"][0]["side"] == "left" and "rom-loss" in body["sites"][0]["findings"]
     # hip left: ROM + swelling; elbow right: extension + two signs assessed as absent.
@@ -402,8 +403,8 @@ def test_json_api_validation_names_the_field_and_saves_nothing(
     pid = demo_patient_ids[HIP]
     before = count_observations(app, pid)
     response = signed_in("nurse").post(f"/api/patients/{pid}/exams", json=body)
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert response.json()["fields"][field] == message  # type: ignore[attr-defined]
+    assert response.status_code == 422
+    assert response.json()["fields"][field] == message
     assert count_observations(app, pid) == before
 
 
@@ -416,15 +417,15 @@ def test_exam_entry_roles(
     lead = signed_in("lead")
     assert lead.client.get(f"/patients/{pid}/exam").status_code == 403
     exam = {"joints": [{"joint": "hip", "side": "left", "pain": False}]}
-    assert lead.post(f"/api/patients/{pid}/exams", json=exam).status_code == 403  # type: ignore[attr-defined]
+    assert lead.post(f"/api/patients/{pid}/exams", json=exam).status_code == 403
     family = signed_in("family")
-    assert family.post(f"/api/patients/{pid}/exams", json=exam).status_code == 404  # type: ignore[attr-defined]
+    assert family.post(f"/api/patients/{pid}/exams", json=exam).status_code == 404
     assert (
         family.post(
             f"/patients/{pid}/exam", data={"exam_date": "2026-06-01", "hip-left-flexion": "90"}
         ).status_code
         == 404
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_exam_without_csrf_token_is_refused(

@@ -26,6 +26,7 @@ from hosentinel.app.family_content import (
     STAGES,
     SWOLLEN_LIMB,
     UI,
+    Lang,
     for_population,
     joint_words,
     pick_lang,
@@ -48,7 +49,7 @@ def _clear_caches() -> None:
 
 @pytest.fixture
 def measure() -> Iterator[Callable[[str, str], float]]:
-    import nltk  # type: ignore[import-untyped]
+    import nltk
     from textstat.backend.counts import _count_syllables
 
     def _no_download(*args: Any, **kwargs: Any) -> bool:
@@ -85,11 +86,11 @@ def test_spanish_sheets_read_at_grade_6_basics_and_8_detailed(
 def test_the_views_own_words_read_easily_in_both_languages(
     measure: Callable[[str, str], float],
 ) -> None:
-    def text(lang: str) -> str:
-        ui = UI[lang]  # type: ignore[index]
+    def text(lang: Lang) -> str:
+        ui = UI[lang]
         parts = [ui["call_911_why"], ui["footer"], ui["find_text"]]
-        parts += [f"{name}. {summary}" for name, summary in STAGES[lang].values()]  # type: ignore[index]
-        parts += [f"{s}." for s in SIGNS[lang].values()] + [SWOLLEN_LIMB[lang]]  # type: ignore[index]
+        parts += [f"{name}. {summary}" for name, summary in STAGES[lang].values()]
+        parts += [f"{s}." for s in SIGNS[lang].values()] + [SWOLLEN_LIMB[lang]]
         return " ".join(parts)
 
     assert measure("fk", text("en")) <= 6

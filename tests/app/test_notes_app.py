@@ -66,7 +66,7 @@ def test_a_note_in_a_bundle_shows_its_sentence_on_the_patient_page(
     response = user.post(
         "/fhir", content=orjson.dumps(_bundle()), headers={"Content-Type": "application/fhir+json"}
     )
-    assert response.status_code == 200, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 200, response.text
     with app.state.sessionmaker() as session:
         stored = session.scalars(
             select(m.Observation).where(m.Observation.patient_id == "notes-p1")

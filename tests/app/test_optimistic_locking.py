@@ -32,7 +32,7 @@ OBS = r.Observation(ref="Observation/concurrent-1", codings=(), site=r.BodySite(
 
 def version_of(app: FastAPI, patient_id: str) -> int:
     with app.state.sessionmaker() as session:
-        patient = session.get(m.Patient, patient_id)
+        patient: m.Patient | None = session.get(m.Patient, patient_id)
         assert patient is not None
         return patient.version
 
@@ -48,7 +48,7 @@ def test_exam_form_based_on_an_old_version_is_refused_and_keeps_the_entered_join
 
     form_a["hip-left-flexion"] = "61"  # the therapist measures the left hip
     saved = first.post(f"/patients/{pid}/exam", data=form_a, follow_redirects=False)
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     after_first = count_observations(app, pid)
 
     form_b["knee-right-flexion"] = "101"  # the physiatrist measured the right knee
@@ -64,7 +64,7 @@ def test_exam_form_based_on_an_old_version_is_refused_and_keeps_the_entered_join
     assert again["knee-right-flexion"] == "101", "the joint they entered is kept"
     assert "Last: 61° on 2026-06-01" in refused.text, "the newer last value is shown"
     resaved = second.post(f"/patients/{pid}/exam", data=again, follow_redirects=False)
-    assert resaved.status_code == 303  # type: ignore[attr-defined]
+    assert resaved.status_code == 303
     with app.state.sessionmaker() as session:
         written = {
             (o.site_joint, o.site_side, o.value_quantity, o.entered_by)

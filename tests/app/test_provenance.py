@@ -51,7 +51,7 @@ def post(user: SignedIn, body: bytes) -> Any:
 
 def stored(app: FastAPI, ref: str) -> m.Observation:
     with app.state.sessionmaker() as db:
-        row = db.scalar(select(m.Observation).where(m.Observation.ref == ref))
+        row: m.Observation | None = db.scalar(select(m.Observation).where(m.Observation.ref == ref))
         assert row is not None
         return row
 
@@ -59,7 +59,9 @@ def stored(app: FastAPI, ref: str) -> m.Observation:
 def exam_by_physiatrist(app: FastAPI, ref: str) -> int:
     """An exam value as the app's exam form stores it: entered_by the physiatrist."""
     with app.state.sessionmaker.begin() as db:
-        physiatrist = db.scalar(select(m.User).where(m.User.username == "physiatrist"))
+        physiatrist: m.User | None = db.scalar(
+            select(m.User).where(m.User.username == "physiatrist")
+        )
         assert physiatrist is not None
         db.add(
             m.Observation(

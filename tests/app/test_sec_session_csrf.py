@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 NO_CSRF = {("POST", "/login"), ("POST", "/auth/token")}
 
 
-def _session_cookie(response: Any) -> str | None:
+def _session_cookie(response: httpx.Response) -> str | None:
     for header in response.headers.get_list("set-cookie"):
         name, _, rest = header.partition("=")
         if name == SESSION_COOKIE:

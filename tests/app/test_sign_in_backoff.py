@@ -38,9 +38,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 def attempt(app: FastAPI, username: str, password: str, client: str) -> int:
     with TestClient(app, client=(client, 50000)) as c:
-        return c.post(
+        status: int = c.post(
             "/login", data={"username": username, "password": password}, follow_redirects=False
         ).status_code
+        return status
 
 
 def test_the_wait_grows_then_ends_it_is_no_lock(app: FastAPI, clock: Clock) -> None:

@@ -234,7 +234,11 @@ def test_body_limit_settings_reach_the_middleware(tmp_path: Path) -> None:
     """A body limit from the settings reaches the running app's middleware."""
     app = create_app(AppConfig(database_url=f"sqlite:///{tmp_path}/a.db", max_body=123))
     try:
-        configs = [mw.kwargs["config"] for mw in app.user_middleware if mw.cls is Admission]
+        # Starlette types `cls` as a factory protocol mypy cannot match to a class: compare objects.
+        installed: list[tuple[object, dict[str, Any]]] = [
+            (mw.cls, mw.kwargs) for mw in app.user_middleware
+        ]
+        configs: list[AppConfig] = [kw["config"] for cls, kw in installed if cls is Admission]
         assert configs[0].max_body == 123
     finally:
         app.state.engine.dispose()

@@ -4,6 +4,7 @@ worklist; a wrong value is refused with a clear message and nothing typed is los
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -16,7 +17,7 @@ QUIET_PATIENT = demo_patient_id("11-stroke-ischaemic-low-risk.json")
 OTHER_PATIENT = demo_patient_id("13-burn-small-low-risk.json")
 
 
-def _row(page: Page, patient_id: str) -> dict[str, object]:
+def _row(page: Page, patient_id: str) -> dict[str, Any]:
     row = page.locator(f'table.worklist tr[data-patient="{patient_id}"]')
     cells = row.locator("td")
     return {
@@ -59,7 +60,7 @@ def test_an_exam_with_signs_of_ho_moves_the_patient_up_the_worklist(
     position_after = after.index(QUIET_PATIENT)
     row = _row(page, QUIET_PATIENT)
     assert row["suspicion"] == "probable"
-    assert "HO probable" in row["attention"]  # type: ignore[operator]
+    assert "HO probable" in row["attention"]
     assert position_after < position_before
     assert position_after <= 5, after
     assert sorted(after) == sorted(before)  # same patients, new order

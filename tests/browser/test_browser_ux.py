@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.support.browserkit import REPO, AppServer, demo_patient_id, sign_in
 
@@ -22,7 +22,7 @@ DOCS_SHOTS = REPO / "docs" / "screenshots"
 WARFARIN = demo_patient_id("05-sci-confirmed-active-warfarin.json")
 FAMILY_PATIENT = demo_patient_id("03-sci-hip-rom-loss-probable.json")
 MATURE = demo_patient_id("09-tbi-hip-ho-mature-refer.json")
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 CLINICAL_PAGES = [
     "/",

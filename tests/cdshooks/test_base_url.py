@@ -34,7 +34,8 @@ def _absolute_urls(card: dict[str, object]) -> list[str]:
     source = card.get("source")
     found = [source.get("url"), source.get("icon")] if isinstance(source, dict) else []
     links = card.get("links")
-    found += [link.get("url") for link in links or [] if isinstance(link, dict)]  # type: ignore[union-attr]
+    if isinstance(links, list):
+        found += [link.get("url") for link in links if isinstance(link, dict)]
     return [u for u in found if isinstance(u, str) and "://" in u]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -66,9 +67,9 @@ def body() -> dict[str, object]:
     return hook_request("patient-view", patient_id, prefetch)
 
 
-def _refused(response: object) -> None:
-    assert response.status_code == 401  # type: ignore[attr-defined]
-    assert response.content == b""  # type: ignore[attr-defined]
+def _refused(response: httpx.Response) -> None:
+    assert response.status_code == 401
+    assert response.content == b""
 
 
 def test_signed_es384_and_rs384_calls_are_answered(cds: Cds, body: dict[str, object]) -> None:
@@ -192,7 +193,7 @@ def test_jku_is_never_fetched(cds: Cds, body: dict[str, object]) -> None:
 
 
 def test_feedback_needs_a_token_too(cds: Cds) -> None:
-    feedback = {"feedback": []}
+    feedback: dict[str, list[object]] = {"feedback": []}
     _refused(cds.client.post(url(PV, feedback=True), json=feedback))
     # A token for the service URL (not only the feedback URL) is accepted for feedback.
     assert cds.post(PV, feedback, feedback=True, token=sign(cds.keys, PV_URL)).status_code == 200

@@ -52,7 +52,7 @@ def test_a_replay_is_refused_by_every_worker(keys: Keys, tmp_path: Path) -> None
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        workers = []
+        workers: list[int] = []
         while len(workers) < 2 and time.monotonic() < deadline:  # uvicorn's workers appear
             workers = _children(server.pid)
             time.sleep(0.1)

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from hosentinel.core.engine import evaluate
-from hosentinel.core.record import Condition
+from hosentinel.core.record import Condition, Joint, Sex, Side
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import AS_OF, SCI, Item, ago, cond, finding, record, rom, text_proc
 
 K = default_knowledge()
 
 
-def assess(*items: Item, sex: str = "male") -> dict[str, Any]:
+def assess(*items: Item, sex: Sex = "male") -> dict[str, Any]:
     return evaluate(record(*items, sex=sex), K, AS_OF).to_json()
 
 
@@ -68,7 +68,8 @@ def test_serial_exam_basis_names_the_due_joints_and_the_setting() -> None:
 
 def test_rom_baseline_is_missing_until_every_due_joint_is_measured() -> None:
     """Engine: "No range-of-motion measurement yet for a joint under surveillance"."""
-    joints = [("hip", s) for s in ("left", "right")] + [("knee", s) for s in ("left", "right")]
+    sides: tuple[Side, ...] = ("left", "right")
+    joints: list[tuple[Joint, Side]] = [("hip", s) for s in sides] + [("knee", s) for s in sides]
     partly = assess(cond(SCI, 60), rom("hip", 110, 3, side="left"))
     assert "rom-baseline" in {m["id"] for m in partly["missing_inputs"]}
     full = assess(cond(SCI, 60), *(rom(j, 110, 3, side=s) for j, s in joints))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from hosentinel.core.engine import evaluate
-from hosentinel.core.record import Coding, Medication
+from hosentinel.core.record import Coding, Medication, Sex
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import (
     AS_OF,
@@ -41,7 +41,7 @@ def setting(name: str) -> int:
     return int(K.setting(name))
 
 
-def assess(*items: Item, sex: str = "male") -> dict[str, Any]:
+def assess(*items: Item, sex: Sex = "male") -> dict[str, Any]:
     return evaluate(record(*items, sex=sex), K, AS_OF).to_json()
 
 

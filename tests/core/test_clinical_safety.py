@@ -22,6 +22,8 @@ from hosentinel.core.record import (
     Observation,
     Patient,
     PatientRecord,
+    Sex,
+    Side,
 )
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import (
@@ -43,7 +45,7 @@ DRUGS = ("nsaid-indomethacin", "etidronate", "alendronate", "radiation-prophylax
 BISPHOSPHONATES = ("etidronate", "alendronate")
 
 
-def assess(*items: Item, sex: str = "male", patient: Patient | None = None) -> Assessment:
+def assess(*items: Item, sex: Sex = "male", patient: Patient | None = None) -> Assessment:
     rec = record(*items, sex=sex)
     if patient is not None:
         rec = replace(rec, patient=patient)
@@ -76,13 +78,13 @@ def quantity(code: str, value: float, unit: str | None, days: int = 1, **kw: Any
     )
 
 
-def dvt_duplex(found: bool, side: str, days: int) -> Observation:
+def dvt_duplex(found: bool, side: Side, days: int) -> Observation:
     return Observation(
         ref=f"Observation/duplex-{side}-{days}",
         codings=(Coding("finding", "dvt"),),
         effective=ago(days),
         value_bool=found,
-        site=BodySite(side=side),  # type: ignore[arg-type]
+        site=BodySite(side=side),
     )
 
 

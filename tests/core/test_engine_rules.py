@@ -8,6 +8,7 @@ import pytest
 
 from hosentinel.core.assessment import Assessment, rules_fired
 from hosentinel.core.engine import evaluate
+from hosentinel.core.record import Sex
 from hosentinel.core.rules import ENGINE_RULES, KNOWLEDGE_RULE_PREFIXES, STRUCTURAL_RULES
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import (
@@ -31,10 +32,10 @@ class Case:
     rule: str
     fires: bool
     items: tuple[Item, ...]
-    sex: str = "male"
+    sex: Sex = "male"
 
 
-def assess(*items: Item, sex: str = "male") -> Assessment:
+def assess(*items: Item, sex: Sex = "male") -> Assessment:
     return evaluate(record(*items, sex=sex), K, AS_OF)
 
 

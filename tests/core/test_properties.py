@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hosentinel.core.assessment import SUSPICION_ORDER
 from hosentinel.core.engine import evaluate
-from hosentinel.core.record import Condition
+from hosentinel.core.record import Condition, Sex
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import AS_OF, Item, ago, cond, finding, lab, proc, record
 
@@ -141,7 +141,7 @@ def any_items() -> st.SearchStrategy[Item]:
     sex=st.sampled_from(["male", "female", "unknown"]),
 )
 def test_adding_a_risk_factor_never_lowers_the_risk_level(
-    base: list[Item], extra: Item, sex: str
+    base: list[Item], extra: Item, sex: Sex
 ) -> None:
     before = evaluate(record(*base, sex=sex), K, AS_OF).risk.level
     after = evaluate(record(*base, extra, sex=sex), K, AS_OF).risk.level
@@ -185,7 +185,7 @@ def test_adding_a_sign_never_lowers_suspicion(base: list[Item], extra: Item) -> 
     items=st.lists(any_items(), max_size=12),
     sex=st.sampled_from(["male", "female", "other", "unknown"]),
 )
-def test_any_record_gives_a_complete_deterministic_assessment(items: list[Item], sex: str) -> None:
+def test_any_record_gives_a_complete_deterministic_assessment(items: list[Item], sex: Sex) -> None:
     first = evaluate(record(*items, sex=sex), K, AS_OF)
     second = evaluate(record(*items, sex=sex), K, AS_OF)
     payload = orjson.dumps(first.to_json())

@@ -96,7 +96,7 @@ def _clear_textstat_caches() -> None:
 @pytest.fixture(scope="module")
 def _textstat() -> Iterator[None]:
     """textstat with Pyphen syllables only, no network, en_US, fresh caches."""
-    import nltk  # type: ignore[import-untyped]
+    import nltk
 
     try:
         from textstat.backend.counts import _count_syllables

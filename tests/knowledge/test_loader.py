@@ -73,6 +73,8 @@ def test_broken_knowledge_is_rejected_naming_the_problem(
     with pytest.raises(loader.KnowledgeError) as raised:
         loader.load_knowledge(data_copy)
     assert message in str(raised.value)
+    # One heading, then each problem on its own indented line (schema and reference problems).
+    assert str(raised.value).startswith("invalid knowledge base:\n  "), str(raised.value)
 
 
 def test_every_problem_is_listed_at_once(data_copy: Path) -> None:

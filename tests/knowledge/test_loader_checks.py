@@ -77,6 +77,41 @@ def test_duplicate_concept_message(data_copy: Path) -> None:
 
 
 def test_the_loaded_base_exposes_its_signs_and_unconfirmed_items() -> None:
-    k = loader.default_knowledge()
+    # A fresh load, not the cached default_knowledge(): `make mutate` forks each mutant's tests
+    # from a process that has already loaded the default, so only a fresh load runs the loader.
+    k = loader.load_knowledge()
     assert {"rom-loss", "pain", "swelling", "warmth", "redness", "fever"} <= set(k.signs)
     assert "u-burn-score-item-points" in {u.id for u in k.unconfirmed}
+    # DESIGN.md step 8: material for each stage, at two reading levels.
+    stages = {"at-risk", "suspected", "active", "maturing", "before-surgery", "after-surgery"}
+    assert {m.stage for m in k.education} == stages
+    assert all(len({m.level for m in k.education if m.stage == st}) == 2 for st in stages)
+
+
+def test_a_risk_factors_concept_is_checked(data_copy: Path) -> None:
+    """The reference check covers the risk factors' conditions, not only the drug cautions."""
+    message = broken(
+        data_copy,
+        "risk_factors/arthroplasty.yaml",
+        "{concept: osteoporosis}",
+        "{concept: brittle-bones}",
+    )
+    assert "unknown concept brittle-bones" in message
+
+
+@pytest.mark.parametrize("position", [0, 1])
+def test_each_concept_of_a_with_procedure_clause_is_checked(data_copy: Path, position: int) -> None:
+    """risk_factors/burn.yaml `burn-arm-graft`: {with_procedure: [burn-arm, skin-graft]}."""
+    pair = ["burn-arm", "skin-graft"]
+    old = f"{{with_procedure: [{pair[0]}, {pair[1]}]}}"
+    pair[position] = "mystery-site"
+    new = f"{{with_procedure: [{pair[0]}, {pair[1]}]}}"
+    message = broken(data_copy, "risk_factors/burn.yaml", old, new)
+    assert "rule burn-arm-graft: unknown concept mystery-site" in message
+
+
+def test_a_bad_registry_entry_is_named(data_copy: Path) -> None:
+    """settings.yaml, citations.yaml and unconfirmed.yaml are the registry: a value of the wrong
+    type there is reported like any other problem, not raised as a crash."""
+    message = broken(data_copy, "settings.yaml", "value: 10\n", "value: ten degrees\n")
+    assert "registry: value:" in message

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from hosentinel.knowledge.loader import default_knowledge, load_knowledge
+from hosentinel.knowledge.loader import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "tests" / "data" / "pddi-cds"
@@ -98,7 +98,9 @@ def test_the_source_has_each_kind_of_product() -> None:
 
 
 def test_a_product_code_means_its_ingredient() -> None:
-    k = default_knowledge()
+    # A fresh load (not the cached default) so this test runs the loader's product step itself:
+    # `make mutate` forks from a process that already holds the default knowledge base.
+    k = load_knowledge()
     assert k.concepts_for_code("rxnorm", "197817") == k.concepts_for_code("rxnorm", "5781")
     assert {"nsaid", "indomethacin"} <= k.concepts_for_code("rxnorm", "197817")
     assert "anticoagulant" in k.concepts_for_code("rxnorm", "855332")  # warfarin 5 MG tablet
@@ -151,7 +153,9 @@ limitations:
 def write() -> None:
     lines = ["products:"]
     for p in expected_products():
-        ingredients = ", ".join(json.dumps(i) for i in p["ingredients"])  # type: ignore[attr-defined]
+        listed = p["ingredients"]
+        assert isinstance(listed, list)
+        ingredients = ", ".join(json.dumps(i) for i in listed)
         code = json.dumps(p["code"])
         lines.append(f"  - {{code: {code}, tty: {p['tty']}, ingredients: [{ingredients}]}}")
     TARGET.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")

@@ -34,7 +34,8 @@ def record(knowledge: Knowledge, *resources: dict[str, Any]) -> PatientRecord:
 def site(assessment: dict[str, Any], joint: str, side: str) -> dict[str, Any] | None:
     for s in assessment["suspicion"]["sites"]:
         if (s["joint"], s["side"]) == (joint, side):
-            return s
+            found: dict[str, Any] = s
+            return found
     return None
 
 

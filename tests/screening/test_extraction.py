@@ -8,14 +8,14 @@ import pytest
 
 from hosentinel.fhir.builders import BUILDERS
 from hosentinel.knowledge.loader import default_knowledge
-from hosentinel.screening.extraction import HEAD_PATHS, READ_TYPES, to_sql
+from hosentinel.screening.extraction import HEAD_PATHS, READ_TYPES, Dialect, to_sql
 from hosentinel.screening.relevance import relevance_pattern
 from hosentinel.screening.spark_engine import head_schema
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "pyspark"])
-def test_the_same_expression_compiles_for_each_engine(dialect: str) -> None:
-    sql = to_sql(relevance_pattern(default_knowledge()), dialect)  # type: ignore[arg-type]
+def test_the_same_expression_compiles_for_each_engine(dialect: Dialect) -> None:
+    sql = to_sql(relevance_pattern(default_knowledge()), dialect)
     # Each line is parsed once: one call of the head function, over the table `lines`.
     assert len(re.findall(r"hs_resource_head\(", sql, re.IGNORECASE)) == 1
     assert re.search(r"FROM [`\"]lines[`\"]", sql)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hosentinel.core.engine import evaluate
-from hosentinel.core.record import Patient, PatientRecord
+from hosentinel.core.record import Patient, PatientRecord, Sex
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.screening.patients import Tally, row_of
 
@@ -26,13 +26,13 @@ CORE = Path(__file__).resolve().parents[2] / "src" / "hosentinel" / "core"
     as_of=st.dates(date(1900, 1, 1), date(2190, 1, 1)),
 )
 def test_an_empty_record_row_depends_on_sex_only(
-    sex: str, born: date | None, pid: str, as_of: date
+    sex: Sex, born: date | None, pid: str, as_of: date
 ) -> None:
     """What makes reusing one result per sex exact: with no clinical entry, the row is the same
     whatever the id and birth date."""
     knowledge = default_knowledge()
-    record = PatientRecord(Patient(pid, sex, born))  # type: ignore[arg-type]
-    reference = PatientRecord(Patient("reference", sex, None))  # type: ignore[arg-type]
+    record = PatientRecord(Patient(pid, sex, born))
+    reference = PatientRecord(Patient("reference", sex, None))
     row = row_of(evaluate(record, knowledge, as_of))
     expected = row_of(evaluate(reference, knowledge, as_of))
     assert row.patient == f"Patient/{pid}"

@@ -117,8 +117,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             except OSError:
                 pass
             if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-                log = "".join((tmp / f"{n}.log").read_text()[-1500:] for n in ("master", "worker"))
-                pytest.fail(f"the Spark master and worker did not come up: {log}")
+                tails = "".join(
+                    (tmp / f"{n}.log").read_text()[-1500:] for n in ("master", "worker")
+                )
+                pytest.fail(f"the Spark master and worker did not come up: {tails}")
             time.sleep(1)
         yield Cluster(url, ui, env)
     finally:

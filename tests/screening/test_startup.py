@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from hosentinel.screening.duckdb_engine import _holds_notes

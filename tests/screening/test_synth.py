@@ -15,7 +15,6 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from hosentinel.cdshooks.orders import RADIATION_CONCEPT, RADIOGRAPH_CONCEPT
 from hosentinel.core.facts import build_facts
-from hosentinel.demo.build_bundles import CASES
 from hosentinel.fhir.codes import system_alias
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import Knowledge
@@ -23,6 +22,7 @@ from hosentinel.knowledge.schema import CAUTION_REASONS, RECOMMENDATION_IDS
 from hosentinel.screening import vocabulary
 from hosentinel.screening.scenarios import COVERAGE_STORIES, templates
 from hosentinel.screening.synth import SynthOptions, is_scenario, synthesize
+from hosentinel.synthetic.cases import CASES
 from tests.support.screenkit import AS_OF, ExportRun, assess, bundles, export_lines
 
 DATED = ("DateTime", "Date", "Period", "issued", "recorded", "authoredOn")
@@ -190,7 +190,7 @@ def test_the_export_covers_everything_the_engine_knows(
         concepts |= set(build_facts(record, knowledge, date.max).by_concept)
         concepts |= set(build_facts(record, knowledge, AS_OF).by_concept)
         result = assess(bundle, AS_OF, knowledge)
-        for key, values in {
+        groups: dict[str, set[str]] = {
             "kind": {e.kind for e in result.index_events},
             "phase": {result.surveillance.phase},
             "risk": {result.risk.level},
@@ -199,7 +199,8 @@ def test_the_export_covers_everything_the_engine_knows(
             "recommendation": {r.id for r in result.recommendations},
             "stage": {e.stage for e in result.education},
             "maturity": {lesion.maturity for lesion in result.lesions},
-        }.items():
+        }
+        for key, values in groups.items():
             seen.setdefault(key, set()).update(values)
     # Draft-order concepts describe what a clinician is ordering (CDS Hooks), not the record.
     order_concepts = {RADIATION_CONCEPT, RADIOGRAPH_CONCEPT}

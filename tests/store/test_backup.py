@@ -187,9 +187,13 @@ def test_damaged_backups_are_refused_with_a_clear_error(
     good = tmp_path / "good.backup"
     b.backup(engine, good)
     with tarfile.open(good) as tar:
-        manifest_raw = tar.extractfile(b.MANIFEST).read()  # type: ignore[union-attr]
+        manifest_file = tar.extractfile(b.MANIFEST)
+        assert manifest_file is not None
+        manifest_raw = manifest_file.read()
         name = b.Manifest.from_json(manifest_raw).payload
-        payload = tar.extractfile(name).read()  # type: ignore[union-attr]
+        payload_file = tar.extractfile(name)
+        assert payload_file is not None
+        payload = payload_file.read()
 
     flipped = bytearray(payload)
     flipped[len(flipped) // 2] ^= 0xFF

@@ -298,8 +298,8 @@ def test_a_request_that_fails_with_a_domain_error_writes_nothing(
     response = signed_in("physiatrist").post(
         "/test-only/write", headers={"accept": "application/json"}
     )
-    assert response.status_code == 422  # type: ignore[attr-defined]
-    assert response.json() == {"error": "ROM out of range"}  # type: ignore[attr-defined]
+    assert response.status_code == 422
+    assert response.json() == {"error": "ROM out of range"}
     assert _written(app) == (0, 0)
 
 
@@ -317,5 +317,5 @@ def test_a_request_that_succeeds_is_committed_before_the_response(
 ) -> None:
     app.include_router(_routes_that_write(None))
     response = signed_in("physiatrist").post("/test-only/write")
-    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert response.status_code == 200
     assert _written(app) == (1, 1)

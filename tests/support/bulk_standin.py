@@ -17,6 +17,7 @@ import re
 import secrets
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ class Log:
     kickoffs: list[dict[str, Any]] = field(default_factory=list)
     polls: list[float] = field(default_factory=list)
     downloads: list[dict[str, Any]] = field(default_factory=list)
+    # Errors inside the stand-in's handlers (e.g. the client closing a connection mid-answer).
+    server_errors: list[str] = field(default_factory=list)
 
 
 class StandIn:
@@ -168,7 +171,7 @@ class StandIn:
             return refuse("scope")
         assertion = form.get("client_assertion", "")
         try:
-            alg = jwt.get_unverified_header(assertion).get("alg")
+            alg = str(jwt.get_unverified_header(assertion).get("alg"))
             key = self.keys[alg]
             claims = jwt.decode(
                 assertion,
@@ -304,13 +307,24 @@ class StandIn:
         self.send(h, 200, data, "application/fhir+ndjson")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Records a handler's error instead of printing its traceback: the CLI under test runs in
+    this process (CliRunner), so a printed traceback would land in the stderr the tests read."""
+
+    log: Log
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        self.log.server_errors.append(traceback.format_exc())
+
+
 @contextmanager
 def serving(
     files: dict[str, list[bytes]], keys: dict[str, Any], behaviour: Behaviour | None = None
 ) -> Iterator[StandIn]:
     server = StandIn(files, keys, behaviour or Behaviour())
     server.jobs_types = []
-    server.httpd = ThreadingHTTPServer(("127.0.0.1", 0), server.handler())
+    server.httpd = _QuietServer(("127.0.0.1", 0), server.handler())
+    server.httpd.log = server.log
     server.httpd.daemon_threads = True
     thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()

@@ -238,7 +238,8 @@ class Cds:
         path = url(service_id, feedback)
         if token is None:
             token = sign(self.keys, BASE + path, **sign_args)
-        return self.client.post(path, json=body, headers=bearer(token))
+        response: httpx.Response = self.client.post(path, json=body, headers=bearer(token))
+        return response
 
 
 def assert_no_null_or_empty(value: object, path: str = "$") -> None:

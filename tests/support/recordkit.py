@@ -9,16 +9,21 @@ from hosentinel.core.record import (
     BodySite,
     Coding,
     Condition,
+    Joint,
     Medication,
     Observation,
     Patient,
     PatientRecord,
     Procedure,
+    Sex,
+    Side,
 )
 
 AS_OF = date(2026, 6, 1)
 Item = Condition | Procedure | Observation | Medication | Allergy
 _counter = iter(range(1_000_000))
+# A finding code's first word names its joint ("hip-flexion-rom").
+JOINTS: dict[str, Joint] = {"hip": "hip", "knee": "knee", "elbow": "elbow", "shoulder": "shoulder"}
 
 
 def ago(days: int) -> date:
@@ -36,7 +41,7 @@ def cond(
     *,
     active: bool = True,
     ended: int | None = None,
-    side: str | None = None,
+    side: Side | None = None,
 ) -> Condition:
     return Condition(
         ref=_ref("Condition"),
@@ -44,17 +49,17 @@ def cond(
         onset=ago(days),
         abatement=ago(ended) if ended is not None else None,
         active=active,
-        site=BodySite(side=side),  # type: ignore[arg-type]
+        site=BodySite(side=side),
     )
 
 
-def proc(code: str, days: int = 30, system: str = "snomed", side: str | None = None) -> Procedure:
+def proc(code: str, days: int = 30, system: str = "snomed", side: Side | None = None) -> Procedure:
     return Procedure(
         ref=_ref("Procedure"),
         codings=(Coding(system, code),),
         performed=ago(days),
         site=BodySite(side=side),
-    )  # type: ignore[arg-type]
+    )
 
 
 def text_proc(text: str, days: int = 30) -> Procedure:
@@ -65,29 +70,24 @@ def finding(
     code: str,
     value: bool | str | float,
     days: int = 2,
-    joint: str | None = None,
-    side: str | None = "right",
+    joint: Joint | None = None,
+    side: Side | None = "right",
 ) -> Observation:
-    if joint is None and code.split("-", 1)[0] in ("hip", "knee", "elbow", "shoulder"):
-        joint = code.split("-", 1)[0]
-    kwargs: dict[str, object] = {}
-    if isinstance(value, bool):
-        kwargs["value_bool"] = value
-    elif isinstance(value, str):
-        kwargs["value_code"] = value
-    else:
-        kwargs["value_quantity"] = float(value)
+    if joint is None:
+        joint = JOINTS.get(code.split("-", 1)[0])
     return Observation(
         ref=_ref("Observation"),
         codings=(Coding("finding", code),),
         effective=ago(days),
-        site=BodySite(joint=joint, side=side),  # type: ignore[arg-type]
-        **kwargs,
-    )  # type: ignore[arg-type]
+        site=BodySite(joint=joint, side=side),
+        value_bool=value if isinstance(value, bool) else None,
+        value_code=value if isinstance(value, str) else None,
+        value_quantity=None if isinstance(value, bool | str) else float(value),
+    )
 
 
 def rom(
-    joint: str, degrees: float, days: int, motion: str = "flexion", side: str = "right"
+    joint: Joint, degrees: float, days: int, motion: str = "flexion", side: Side = "right"
 ) -> Observation:
     return finding(f"{joint}-{motion}-rom", float(degrees), days, joint, side)
 
@@ -111,9 +111,9 @@ def med(code: str, system: str = "rxnorm", active: bool = True) -> Medication:
     )
 
 
-def record(*items: Item, sex: str = "male") -> PatientRecord:
+def record(*items: Item, sex: Sex = "male") -> PatientRecord:
     return PatientRecord(
-        patient=Patient(id="test", sex=sex),  # type: ignore[arg-type]
+        patient=Patient(id="test", sex=sex),
         conditions=tuple(i for i in items if isinstance(i, Condition)),
         procedures=tuple(i for i in items if isinstance(i, Procedure)),
         observations=tuple(i for i in items if isinstance(i, Observation)),

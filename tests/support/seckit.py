@@ -153,7 +153,7 @@ def _all_have(items: list[object], key: str) -> bool:
 def surgeon_npi(app: FastAPI) -> str:
     """An orthopaedic surgeon's NPI from the demo directory."""
     with app.state.sessionmaker() as session:
-        npi = session.scalar(
+        npi: str | None = session.scalar(
             select(m.ClinicianSearch.npi)
             .where(m.ClinicianSearch.specialty_group == "orthopaedic-surgery")
             .order_by(m.ClinicianSearch.npi)

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from hosentinel.screening.patients import ROW_COLUMNS, Row
 

@@ -150,7 +150,7 @@ def _screen_partitions(
     """The function each Python worker runs over its Arrow batches of patient groups."""
 
     def screen(batches: Iterator[Any]) -> Iterator[Any]:
-        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow as pa
 
         from hosentinel.knowledge.loader import default_knowledge
 

@@ -81,7 +81,8 @@ def authorize(client: TestClient, ehr: StandInEHR, launch: str | None = "L1") ->
 
 
 def launch(client: TestClient, ehr: StandInEHR, launch_id: str | None = "L1") -> httpx.Response:
-    return client.get(authorize(client, ehr, launch_id))
+    response: httpx.Response = client.get(authorize(client, ehr, launch_id))
+    return response
 
 
 def text(response: httpx.Response) -> str:
