@@ -52,12 +52,8 @@ from hosentinel.app.exam.model import (
     exam_observations,
     last_values,
 )
-from hosentinel.app.pages.patients import (
-    PatientSummary,
-    clinical_patient,
-    current_assessment,
-    summary_of,
-)
+from hosentinel.app.pages.patient_summary import PatientSummary, summary_of
+from hosentinel.app.pages.patients import clinical_patient, current_assessment
 from hosentinel.app.templating import render
 from hosentinel.store import models as m
 from hosentinel.store.records import add_observations, load_record
