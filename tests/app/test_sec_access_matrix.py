@@ -120,6 +120,14 @@ def patch_user(_: Ctx) -> dict[str, Any]:
     return {"json": {"active": True}}
 
 
+def npi_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"npi": "", "csrf_token": ctx.csrf or ""}}
+
+
+def npi_json(_: Ctx) -> dict[str, Any]:
+    return {"json": {"npi": None}}
+
+
 def update_user_form(ctx: Ctx) -> dict[str, Any]:
     return {"data": {"active": "yes", "csrf_token": ctx.csrf or ""}}
 
@@ -253,6 +261,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/admin/users"): ADMIN,
     ("POST", "/api/admin/users"): Rule(ok=(A,), body=new_user_json),
     ("PATCH", "/api/admin/users/{user_id}"): Rule(ok=(A,), body=patch_user),
+    ("POST", "/admin/users/{user_id}/npi"): Rule(ok=(A,), body=npi_form),
+    ("PUT", "/api/admin/users/{user_id}/npi"): Rule(ok=(A,), body=npi_json),
     ("GET", "/api/admin/audit"): ADMIN,
     # The physician directory: clinicians search any specialty; a family member searches
     # physiatrists only (from the family view, or the API with specialty=physiatry: see

@@ -17,6 +17,9 @@ class PatientListItem(BaseModel):
     name: str
     sex: str
     unit: str
+    mrn: str | None = None
+    bed: str | None = None
+    attending: str | None = None
     version: int
     risk_level: str
     suspicion: str
@@ -67,6 +70,9 @@ class PatientSummary(BaseModel):
     sex: str
     birth_date: date | None
     unit: str
+    mrn: str | None = None
+    bed: str | None = None
+    attending: str | None = None
     version: int
     as_of: date
     risk_level: str
@@ -93,6 +99,9 @@ def summary_of(patient: m.Patient, a: Assessment) -> PatientSummary:
         sex=patient.sex,
         birth_date=patient.birth_date,
         unit=patient.unit,
+        mrn=patient.mrn,
+        bed=patient.bed,
+        attending=patient.attending,
         version=patient.version,
         as_of=a.as_of,
         risk_level=a.risk.level,
