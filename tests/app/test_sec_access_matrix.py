@@ -81,6 +81,10 @@ def exam_form(ctx: Ctx) -> dict[str, Any]:
     return {"data": {**fields, "csrf_token": ctx.csrf or ""}}
 
 
+def note_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"note": "Right hip warm and swollen.", "csrf_token": ctx.csrf or ""}}
+
+
 def reason_json(_: Ctx) -> dict[str, Any]:
     return {"json": {"reason": "patient-refuses", "comment": "matrix"}}
 
@@ -222,6 +226,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/patients/{patient_id}/observations"): CLINICAL_PATIENT,
     ("GET", "/patients/{patient_id}/exam"): Rule(ok=EXAM_ROLES, family_own="404"),
     ("POST", "/patients/{patient_id}/exam"): Rule(ok=EXAM_ROLES, family_own="404", body=exam_form),
+    ("POST", "/patients/{patient_id}/exam/read-note"): Rule(
+        ok=EXAM_ROLES, family_own="404", body=note_form
+    ),
     ("POST", "/api/patients/{patient_id}/exams"): Rule(
         ok=EXAM_ROLES, family_own="404", body=exam_json
     ),
