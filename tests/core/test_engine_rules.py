@@ -104,6 +104,8 @@ CASES = [
     Case("recommend:joints-due", False, (cond(SCI, 5),)),
     Case("recommend:swollen-lower-limb", True, (cond(SCI, 40), finding("knee-swelling", True))),
     Case("recommend:swollen-lower-limb", False, (cond(SCI, 40), finding("elbow-swelling", True))),
+    Case("dvt-answered", True, (cond(SCI, 40), cond("I82.401", 20), finding("knee-swelling", True, side="right"))),
+    Case("dvt-answered", False, (cond(SCI, 40), cond("I82.402", 20), finding("knee-swelling", True, side="right"))),
     Case("recommend:fever-or-inflamed-joint", True, (cond(SCI, 40), finding("hip-redness", True))),
     Case("recommend:fever-or-inflamed-joint", False, HIP_PAIN),
     Case("recommend:suspected-no-scan", True, HIP_PAIN),
