@@ -631,6 +631,9 @@ def user_create(
     unit: Annotated[
         str | None, typer.Option("--unit", help="The unit whose patients a clinician sees.")
     ] = None,
+    npi: Annotated[
+        str | None, typer.Option("--npi", help="A clinician's NPI, for the letters they sign.")
+    ] = None,
     database: Annotated[
         str | None, typer.Option(help="SQLAlchemy URL (default: the SQLite file of `serve`).")
     ] = None,
@@ -650,7 +653,7 @@ def user_create(
     try:
         upgrade(engine)
         with make_sessionmaker(engine).begin() as session:
-            user = create_user(session, name, role, password, unit)
+            user = create_user(session, name, role, password, unit, npi)
             where = f" in unit {user.unit}" if user.unit else ""
     except AccountError as exc:
         fail(str(exc))

@@ -240,3 +240,29 @@ def test_migration_b5e7a9c1d3f4_up_and_down_keeps_the_rows(
         engine.dispose()
         if server is not None:
             server.drop_database("mig_ids")
+
+
+def test_user_create_takes_an_npi_and_refuses_a_wrong_one(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from hosentinel.cli import app as cli
+    from hosentinel.store.db import make_engine, make_sessionmaker
+
+    url = f"sqlite:///{tmp_path / 'users.db'}"
+    good = make_npi(999_000_555)
+
+    def create(name: str, npi: str) -> Any:
+        args = ["user", "create", name, "--role", "physiatrist", "--unit", "Rehab unit"]
+        args += ["--npi", npi, "--database", url, "--password-stdin"]
+        return CliRunner().invoke(cli, args, input="a-long-enough-password\n")
+
+    assert create("dr-a", good).exit_code == 0
+    refused = create("dr-b", good[:9] + str((int(good[9]) + 1) % 10))
+    assert refused.exit_code != 0 and "is not an NPI" in refused.output
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as db:
+            npis = {u.username: u.npi for u in db.scalars(select(m.User))}
+        assert npis == {"dr-a": good}
+    finally:
+        engine.dispose()
