@@ -36,7 +36,7 @@ lint: sync
 # mypy --strict on src, the benchmarks and the test folders that pass it so far (the list grows;
 # tests/browser passes too but is being extended on another branch).
 TYPED_TESTS := tests/alerts tests/fhir tests/knowledge tests/directory tests/test_golden_assess.py \
-	tests/test_caching.py tests/test_environment_settings.py tests/test_purity.py tests/test_demo_bundles.py tests/test_cli.py
+	tests/test_caching.py tests/test_environment_settings.py tests/test_purity.py tests/demo tests/test_cli.py
 typecheck: sync
 	$(BIN)/mypy src
 	$(BIN)/mypy bench $(TYPED_TESTS)

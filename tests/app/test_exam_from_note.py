@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from conftest import SignedIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from hosentinel.app.exam.from_note import MAX_NOTE_CHARS, apply_accepted, proposals
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 KB = default_knowledge()
 NOTE = (

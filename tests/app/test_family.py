@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 
 from hosentinel.app.pages.family import HANDOUT_HEADER, family_info, handout_html, text_blocks
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.appkit import SignedIn
 
 FAMILY_PATIENT = "03-sci-hip-rom-loss-probable.json"
 NO_STAGE = "27-no-index-event-knee-arthritis.json"

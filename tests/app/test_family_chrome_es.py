@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import SignedIn
+from tests.support.appkit import SignedIn
 
 
 def test_the_spanish_family_view_has_no_english_chrome(

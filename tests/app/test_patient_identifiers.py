@@ -1,20 +1,19 @@
 """MRN, bed and attending on the worklist and the patient banner (imported from FHIR), and the
-referring clinician's NPI on the letter; the migration that stores them, up and down on both
-backends."""
+referring clinician's NPI on the letter and at `user create`. The migration is tested in
+tests/store/test_migration_identifiers.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from hosentinel.directory.npi import make_npi
 from hosentinel.fhir.identifiers import IDENTIFIER_TYPE, PARTICIPATION_TYPE, PHYSICAL_TYPE
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 PID = "ids-patient-1"
 
@@ -164,9 +163,8 @@ def test_an_admin_sets_a_clinicians_npi_checked_and_audited(
 def test_the_letter_and_service_request_carry_the_referrers_npi_and_the_mrn(
     app: FastAPI, signed_in: Callable[[str], SignedIn], demo_patient_ids: dict[str, str]
 ) -> None:
-    from seckit import REFERABLE, surgeon_npi
-
     from hosentinel.app.demo import DEMO_PHYSIATRIST_NPI
+    from tests.support.seckit import REFERABLE, surgeon_npi
 
     pid = demo_patient_ids[REFERABLE]
     doctor = signed_in("physiatrist")
@@ -185,61 +183,6 @@ def test_the_letter_and_service_request_carry_the_referrers_npi_and_the_mrn(
         "system": "http://hl7.org/fhir/sid/us-npi",
         "value": DEMO_PHYSIATRIST_NPI,
     }
-
-
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_migration_b5e7a9c1d3f4_up_and_down_keeps_the_rows(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Any
-) -> None:
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
-    from hosentinel.store.db import make_engine
-    from hosentinel.store.migrate import alembic_config, upgrade
-
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'mig.db'}"
-        server = None
-    else:
-        server = request.getfixturevalue("postgres_server")
-        url = server.create_database("mig_ids")
-    engine = make_engine(url)
-    try:
-        config = alembic_config(engine)
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "a4f6c8e0b2d1")
-            connection.execute(
-                text(
-                    "INSERT INTO patients (id, display_name, sex, unit, created_at, version,"
-                    " deceased) VALUES ('p1', 'Ann', 'female', 'Rehab unit',"
-                    " '2026-01-01 00:00:00', 1, false)"
-                )
-            )
-        upgrade(engine)
-        columns = {c["name"] for c in inspect(engine).get_columns("patients")}
-        assert {"mrn", "bed", "attending"} <= columns
-        assert "npi" in {c["name"] for c in inspect(engine).get_columns("users")}
-        with engine.begin() as connection:
-            row = connection.execute(text("SELECT display_name, mrn, bed FROM patients")).one()
-            assert tuple(row) == ("Ann", None, None)
-            connection.execute(text("UPDATE patients SET mrn = 'M1', bed = 'B2'"))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "a4f6c8e0b2d1")
-        assert "mrn" not in {c["name"] for c in inspect(engine).get_columns("patients")}
-        assert "npi" not in {c["name"] for c in inspect(engine).get_columns("users")}
-        with engine.connect() as connection:
-            assert connection.scalar(text("SELECT display_name FROM patients")) == "Ann"
-        upgrade(engine)
-        assert "b5e7a9c1d3f4" in {
-            r.revision for r in ScriptDirectory.from_config(config).walk_revisions()
-        }
-        assert "mrn" in {c["name"] for c in inspect(engine).get_columns("patients")}
-    finally:
-        engine.dispose()
-        if server is not None:
-            server.drop_database("mig_ids")
 
 
 def test_user_create_takes_an_npi_and_refuses_a_wrong_one(tmp_path: Any) -> None:

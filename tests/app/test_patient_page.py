@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import TODAY, SignedIn
 from fastapi import FastAPI
 from markupsafe import escape
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from hosentinel.demo.catalog import load_catalog
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY, SignedIn
 
 HIP = "03-sci-hip-rom-loss-probable.json"
 MATURE = "09-tbi-hip-ho-mature-refer.json"

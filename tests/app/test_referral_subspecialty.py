@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from conftest import SignedIn
 from fastapi import FastAPI
 
 from hosentinel.directory.store import clinician_specialties
 from hosentinel.directory.taxonomy import taxonomy
+from tests.support.appkit import SignedIn
 
 MATURE = "09-tbi-hip-ho-mature-refer.json"
 RECONSTRUCTIVE, SPINE, FOOT_ANKLE = "207XS0114X", "207XS0117X", "207XX0004X"

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from axe_playwright_python.sync_playwright import Axe
-from browserkit import AppServer, demo_patient_id, screenshot, sign_in
 from playwright.sync_api import Page, expect
+
+from tests.support.browserkit import AppServer, demo_patient_id, screenshot, sign_in
 
 PATIENT = demo_patient_id("11-stroke-ischaemic-low-risk.json")
 NOTE = (

@@ -11,8 +11,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from recordkit import AS_OF, Item, ago, cond, finding, lab, proc, record, rom, text_proc
-
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import (
@@ -26,6 +24,18 @@ from hosentinel.core.record import (
     PatientRecord,
 )
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import (
+    AS_OF,
+    Item,
+    ago,
+    cond,
+    finding,
+    lab,
+    proc,
+    record,
+    rom,
+    text_proc,
+)
 
 K = default_knowledge()
 SCI = "S24.101A"  # incomplete thoracic cord injury

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from recordkit import (
+
+from hosentinel.core.assessment import Assessment, rules_fired
+from hosentinel.core.engine import evaluate
+from hosentinel.core.rules import ENGINE_RULES, KNOWLEDGE_RULE_PREFIXES, STRUCTURAL_RULES
+from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import (
     AS_OF,
     SCI,
     Item,
@@ -17,11 +22,6 @@ from recordkit import (
     rom,
     text_proc,
 )
-
-from hosentinel.core.assessment import Assessment, rules_fired
-from hosentinel.core.engine import evaluate
-from hosentinel.core.rules import ENGINE_RULES, KNOWLEDGE_RULE_PREFIXES, STRUCTURAL_RULES
-from hosentinel.knowledge.loader import default_knowledge
 
 K = default_knowledge()
 

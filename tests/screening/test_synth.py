@@ -23,8 +23,7 @@ from hosentinel.knowledge.schema import CAUTION_REASONS, RECOMMENDATION_IDS
 from hosentinel.screening import vocabulary
 from hosentinel.screening.scenarios import COVERAGE_STORIES, templates
 from hosentinel.screening.synth import SynthOptions, is_scenario, synthesize
-
-from .conftest import AS_OF, ExportRun, assess, bundles, export_lines
+from tests.support.screenkit import AS_OF, ExportRun, assess, bundles, export_lines
 
 DATED = ("DateTime", "Date", "Period", "issued", "recorded", "authoredOn")
 
