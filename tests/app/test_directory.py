@@ -282,7 +282,8 @@ def test_refer_a_patient_with_mature_ho_to_a_surgeon(
     # A letter: salutation, prose with the codes in words, a signature block; no raw codes or
     # FHIR references in its text.
     body = confirm.text[confirm.text.index("Dear ") :]
-    assert "Signature: ____" in body and "NPI: ____" in body and "referring physician" in body
+    # The demo physiatrist's NPI is on their account (the line is blank for one without).
+    assert "Signature: ____" in body and "NPI: 9990000" in body and "referring physician" in body
     for raw in ("bone-scan-ho:", "radiograph-ho", "Observation/", "Condition/", "<code>"):
         assert raw not in body, raw
     assert "positive for heterotopic ossification" in body or "radiograph" in body

@@ -40,6 +40,7 @@ FAMILY_PAGES = [
     f"/patients/{FAMILY_PATIENT}/family",
     f"/patients/{FAMILY_PATIENT}/family?lang=es",
     f"/patients/{FAMILY_PATIENT}/family?lang=es&size=large",
+    f"/patients/{FAMILY_PATIENT}/family/physiatrists?lang=es&zip=60611",
     "/knowledge",  # the error page a family member gets
 ]
 ADMIN_PAGES = ["/admin/users", "/admin/audit"]

@@ -68,6 +68,10 @@ def exam_form(ctx: Ctx) -> dict[str, Any]:
     return {"data": {**fields, "csrf_token": ctx.csrf or ""}}
 
 
+def note_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"note": "Right hip warm and swollen.", "csrf_token": ctx.csrf or ""}}
+
+
 def reason_json(_: Ctx) -> dict[str, Any]:
     return {"json": {"reason": "patient-refuses", "comment": "matrix"}}
 
@@ -105,6 +109,14 @@ def _new_user(n: int) -> dict[str, str]:
 
 def patch_user(_: Ctx) -> dict[str, Any]:
     return {"json": {"active": True}}
+
+
+def npi_form(ctx: Ctx) -> dict[str, Any]:
+    return {"data": {"npi": "", "csrf_token": ctx.csrf or ""}}
+
+
+def npi_json(_: Ctx) -> dict[str, Any]:
+    return {"json": {"npi": None}}
 
 
 def update_user_form(ctx: Ctx) -> dict[str, Any]:
@@ -202,6 +214,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/patients/{patient_id}/observations"): CLINICAL_PATIENT,
     ("GET", "/patients/{patient_id}/exam"): Rule(ok=EXAM_ROLES, family_own="404"),
     ("POST", "/patients/{patient_id}/exam"): Rule(ok=EXAM_ROLES, family_own="404", body=exam_form),
+    ("POST", "/patients/{patient_id}/exam/read-note"): Rule(
+        ok=EXAM_ROLES, family_own="404", body=note_form
+    ),
     ("POST", "/api/patients/{patient_id}/exams"): Rule(
         ok=EXAM_ROLES, family_own="404", body=exam_json
     ),
@@ -241,6 +256,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/admin/users"): ADMIN,
     ("POST", "/api/admin/users"): Rule(ok=(A,), body=new_user_json),
     ("PATCH", "/api/admin/users/{user_id}"): Rule(ok=(A,), body=patch_user),
+    ("POST", "/admin/users/{user_id}/npi"): Rule(ok=(A,), body=npi_form),
+    ("PUT", "/api/admin/users/{user_id}/npi"): Rule(ok=(A,), body=npi_json),
     ("GET", "/api/admin/audit"): ADMIN,
     # The physician directory: clinicians search any specialty; a family member searches
     # physiatrists only (from the family view, or the API with specialty=physiatry: see

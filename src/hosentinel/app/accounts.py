@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.security import hash_password, now
+from hosentinel.directory.npi import valid_npi
 from hosentinel.store import models as m
 
 # Roles that see patients through their unit (see deps.Viewer.can_see).
@@ -19,7 +20,12 @@ class AccountError(Exception):
 
 
 def create_user(
-    session: Session, username: str, role: str, password: str, unit: str | None = None
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    unit: str | None = None,
+    npi: str | None = None,
 ) -> m.User:
     username = username.strip()
     if not username or len(username) > 80 or any(c.isspace() for c in username):
@@ -34,6 +40,8 @@ def create_user(
         raise AccountError("a unit name is 1-80 characters")
     if unit is not None and role not in UNIT_ROLES:
         raise AccountError(f"the {role} role belongs to no unit; leave out --unit")
+    if npi is not None and not valid_npi(npi.strip()):
+        raise AccountError(f"{npi!r} is not an NPI (10 digits ending in the check digit)")
     taken = session.scalar(select(func.count()).where(m.User.username == username))
     if taken:
         raise AccountError(f"a user named {username!r} already exists")
@@ -43,6 +51,7 @@ def create_user(
         role=role,
         password_hash=hash_password(password),
         unit=unit.strip() if unit else None,
+        npi=npi.strip() if npi else None,
         created_at=now(),
     )
     session.add(user)

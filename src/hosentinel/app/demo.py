@@ -18,6 +18,7 @@ from hosentinel.app.config import AppConfig
 from hosentinel.app.security import hash_password, now
 from hosentinel.core.record import PatientRecord
 from hosentinel.demo.catalog import load_catalog
+from hosentinel.directory.npi import make_npi
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
@@ -34,6 +35,9 @@ DEMO_USERS = (
     ("family", "Demo Family Member", "family"),
 )
 FAMILY_PATIENT_FILE = "03-sci-hip-rom-loss-probable.json"
+# The demo physiatrist's NPI: a valid check digit, but NPIs issued start with 1 or 2 (CMS), so
+# one starting with 9 is nobody's.
+DEMO_PHYSIATRIST_NPI = make_npi(999_000_001)
 DEMO_UNIT = "Rehab unit"
 
 
@@ -73,10 +77,12 @@ def load_demo(session: Session, config: AppConfig) -> list[tuple[str, str, str]]
             f"--demo refused: this database holds {found}; the demo loads synthetic patients and"
             " accounts with a published password (use an empty database for the demo)"
         )
-    for entry in catalog:
+    for number, entry in enumerate(catalog, start=1):
         record: PatientRecord = read_bundle(entry.path.read_bytes(), knowledge)
         shifted = shift_dates(record, today - entry.as_of)
-        store_record(session, shifted, display_name=entry.title, unit=DEMO_UNIT)
+        # Fictional ward identifiers (the demo bundles carry no MRN or Encounter).
+        ids = {"mrn": f"DEMO{number:05d}", "bed": f"4W-{number:02d}", "attending": DEMO_USERS[0][1]}
+        store_record(session, shifted, display_name=entry.title, unit=DEMO_UNIT, identifiers=ids)
         if entry.file == FAMILY_PATIENT_FILE:
             family_patient = record.patient.id
     created: list[tuple[str, str, str]] = []
@@ -93,6 +99,7 @@ def load_demo(session: Session, config: AppConfig) -> list[tuple[str, str, str]]
             session.add(user)
         user.patient_id = family_patient if role == "family" else None
         user.unit = DEMO_UNIT if role in UNIT_ROLES else None
+        user.npi = DEMO_PHYSIATRIST_NPI if role == "physiatrist" else None
         created.append((username, DEMO_PASSWORD, role))
     session.flush()
     load_demo_directory(session)

@@ -180,6 +180,7 @@ def letter_content(
             "name": patient.display_name,
             "sex": patient.sex,
             "birth_date": patient.birth_date.isoformat() if patient.birth_date else None,
+            "mrn": patient.mrn,
         },
         "as_of": a.as_of.isoformat(),
         "referred_by": referred_by,

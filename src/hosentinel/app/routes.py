@@ -26,6 +26,7 @@ def register(app: FastAPI) -> None:
         patients,
         referrals,
         token,
+        user_npi,
         worklist,
     )
     from hosentinel.app.smart import routes as smart
@@ -51,5 +52,6 @@ def register(app: FastAPI) -> None:
         smart,
         break_glass,
         audit_export,
+        user_npi,
     ):
         app.include_router(module.router)

@@ -19,6 +19,9 @@ def import_(
     database: DatabaseUrl = None,
 ) -> None:
     """Store a patient's Bundle in the app's database (idempotent on resource ids)."""
+    import orjson
+
+    from hosentinel.fhir.identifiers import bundle_ids
     from hosentinel.fhir.importer import BundleError, read_bundle
     from hosentinel.knowledge.loader import default_knowledge
     from hosentinel.store.db import default_url, make_engine, make_sessionmaker
@@ -34,7 +37,8 @@ def import_(
     engine = make_engine(database or default_url())
     upgrade(engine)
     with make_sessionmaker(engine).begin() as session:
-        written = merge_record(session, record)
+        ids = bundle_ids(orjson.loads(bundle.read_bytes())).given()
+        written = merge_record(session, record, identifiers=ids)
     for warning in record.stats.warnings:
         sys.stderr.write(f"hosentinel: warning: {warning}\n")
     sys.stdout.write(f"stored {written} resources for Patient/{record.patient.id}\n")

@@ -19,6 +19,9 @@ def user_create(
     unit: Annotated[
         str | None, typer.Option("--unit", help="The unit whose patients a clinician sees.")
     ] = None,
+    npi: Annotated[
+        str | None, typer.Option("--npi", help="A clinician's NPI, for the letters they sign.")
+    ] = None,
     database: DatabaseUrl = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
@@ -36,7 +39,7 @@ def user_create(
     try:
         upgrade(engine)
         with make_sessionmaker(engine).begin() as session:
-            user = create_user(session, name, role, password, unit)
+            user = create_user(session, name, role, password, unit, npi)
             where = f" in unit {user.unit}" if user.unit else ""
     except AccountError as exc:
         fail(str(exc))

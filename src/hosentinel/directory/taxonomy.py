@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -35,6 +35,8 @@ class Taxonomy:
     source: str
     groups: dict[str, SpecialtyGroup]
     by_code: dict[str, Specialty]
+    # Joint -> the NUCC code a referral search for a lesion there starts from (a local setting).
+    referral_subspecialty: dict[str, str] = field(default_factory=dict)
 
     def resolve(self, value: str) -> tuple[SpecialtyGroup, Specialty | None]:
         """A group id ("physiatry") or one supported NUCC code ("207XS0114X") -> (group, code)."""
@@ -64,4 +66,8 @@ def taxonomy() -> Taxonomy:
         groups[group["id"]] = SpecialtyGroup(group["id"], group["name"], codes)
         for c in group["codes"]:
             by_code[str(c["code"])] = Specialty(str(c["code"]), str(c["name"]), group["id"])
-    return Taxonomy(str(raw["source"]), groups, by_code)
+    defaults = {str(k): str(v) for k, v in (raw.get("referral_subspecialty") or {}).items()}
+    unknown = set(defaults.values()) - by_code.keys()
+    if unknown:
+        raise ValueError(f"taxonomy.yaml: referral_subspecialty names unlisted codes {unknown}")
+    return Taxonomy(str(raw["source"]), groups, by_code, defaults)

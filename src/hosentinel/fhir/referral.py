@@ -52,6 +52,15 @@ def _lines(letter: dict[str, Any]) -> list[str]:
     return notes
 
 
+def _requester(letter: dict[str, Any]) -> dict[str, Any]:
+    """The referring clinician: their name, and their NPI as the Reference's identifier when
+    their account has one."""
+    requester: dict[str, Any] = {"display": letter["referred_by"]}
+    if letter.get("referrer_npi"):
+        requester["identifier"] = {"system": NPI_SYSTEM, "value": letter["referrer_npi"]}
+    return requester
+
+
 def service_request(
     *,
     referral_id: int,
@@ -142,7 +151,7 @@ def service_request(
         "authoredOn": (authored if authored.tzinfo else authored.replace(tzinfo=UTC))
         .astimezone(UTC)
         .strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-        "requester": {"display": letter["referred_by"]},
+        "requester": _requester(letter),
         "performer": [{"reference": "#surgeon", "display": surgeon["name"]}],
         "reasonCode": [
             {

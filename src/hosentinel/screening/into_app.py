@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import SQLAlchemyError
 
+from hosentinel.fhir.identifiers import bundle_ids
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.fhir.names import display_name
 from hosentinel.knowledge.loader import Knowledge
@@ -94,7 +95,8 @@ class WorklistLoader:
                     ),
                     None,
                 )
-                written = merge_record(session, record, display_name=name)
+                ids = bundle_ids(bundle).given()
+                written = merge_record(session, record, display_name=name, identifiers=ids)
                 patient = session.get(m.Patient, pid)
                 assert patient is not None
                 patient.unit = loaded.unit

@@ -8,6 +8,7 @@ created (an exam entered by a clinician) is never replaced by an import.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from hosentinel.core import record as r
 from hosentinel.store import models as m
 from hosentinel.store import records as rec
-from hosentinel.store.records import store_record
+from hosentinel.store.records import set_identifiers, store_record
 
 # References the app itself creates (exam entry): never written by an import.
 APP_CREATED_PREFIXES = ("Observation/exam-",)
@@ -52,10 +53,17 @@ def protected_refs(session: Session, record: r.PatientRecord) -> list[str]:
 
 
 def merge_record(
-    session: Session, record: r.PatientRecord, *, display_name: str | None = None
+    session: Session,
+    record: r.PatientRecord,
+    *,
+    display_name: str | None = None,
+    identifiers: Mapping[str, str] | None = None,
 ) -> int:
-    """Store the record's resources for its patient; returns how many clinical rows were written."""
-    return merge_tracked(session, record, display_name=display_name).written
+    """Store the record's resources for its patient; returns how many clinical rows were written.
+    `identifiers` (mrn, bed, attending) replace those given; the others are kept."""
+    return merge_tracked(
+        session, record, display_name=display_name, identifiers=identifiers
+    ).written
 
 
 def merge_tracked(
@@ -64,6 +72,7 @@ def merge_tracked(
     *,
     display_name: str | None = None,
     actor: str = "import",
+    identifiers: Mapping[str, str] | None = None,
 ) -> MergeOutcome:
     """`merge_record`, saying what it replaced (history kept, named `actor`) and what it left
     alone because the app created it."""
@@ -75,7 +84,7 @@ def merge_tracked(
         )
     pid = record.patient.id
     if session.get(m.Patient, pid) is None:
-        store_record(session, record, display_name=display_name)
+        store_record(session, record, display_name=display_name, identifiers=identifiers)
         outcome.written = _count(record)
         return outcome
     patient = session.get(m.Patient, pid)
@@ -83,6 +92,7 @@ def merge_tracked(
     if record.patient.sex != "unknown":
         patient.sex = record.patient.sex
     patient.birth_date = record.patient.birth_date or patient.birth_date
+    set_identifiers(patient, identifiers)
     rows = _rows(record)
     at = datetime.now(UTC)
     # Replace rows with the same reference; keep the patient's other rows, and the old values.

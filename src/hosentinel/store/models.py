@@ -40,6 +40,9 @@ class User(Base):
     patient_id: Mapped[str | None] = mapped_column(ForeignKey("patients.id"), default=None)
     # Clinicians and unit leads see the patients of their unit only (None: no patients).
     unit: Mapped[str | None] = mapped_column(String(80), default=None)
+    # A clinician's National Provider Identifier (10 digits, check digit verified), printed on
+    # the referral letters they sign.
+    npi: Mapped[str | None] = mapped_column(String(10), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Optimistic locking: every UPDATE checks the version it read and bumps it, so an admin
@@ -78,6 +81,11 @@ class Patient(Base):
     deceased: Mapped[bool] = mapped_column(Boolean, default=False)
     deceased_on: Mapped[date | None] = mapped_column(Date, default=None)
     unit: Mapped[str] = mapped_column(String(80), default="Rehab unit")
+    # What the ward knows the patient by (fhir/identifiers.py reads them from an import): the
+    # medical record number, the bed, and the attending physician's name. None: not given.
+    mrn: Mapped[str | None] = mapped_column(String(64), default=None)
+    bed: Mapped[str | None] = mapped_column(String(80), default=None)
+    attending: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Bumped on every change to the patient's clinical rows: assessments are cached per version.
     # It is also the record's optimistic lock. Appends (exams) move it on in SQL with

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -223,8 +224,10 @@ def store_record(
     *,
     display_name: str | None = None,
     unit: str | None = None,
+    identifiers: Mapping[str, str] | None = None,
 ) -> m.Patient:
-    """Insert or replace one patient's record (idempotent on the patient id)."""
+    """Insert or replace one patient's record (idempotent on the patient id). `identifiers`
+    (`PatientIds.given()`: mrn, bed, attending) replace those the import gives."""
     pid = record.patient.id
     patient = session.get(m.Patient, pid)
     if patient is None:
@@ -241,6 +244,7 @@ def store_record(
     patient.deceased_on = record.patient.deceased_on
     if unit:
         patient.unit = unit
+    set_identifiers(patient, identifiers)
     session.flush()
     for table in CLINICAL_TABLES:
         session.execute(delete(table).where(table.patient_id == pid))
@@ -256,6 +260,16 @@ def store_record(
         session.add(allergy_row(pid, a))
     session.flush()
     return patient
+
+
+IDENTIFIERS = ("mrn", "bed", "attending")
+
+
+def set_identifiers(patient: m.Patient, identifiers: Mapping[str, str] | None) -> None:
+    """The ward identifiers an import gives; those it does not give are kept."""
+    for key, value in (identifiers or {}).items():
+        if key in IDENTIFIERS and value:
+            setattr(patient, key, value)
 
 
 def bump_version(session: Session, patient: m.Patient, expected: int | None = None) -> int:

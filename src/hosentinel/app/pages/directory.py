@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hosentinel.app.deps import CLINICAL_ROLES, CurrentViewer, Db, Viewer, patient_for, require
 from hosentinel.app.errors import Forbidden, Invalid, NotFound
+from hosentinel.app.family_content import pick_lang
 from hosentinel.app.templating import render_page
 from hosentinel.directory.geo import ZipError, zip_place
 from hosentinel.directory.store import SearchError, SearchQuery, SearchResult, search
@@ -144,11 +145,16 @@ def directory_page(request: Request, db: Db, viewer: CurrentViewer) -> Response:
 def family_physiatrists(
     request: Request, db: Db, viewer: CurrentViewer, patient_id: str
 ) -> Response:
-    """Physiatrists near home, for the family: plain words, no other specialty."""
+    """Physiatrists near home, for the family: plain words, no other specialty, in the family
+    view's language (`?lang=en|es`, else the browser's)."""
     patient = patient_for(db, viewer, patient_id)
     path = f"/patients/{patient.id}/family/physiatrists"
     context = _page_context(request, db, path, {"specialty": FAMILY_SPECIALTY, "name": ""})
-    context.update({"patient_id": patient.id, "radii": RADII})
+    lang = pick_lang(request.query_params.get("lang"), request.headers.get("accept-language"))
+    if context["result"] is not None:
+        kept = {k: context["values"][k] for k in ("zip", "radius")} | {"lang": lang}
+        context["links"] = page_links(path, kept, context["result"])
+    context.update({"patient_id": patient.id, "radii": RADII, "lang": lang})
     status = 422 if context["error"] else 200
     return render_page(request, viewer, "family_physiatrists.html", context, status)
 

@@ -5,6 +5,9 @@ POST /patients/{id}/exam         save (303 to the patient page; HTMX: HX-Redirec
                                  the form re-rendered, every typed value kept (as typed) and an
                                  error at each field that could not be read; nothing saved
 POST /api/patients/{id}/exams    the same in JSON; 422 with field errors; returns the new summary
+POST /patients/{id}/exam/read-note  a pasted note read into proposals (exam/from_note.py): the form
+                                 again, everything typed kept, nothing saved; the proposals the
+                                 clinician ticks fill the empty fields when the exam is saved
 
 Therapists, physiatrists and nurses. Saving appends Observations with the project's finding
 codes and bumps the patient's version, so the cached assessment and the worklist update.
@@ -29,6 +32,8 @@ each moves the version on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
@@ -39,6 +44,14 @@ from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import EXAM_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Conflict
 from hosentinel.app.exam.form import field_names, form_rows, read_form
+from hosentinel.app.exam.from_note import (
+    ACCEPT_FIELD,
+    NOTE_FIELD,
+    NoteTooLong,
+    Proposal,
+    apply_accepted,
+    proposals,
+)
 from hosentinel.app.exam.model import (
     CONFIRM_FIELD,
     DATE_FIELD,
@@ -51,12 +64,8 @@ from hosentinel.app.exam.model import (
     exam_observations,
     last_values,
 )
-from hosentinel.app.pages.patients import (
-    PatientSummary,
-    clinical_patient,
-    current_assessment,
-    summary_of,
-)
+from hosentinel.app.pages.patient_summary import PatientSummary, summary_of
+from hosentinel.app.pages.patients import clinical_patient, current_assessment
 from hosentinel.app.templating import render
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
@@ -113,12 +122,39 @@ def _context(request: Request, db: Session, config: AppConfig, patient: m.Patien
 
 
 def _save(
-    db: Session, viewer: Viewer, patient: m.Patient, exam: CheckedExam, based_on: int | None
+    db: Session,
+    viewer: Viewer,
+    patient: m.Patient,
+    exam: CheckedExam,
+    based_on: int | None,
+    from_note: int = 0,
 ) -> list[str]:
     observations = exam_observations(exam)
     add_observations(db, patient.id, observations, viewer.user.id, expected_version=based_on)
-    audit(db, viewer.user, "write", describe_exam(exam)[:200], patient.id)
+    noted = f" ({from_note} confirmed from a pasted note)" if from_note else ""
+    audit(db, viewer.user, "write", (describe_exam(exam) + noted)[:200], patient.id)
     return [o.ref for o in observations]
+
+
+@dataclass
+class NoteState:
+    """A pasted note on the form: its text (sent back, never stored), what it proposes, and a
+    message when it could not be read."""
+
+    text: str = ""
+    proposals: list[Proposal] = field(default_factory=list)
+    error: str | None = None
+    read: bool = False
+
+
+def _note_state(request: Request, text: str, accepted: list[str]) -> NoteState:
+    if not text.strip():
+        return NoteState(text, read=bool(accepted))
+    try:
+        found = proposals(text, request.app.state.knowledge, accepted)
+    except NoteTooLong as exc:
+        return NoteState(text, error=str(exc), read=True)
+    return NoteState(text, found, read=True)
 
 
 def _form(
@@ -130,6 +166,7 @@ def _form(
     errors: dict[str, str],
     status_code: int = 200,
     conflict: str | None = None,
+    note: NoteState | None = None,
 ) -> Response:
     outside = ctx.window is not None and not (ctx.window[0] <= ctx.today <= ctx.window[1])
     context = {
@@ -148,6 +185,9 @@ def _form(
         "version_field": VERSION_FIELD,
         "version": patient.version,
         "conflict": conflict,
+        "note": note or NoteState(),
+        "note_field": NOTE_FIELD,
+        "accept_field": ACCEPT_FIELD,
     }
     template = "_exam_form.html" if request.headers.get("hx-request") else "exam.html"
     return render(request, template, context, status_code)
@@ -170,6 +210,8 @@ async def save_exam_form(
     patient = _exam_patient(db, viewer, patient_id)
     form = await request.form()
     values = {name: str(form.get(name) or "") for name in field_names() if name in form}
+    accepted = [str(v) for v in form.getlist(ACCEPT_FIELD)]
+    note = _note_state(request, str(form.get(NOTE_FIELD) or ""), accepted)
     based_on = _based_on(form.get(VERSION_FIELD))
     ctx = _context(request, db, config, patient)
     if based_on is not None and based_on != patient.version:
@@ -179,16 +221,35 @@ async def save_exam_form(
             " What you entered is kept below, beside the newer last values. Check them and"
             " save again."
         )
-        return _form(request, viewer, patient, ctx, values, {}, 409, message)
-    exam = check_exam(read_form(values), ctx)
+        return _form(request, viewer, patient, ctx, values, {}, 409, message, note)
+    # Only the proposals the clinician ticked fill the form, and only its empty fields.
+    filled_values, filled = apply_accepted(values, accepted, field_names())
+    exam = check_exam(read_form(filled_values), ctx)
     if not exam.ok:
         audit(db, viewer.user, "read", "exam form (not saved: errors)", patient.id)
-        return _form(request, viewer, patient, ctx, values, exam.errors, status_code=422)
-    saved = _save(db, viewer, patient, exam, based_on)
+        return _form(request, viewer, patient, ctx, values, exam.errors, 422, None, note)
+    saved = _save(db, viewer, patient, exam, based_on, filled)
     target = f"/patients/{patient.id}?saved={len(saved)}"
     if request.headers.get("hx-request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/patients/{patient_id}/exam/read-note", response_class=HTMLResponse)
+async def read_note(
+    request: Request, patient_id: str, db: Db, config: Config, viewer: CurrentViewer
+) -> Response:
+    """The form again with what the pasted note proposes; nothing is saved."""
+    patient = _exam_patient(db, viewer, patient_id)
+    form = await request.form()
+    values = {name: str(form.get(name) or "") for name in field_names() if name in form}
+    accepted = [str(v) for v in form.getlist(ACCEPT_FIELD)]
+    note = _note_state(request, str(form.get(NOTE_FIELD) or ""), accepted)
+    ctx = _context(request, db, config, patient)
+    audit(
+        db, viewer.user, "read", f"exam form (note read: {len(note.proposals)} found)", patient.id
+    )
+    return _form(request, viewer, patient, ctx, values, {}, 422 if note.error else 200, None, note)
 
 
 # --------------------------------------------------------------------------------------------

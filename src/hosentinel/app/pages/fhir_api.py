@@ -12,6 +12,7 @@ from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
 from hosentinel.app.services import assess
 from hosentinel.fhir.export import assessment_bundle
+from hosentinel.fhir.identifiers import bundle_ids
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.fhir.outcome import issue, operation_outcome
 from hosentinel.limits import oversized_string, string_limit_message
@@ -92,7 +93,8 @@ def import_bundle(
             issue("error", "processing", "transaction Bundle not stored: it is all or nothing")
         )
         return outcome(issues, 422)
-    merged = merge_tracked(db, record, actor=viewer.user.username)
+    ids = bundle_ids(orjson.loads(body)).given()
+    merged = merge_tracked(db, record, actor=viewer.user.username, identifiers=ids)
     written = merged.written
     pid = record.patient.id
     audit(db, viewer.user, "write", f"FHIR import: {written} resources", pid)

@@ -7,16 +7,15 @@ GET /api/patients/{id}/assessment      the contract JSON (`Assessment.to_json()`
 GET /api/patients/{id}/observations    the patient's observations
 
 Clinical roles only: a family member gets 404 for every patient here (their view is separate).
+The response models live in patient_summary.py and assessment_schema.py.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,6 +35,13 @@ from hosentinel.app.deps import (
 from hosentinel.app.errors import NotFound
 from hosentinel.app.knowledge_view import KnowledgeView, coded_label, fmt_value
 from hosentinel.app.pages.alerts import alert_context
+from hosentinel.app.pages.assessment_schema import AssessmentOut
+from hosentinel.app.pages.patient_summary import (
+    ObservationOut,
+    PatientListItem,
+    PatientSummary,
+    summary_of,
+)
 from hosentinel.app.patient_view import alp_chart, rom_chart
 from hosentinel.app.plausibility import set_aside
 from hosentinel.app.recommendation_view import (
@@ -45,7 +51,7 @@ from hosentinel.app.recommendation_view import (
     recommendation_views,
 )
 from hosentinel.app.referral import REFER_ROLES, patient_referrals, referable_lesions
-from hosentinel.app.services import assess, assess_many, worklist_row
+from hosentinel.app.services import assess, assess_many
 from hosentinel.app.templating import render
 from hosentinel.app.timeline_view import timeline
 from hosentinel.core.assessment import Assessment
@@ -127,343 +133,6 @@ def patient_page(
 
 
 # --------------------------------------------------------------------------------------------
-# JSON API models
-
-
-class PatientListItem(BaseModel):
-    id: str
-    name: str
-    sex: str
-    unit: str
-    version: int
-    risk_level: str
-    suspicion: str
-    phase: str
-
-
-class SiteOut(BaseModel):
-    joint: str | None
-    side: str | None
-    level: str
-    findings: list[str]
-
-
-class DueOut(BaseModel):
-    joint: str
-    side: str
-    due: date
-    overdue: bool
-    last_examined: date | None
-
-
-class RecommendationOut(BaseModel):
-    id: str
-    category: str
-    priority: str
-    summary: str
-    sites: list[str]
-
-
-class CautionOut(BaseModel):
-    about: str
-    level: str
-    reason: str
-    summary: str
-    recommended: bool
-
-
-class LesionOut(BaseModel):
-    joint: str | None
-    side: str | None
-    maturity: str
-    surgical_referral: str
-
-
-class PatientSummary(BaseModel):
-    id: str
-    name: str
-    sex: str
-    birth_date: date | None
-    unit: str
-    version: int
-    as_of: date
-    risk_level: str
-    risk_factors: list[str]
-    phase: str
-    window_start: date | None
-    window_end: date | None
-    suspicion: str
-    sites: list[SiteOut]
-    due_exams: list[DueOut]
-    overdue_exams: int
-    attention: list[str]
-    recommendations: list[RecommendationOut]
-    cautions: list[CautionOut]
-    lesions: list[LesionOut]
-    missing_inputs: list[str]
-
-
-def summary_of(patient: m.Patient, a: Assessment) -> PatientSummary:
-    row = worklist_row(patient, a)
-    return PatientSummary(
-        id=patient.id,
-        name=patient.display_name,
-        sex=patient.sex,
-        birth_date=patient.birth_date,
-        unit=patient.unit,
-        version=patient.version,
-        as_of=a.as_of,
-        risk_level=a.risk.level,
-        risk_factors=[f.id for f in a.risk.factors],
-        phase=a.surveillance.phase,
-        window_start=a.surveillance.window_start,
-        window_end=a.surveillance.window_end,
-        suspicion=a.suspicion.level,
-        sites=[
-            SiteOut(joint=s.joint, side=s.side, level=s.level, findings=[f.id for f in s.findings])
-            for s in a.suspicion.sites
-        ],
-        due_exams=[
-            DueOut(
-                joint=d.joint,
-                side=d.side,
-                due=d.due,
-                overdue=d.overdue,
-                last_examined=d.last_examined,
-            )
-            for d in a.surveillance.due
-        ],
-        overdue_exams=row.overdue,
-        attention=row.attention,
-        recommendations=[
-            RecommendationOut(
-                id=r.id,
-                category=r.category,
-                priority=r.priority,
-                summary=r.summary,
-                sites=[*r.sites],
-            )
-            for r in a.recommendations
-        ],
-        cautions=[
-            CautionOut(
-                about=c.about,
-                level=c.level,
-                reason=c.reason,
-                summary=c.summary,
-                recommended=c.recommended,
-            )
-            for c in a.cautions
-        ],
-        lesions=[
-            LesionOut(
-                joint=x.joint,
-                side=x.side,
-                maturity=x.maturity,
-                surgical_referral=x.surgical_referral,
-            )
-            for x in a.lesions
-        ],
-        missing_inputs=[x.id for x in a.missing_inputs],
-    )
-
-
-# The contract JSON (DESIGN.md), typed for the OpenAPI schema. Items are returned exactly as
-# `Assessment.to_json()` builds them: optional keys are left out, never filled with null.
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class InputOut(_Out):
-    ref: str
-    what: str
-    value: str | bool | int | float | None = None
-    date: str | None = None
-
-
-class BasisOut(_Out):
-    rule: str
-    entries: list[str]
-    citations: list[str]
-    inputs: list[InputOut]
-    settings: list[str] | None = None
-    note: str | None = None
-
-
-class IndexEventOut(_Out):
-    kind: str
-    date: str
-    days_since: int
-    joints: list[str]
-    side: str | None = None
-    basis: BasisOut
-
-
-class RiskFactorOut(_Out):
-    id: str
-    title: str
-    strong: bool
-    effects: list[str]
-    basis: BasisOut
-
-
-class ModelOut(_Out):
-    id: str
-    title: str
-    status: str
-    value: float | None
-    reason: str
-    basis: BasisOut
-
-
-class RiskOut(_Out):
-    level: str
-    factors: list[RiskFactorOut]
-    models: list[ModelOut]
-    basis: BasisOut
-
-
-class DueJointOut(_Out):
-    joint: str
-    side: str
-    due: str
-    overdue: bool
-    last_examined: str | None
-    basis: BasisOut
-
-
-class WindowOut(_Out):
-    start: str
-    end: str
-
-
-class SurveillanceOut(_Out):
-    phase: str
-    window: WindowOut | None
-    due: list[DueJointOut]
-    basis: BasisOut
-
-
-class FindingOut(_Out):
-    id: str
-    summary: str
-    basis: BasisOut
-
-
-class SiteSuspicionOut(_Out):
-    joint: str | None
-    side: str | None
-    level: str
-    findings: list[FindingOut]
-    basis: BasisOut
-
-
-class SuspicionOut(_Out):
-    level: str
-    sites: list[SiteSuspicionOut]
-
-
-class EvidenceOut(_Out):
-    stance: str
-    text: str
-    citation: str
-
-
-class RecommendationFull(_Out):
-    id: str
-    category: str
-    priority: str
-    summary: str
-    rationale: str
-    basis: BasisOut
-    sites: list[str] | None = None
-    evidence: list[EvidenceOut] | None = None
-    conflicting_evidence: bool | None = None
-    availability: str | None = None
-
-
-class CautionFull(_Out):
-    about: str
-    level: str
-    reason: str
-    summary: str
-    recommended: bool
-    basis: BasisOut
-
-
-class LesionFull(_Out):
-    joint: str | None
-    side: str | None
-    maturity: str
-    surgical_referral: str
-    criteria: dict[str, bool | None]
-    classic_rule: str
-    newer_evidence: list[EvidenceOut]
-    basis: BasisOut
-
-
-class EducationOut(_Out):
-    id: str
-    stage: str
-    level: str
-    title: str
-    basis: BasisOut
-
-
-class MissingInputOut(_Out):
-    id: str
-    why_it_matters: str
-
-
-class KnowledgeRef(_Out):
-    release: str
-    digest: str
-
-
-class ImportOut(_Out):
-    warnings: list[str]
-    unknown_codes: int
-
-
-class AssessmentOut(_Out):
-    """One assessment in the contract shape of DESIGN.md (`hosentinel assess` prints the same)."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    patient: str
-    as_of: str
-    knowledge: KnowledgeRef
-    index_events: list[IndexEventOut]
-    risk: RiskOut
-    surveillance: SurveillanceOut
-    suspicion: SuspicionOut
-    recommendations: list[RecommendationFull]
-    cautions: list[CautionFull]
-    lesions: list[LesionFull]
-    education: list[EducationOut]
-    missing_inputs: list[MissingInputOut]
-    import_: ImportOut = Field(alias="import")
-
-
-class ObservationOut(BaseModel):
-    ref: str
-    codes: list[dict[str, str | None]]
-    text: str | None
-    effective: date | None
-    value_quantity: float | None
-    unit: str | None
-    value_bool: bool | None
-    value_code: str | None
-    interpretation: str | None
-    reference_low: float | None
-    reference_high: float | None
-    joint: str | None
-    side: str | None
-    entered_by: str | None
-
-
-# --------------------------------------------------------------------------------------------
 # JSON API routes
 
 
@@ -493,6 +162,9 @@ def patients_api(
             name=p.display_name,
             sex=p.sex,
             unit=p.unit,
+            mrn=p.mrn,
+            bed=p.bed,
+            attending=p.attending,
             version=p.version,
             risk_level=assessments[p.id].risk.level,
             suspicion=assessments[p.id].suspicion.level,

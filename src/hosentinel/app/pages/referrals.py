@@ -45,6 +45,7 @@ from hosentinel.app.unit_settings import unit_settings
 from hosentinel.core.assessment import Assessment
 from hosentinel.directory.geo import ZipError, haversine_miles, zip_place
 from hosentinel.directory.store import clinician_specialties, search
+from hosentinel.directory.taxonomy import taxonomy
 from hosentinel.fhir.outcome import issue
 from hosentinel.fhir.referral import service_request
 from hosentinel.store import models as m
@@ -107,13 +108,29 @@ def _letter(
     surgeon["performer"] = performer
     kb = KnowledgeView(request.app.state.knowledge)
     letter = letter_content(kb, record, assessment, patient, surgeon, viewer.user.display_name)
-    # The referring clinician's telephone: the unit's number (unit settings). Users have no NPI
-    # on record yet, so the letter leaves a line to write it on.
+    # The referring clinician's telephone is the unit's number (unit settings); their NPI is the
+    # one on their account, or a line to write it on.
     config: AppConfig = request.app.state.config
     letter["referrer_phone"] = unit_settings(
         patient.unit, config.settings.units, demo=config.demo
     ).phone
+    letter["referrer_npi"] = viewer.user.npi
     return letter
+
+
+def subspecialties() -> list[tuple[str, str]]:
+    """(NUCC code, name) of the orthopaedic subspecialties, the group's own code first."""
+    tax = taxonomy()
+    return [(code, tax.by_code[code].name) for code in tax.groups[SURGEONS].codes]
+
+
+def default_subspecialty(assessment: Assessment) -> str:
+    """The subspecialty the search starts from: the one set for the lesions' joint (all the
+    referable lesions agree), else any orthopaedic surgeon."""
+    defaults = taxonomy().referral_subspecialty
+    chosen = {defaults.get(x.joint or "") for x in referable_lesions(assessment)}
+    only = chosen.pop() if len(chosen) == 1 else None
+    return only or SURGEONS
 
 
 @router.get("/patients/{patient_id}/referral", response_class=HTMLResponse)
@@ -125,7 +142,11 @@ def referral_search(
         "zip": request.query_params.get("zip", ""),
         "radius": request.query_params.get("radius", "") or "50",
         "name": request.query_params.get("name", ""),
+        "subspecialty": request.query_params.get("subspecialty", "")
+        or default_subspecialty(assessment),
     }
+    if values["subspecialty"] not in {SURGEONS, *(c for c, _ in subspecialties())}:
+        values["subspecialty"] = SURGEONS
     context: dict[str, Any] = {
         "user": viewer.user,
         "csrf": viewer.csrf_token,
@@ -133,6 +154,7 @@ def referral_search(
         "lesions": referable_lesions(assessment),
         "values": values,
         "radii": RADII,
+        "subspecialties": subspecialties(),
         "result": None,
         "error": None,
         "links": {},
@@ -140,7 +162,7 @@ def referral_search(
     if "zip" in request.query_params:
         try:
             query = parse_query(
-                specialty=SURGEONS,
+                specialty=values["subspecialty"],
                 zip_code=values["zip"],
                 radius=values["radius"],
                 name=values["name"],

@@ -30,6 +30,9 @@ class WorklistItem(BaseModel):
     patient: str
     name: str
     unit: str
+    mrn: str | None = None
+    bed: str | None = None
+    attending: str | None = None
     risk_level: str
     phase: str
     suspicion: str
@@ -63,9 +66,11 @@ PAGE_SIZE = 50
 
 
 def _matches(row: WorklistRow, query: str) -> bool:
-    """Search by name or id (any part, any case)."""
+    """Search by name, id, MRN, bed or attending (any part, any case)."""
     q = query.strip().lower()
-    return not q or q in row.patient.display_name.lower() or q in row.patient.id.lower()
+    p = row.patient
+    fields = (p.display_name, p.id, p.mrn, p.bed, p.attending)
+    return not q or any(q in (v or "").lower() for v in fields)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -131,6 +136,9 @@ def worklist_api(
             patient=r.patient.id,
             name=r.patient.display_name,
             unit=r.patient.unit,
+            mrn=r.patient.mrn,
+            bed=r.patient.bed,
+            attending=r.patient.attending,
             risk_level=r.assessment.risk.level,
             phase=r.assessment.surveillance.phase,
             suspicion=r.assessment.suspicion.level,

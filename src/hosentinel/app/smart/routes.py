@@ -35,6 +35,7 @@ from hosentinel.app.smart.sessions import (
 from hosentinel.app.smart.settings import SmartClient, normalise_iss
 from hosentinel.app.templating import render
 from hosentinel.cdshooks.smart_links import landing
+from hosentinel.fhir.identifiers import bundle_ids
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
@@ -239,7 +240,8 @@ def smart_callback(
             "Your HO Sentinel account (made for your EHR user) has been deactivated.",
             client,
         )
-    written = merge_record(db, record, display_name=fetched.display_name())
+    ids = bundle_ids(fetched.bundle()).given()
+    written = merge_record(db, record, display_name=fetched.display_name(), identifiers=ids)
     skipped = [w for w in record.stats.warnings if " skipped: " in w]
     gaps = fetched.gaps + (
         [f"{len(skipped)} resource(s) the EHR sent could not be read: " + "; ".join(skipped[:3])]
