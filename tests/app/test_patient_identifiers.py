@@ -150,7 +150,8 @@ def test_an_admin_sets_a_clinicians_npi_checked_and_audited(
     )
     assert form.status_code == 200 and f"NPI {good}" in form.text
     with app.state.sessionmaker() as session:
-        assert session.get(m.User, nurse_id).npi == good  # type: ignore[union-attr]
+        nurse = session.get(m.User, nurse_id)
+        assert nurse is not None and nurse.npi == good
         entry = session.scalars(
             select(m.AuditEntry.what).where(m.AuditEntry.what.like("NPI of nurse%"))
         ).all()

@@ -116,9 +116,11 @@ CATALOG = load_catalog()
 KNOWLEDGE = default_knowledge()
 
 
-def _stored_and_loaded(engine: Engine, record: r.PatientRecord, **kwargs: str) -> r.PatientRecord:
+def _stored_and_loaded(
+    engine: Engine, record: r.PatientRecord, display_name: str | None = None
+) -> r.PatientRecord:
     with make_sessionmaker(engine).begin() as session:
-        store_record(session, record, **kwargs)
+        store_record(session, record, display_name=display_name)
     with make_sessionmaker(engine)() as session:
         loaded = load_record(session, record.patient.id)
     assert loaded is not None
