@@ -19,8 +19,7 @@ from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import hosentinel.app.audit  # noqa: F401  (registers the append-only guard)
-from hosentinel.app.audit import audit
+import hosentinel.store.audit  # noqa: F401  (registers the append-only guard)
 from hosentinel.app.deps import CurrentViewer, Db
 from hosentinel.app.errors import Invalid
 from hosentinel.core import record as r
@@ -28,6 +27,7 @@ from hosentinel.demo.catalog import DemoPatient, load_catalog
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.migrate import MIGRATIONS, alembic_config, upgrade
 from hosentinel.store.records import load_record, store_record

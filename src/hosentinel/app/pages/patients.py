@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import (
     ALERT_ROLES,
@@ -56,6 +55,7 @@ from hosentinel.app.templating import render
 from hosentinel.app.timeline_view import timeline
 from hosentinel.core.assessment import Assessment
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 from hosentinel.store.records import load_record
 
 router = APIRouter()

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import CurrentViewer, Db, DbId, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.directory.npi import valid_npi
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 
