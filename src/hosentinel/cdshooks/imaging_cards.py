@@ -18,6 +18,7 @@ from hosentinel.cdshooks.card_frame import (
 from hosentinel.cdshooks.card_words import day, fit_summary, footer, inputs, kind, md, site, sources
 from hosentinel.cdshooks.orders import DraftOrder
 from hosentinel.core.assessment import Assessment
+from hosentinel.fhir.order_codes import IMAGING_CATEGORY, US_CORE_SERVICEREQUEST, concept_coding
 from hosentinel.knowledge.loader import Knowledge
 
 
@@ -35,12 +36,19 @@ def looks_for_ho(a: Assessment, order: DraftOrder) -> bool:
     return any(not order.joints or s.joint in order.joints for s in suspected)
 
 
-def bone_scan_request(patient_id: str, order: DraftOrder) -> dict[str, Any]:
+def bone_scan_request(knowledge: Knowledge, patient_id: str, order: DraftOrder) -> dict[str, Any]:
+    """The draft bone-scan order (US Core ServiceRequest; LOINC code from the knowledge base)."""
+    code: dict[str, Any] = {"text": "Triple-phase bone scan"}
+    coding = concept_coding(knowledge, "bone-scan-order")
+    if coding is not None:
+        code = {"coding": [coding], **code}
     resource: dict[str, Any] = {
         "resourceType": "ServiceRequest",
+        "meta": {"profile": [US_CORE_SERVICEREQUEST]},
         "status": "draft",
         "intent": "order",
-        "code": {"text": "Triple-phase bone scan"},
+        "category": [{"coding": [IMAGING_CATEGORY], "text": "Imaging"}],
+        "code": code,
         "subject": {"reference": f"Patient/{patient_id}"},
         "reasonCode": [{"text": "Suspected heterotopic ossification"}],
     }
@@ -88,7 +96,7 @@ def bone_scan_card(
         )
     lines += ["", footer(a)]
     card_id = new_uuid()
-    scan_request = bone_scan_request(patient_id, order)
+    scan_request = bone_scan_request(knowledge, patient_id, order)
     suggestions: list[dict[str, Any]] = []
     if order.reference:
         suggestions.append(
