@@ -15,6 +15,7 @@ from hosentinel.cdshooks.card_frame import (
     source,
 )
 from hosentinel.cdshooks.card_words import (
+    CAUTION_WORDS,
     PRIORITY_WORDS,
     SHORT,
     day,
@@ -28,7 +29,7 @@ from hosentinel.cdshooks.card_words import (
     sources,
 )
 from hosentinel.cdshooks.smart_links import focus, smart_link
-from hosentinel.core.assessment import Assessment
+from hosentinel.core.assessment import Assessment, Recommendation
 from hosentinel.knowledge.loader import Knowledge
 
 MAX_RECOMMENDATIONS = 6
@@ -74,6 +75,20 @@ def patient_view_summary(a: Assessment) -> str:
     if contraindicated:
         parts.append("avoid " + ", ".join(SHORT.get(o, o) for o in contraindicated))
     return fit_summary(parts)
+
+
+def _drug_cautions(a: Assessment, knowledge: Knowledge, r: Recommendation) -> list[str]:
+    """A suggested drug's own cautions for this patient, nested under its line (DESIGN.md: each
+    drug recommendation lists the caution reasons that apply to it, so they are shown with it),
+    as the app's patient page shows them."""
+    own = [c for c in a.cautions if c.about == r.id and c.reason in r.cautions]
+    if not own:
+        return ["   - No cautions found for this patient with this drug."]
+    return [
+        f"   - **{CAUTION_WORDS[c.level]}** ({md(c.reason)}): {md(c.summary)} "
+        f"Patient data: {inputs(c.basis)}." + sources(knowledge, c.basis.citations)
+        for c in sorted(own, key=lambda c: c.level != "contraindicated")
+    ]
 
 
 def patient_view_detail(a: Assessment, knowledge: Knowledge) -> str:
@@ -127,6 +142,8 @@ def patient_view_detail(a: Assessment, knowledge: Knowledge) -> str:
                 f"{i}. **{PRIORITY_WORDS[r.priority]}**{sites}: {md(r.summary)}"
                 + sources(knowledge, r.basis.citations)
             )
+            if r.is_drug:
+                lines += _drug_cautions(a, knowledge, r)
         more = len(a.recommendations) - MAX_RECOMMENDATIONS
         if more > 0:
             lines.append(f"\n{more} more in HO Sentinel.")
