@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import httpcore
 import httpx
 import orjson
 from fastapi import APIRouter, FastAPI, Request
@@ -64,6 +65,7 @@ from hosentinel.cdshooks.jku import JkuCache
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
 from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
 from hosentinel.cdshooks.outbound import Resolver, fhir_access, resolve_host
+from hosentinel.cdshooks.pinning import PinnedTransport
 from hosentinel.cdshooks.prefetch import collection_bundle, content_key, gather, incomplete
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
@@ -126,13 +128,20 @@ class CdsHooksState:
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
     transport: httpx.AsyncBaseTransport | None = None
     resolve: Resolver = resolve_host  # fhirServer host names -> addresses (tests: fixed ones)
+    # Opens the TCP connections of the pinned transport (tests: a recorder); None: the network.
+    network: httpcore.AsyncNetworkBackend | None = None
     jku: JkuCache = field(default_factory=JkuCache)
     _client: httpx.AsyncClient | None = None
 
+    async def _resolve(self, host: str, port: int) -> list[str]:
+        return await self.resolve(host, port)  # read when used: tests replace `resolve`
+
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            # Every connection to a checked address, never a second lookup (pinning.py).
+            transport = self.transport or PinnedTransport(self._resolve, self.network)
             self._client = httpx.AsyncClient(
-                transport=self.transport, follow_redirects=False, trust_env=False
+                transport=transport, follow_redirects=False, trust_env=False
             )
         return self._client
 

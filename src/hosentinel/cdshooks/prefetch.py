@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import orjson
 
+from hosentinel.cdshooks import pinning
 from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PATIENT_TOKEN, PREFETCH
 from hosentinel.cdshooks.errors import PreconditionFailed
 
@@ -50,6 +51,10 @@ class FhirAccess:
 
     base: str
     token: str | None
+    # The addresses `base`'s host was resolved to and checked at (None: resolve when
+    # connecting), and whether private addresses may be reached (`pinning.py`).
+    addresses: tuple[str, ...] | None = None
+    private_ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,7 @@ class _Fetcher:
     def __init__(self, client: httpx.AsyncClient, access: FhirAccess) -> None:
         self.client = client
         self.base = access.base.rstrip("/")
+        self.extensions = pinning.extensions(access.addresses, access.private_ok)
         # Only here, for the duration of the call.
         self.headers = {"Accept": FHIR_JSON}
         if access.token is not None:
@@ -135,7 +141,9 @@ class _Fetcher:
         if not _under(url, self.base):
             raise _Unavailable("a link points away from fhirServer's base")
         try:
-            response = await self.client.get(url, headers=self.headers, timeout=FETCH_TIMEOUT)
+            response = await self.client.get(
+                url, headers=self.headers, timeout=FETCH_TIMEOUT, extensions=self.extensions
+            )
         except httpx.HTTPError as exc:
             raise _Unavailable(type(exc).__name__) from None
         if response.status_code == 404:
