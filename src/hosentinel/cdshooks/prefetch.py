@@ -63,7 +63,7 @@ class Gathered:
     unread: tuple[str, ...] = ()  # prefetch keys that could not be read
 
 
-def _under(url: str, base: str) -> bool:
+def under(url: str, base: str) -> bool:
     """True when `url` is the base or below it (same scheme, host, port and path prefix)."""
     target, root = urlsplit(url), urlsplit(base)
     if (target.scheme.lower(), (target.netloc or "").lower()) != (
@@ -76,7 +76,8 @@ def _under(url: str, base: str) -> bool:
 
 
 def query_for(key: str, patient_id: str) -> str:
-    return PREFETCH[key].replace(PATIENT_TOKEN, quote(patient_id, safe=""))
+    template = PREFETCH.get(key) or OPTIONAL_PREFETCH[key]
+    return template.replace(PATIENT_TOKEN, quote(patient_id, safe=""))
 
 
 def _is_outcome(value: object) -> bool:
@@ -138,7 +139,7 @@ class _Fetcher:
             self.headers["Authorization"] = f"Bearer {access.token}"
 
     async def get(self, url: str) -> object:
-        if not _under(url, self.base):
+        if not under(url, self.base):
             raise _Unavailable("a link points away from fhirServer's base")
         try:
             response = await self.client.get(
@@ -216,19 +217,28 @@ async def gather(
         if isinstance(value, Mapping) and _next_link(value) is not None:
             to_complete[key] = value
     unread: list[str] = []
+    # Optional keys (notes): used as given; left out, read only when the server is searched
+    # anyway; failed, simply not there.
+    optional = [k for k in OPTIONAL_PREFETCH if k in prefetch and _usable(prefetch.get(k))]
+    for key in optional:
+        given[key] = _resources(prefetch.get(key))
     if to_fetch or to_complete:
         keys = [*to_fetch, *to_complete]
         if access is None or client is None:
             unread = keys
         else:
             fetcher = _Fetcher(client, access)
-            jobs = [fetcher.read(k, patient_id) for k in to_fetch]
+            # Searching the server anyway: the notes the EHR did not prefetch are searched too.
+            extra = [k for k in OPTIONAL_PREFETCH if k not in prefetch] if to_fetch else []
+            jobs = [fetcher.read(k, patient_id) for k in [*to_fetch, *extra]]
             jobs += [fetcher.complete(v) for v in to_complete.values()]
             results = await asyncio.gather(*jobs, return_exceptions=True)
-            for key, result in zip(keys, results, strict=True):
+            order = [*to_fetch, *extra, *to_complete]
+            for key, result in zip(order, results, strict=True):
                 if isinstance(result, _Unavailable):
                     log.warning("fhirServer: %s not read (%s)", key, result)
-                    unread.append(key)
+                    if key in keys:
+                        unread.append(key)
                 elif isinstance(result, BaseException):
                     raise result
                 else:
@@ -237,9 +247,6 @@ async def gather(
         raise PreconditionFailed(
             "The Patient could not be had: neither prefetched nor readable from fhirServer."
         )
-    for key in OPTIONAL_PREFETCH:  # used as given; left out or failed, it is simply not there
-        if key in prefetch and _usable(prefetch.get(key)):
-            given[key] = _resources(prefetch.get(key))
     return Gathered(
         [resource for key in (*PREFETCH, *OPTIONAL_PREFETCH) for resource in given.get(key, [])],
         tuple(sorted(unread)),
