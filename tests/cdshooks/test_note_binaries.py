@@ -159,10 +159,13 @@ def test_bad_notes_are_skipped_one_by_one(make_cds: Callable[..., Cds], keys: Ke
         document("bad-pdf", "Binary/n-pdf", None),  # undeclared type, served as a PDF
         document("bad-huge", "Binary/n-huge"),
         document("bad-away", "https://elsewhere.example.net/fhir/Binary/n-json"),
+        document("bad-dots", "Binary/../../admin/Binary/n-json"),
+        document("bad-encoded-dots", "Binary/%2e%2e/%2E%2E/admin/n-json"),
         document("good", "Binary/n-json"),
     ]
     assert _suspected(call(cds, prefetch(notes)))
     assert not any("elsewhere" in r for r in server.requests)  # never away from the base
+    assert all(urlsplit(r).path.startswith("/fhir/Binary/") for r in server.requests)
     assert f"{FHIR}/Binary/n-json" in server.requests
 
 

@@ -71,6 +71,10 @@ def under(url: str, base: str) -> bool:
         (root.netloc or "").lower(),
     ):
         return False
+    # A dot segment ("Binary/../../x", also percent-encoded) would leave the base once the URL
+    # is normalised: refused outright.
+    if any(seg.lower().replace("%2e", ".") in (".", "..") for seg in target.path.split("/")):
+        return False
     prefix = root.path.rstrip("/")
     return target.path == prefix or target.path.startswith(prefix + "/")
 
