@@ -36,7 +36,7 @@ lint: sync
 # mypy --strict on src, the benchmarks and the test folders that pass it so far (the list grows;
 # tests/browser passes too but is being extended on another branch).
 TYPED_TESTS := tests/alerts tests/fhir tests/knowledge tests/directory tests/test_golden_assess.py \
-	tests/test_caching.py tests/test_environment_settings.py tests/test_purity.py tests/test_demo_bundles.py tests/test_cli.py
+	tests/test_caching.py tests/test_environment_settings.py tests/test_purity.py tests/demo tests/test_cli.py
 typecheck: sync
 	$(BIN)/mypy src
 	$(BIN)/mypy bench $(TYPED_TESTS)
@@ -97,3 +97,8 @@ crash: sync system-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Rules about the source alone (module sizes, one home per moved module): in the fast loop,
+# type-checked.
+CHECK_TESTS += tests/test_module_size.py tests/test_one_home.py
+TYPED_TESTS += tests/test_module_size.py tests/test_one_home.py

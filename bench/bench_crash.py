@@ -6,9 +6,9 @@ After each kill, with the server down: SQLite `PRAGMA integrity_check` and `fore
 of a write refused with 409, no lost update; the restart must come up and serve. It is the app
 server that is killed; PostgreSQL keeps running (its test server runs with fsync off, which
 matters only if PostgreSQL itself or the machine goes down). Restarts fork a parent that has
-imported the app once (tests/app/forkserver.py); `--subprocess` starts a new `hosentinel serve`
-each time instead (slower). Exits 1 on any problem. Bounded to 5 trials in `make test`
-(tests/app/test_crash.py).
+imported the app once (hosentinel.testing.forkserver); `--subprocess` starts a new
+`hosentinel serve` each time instead (slower). Exits 1 on any problem. Bounded to 5 trials in
+`make test` (tests/app/test_crash.py).
 
 Options: --trials N, --writers N, --seed S, --backend sqlite|postgresql|both, --subprocess.
 """

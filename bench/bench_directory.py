@@ -9,8 +9,8 @@ the page of clinicians and their specialties — runs for random ZIP codes and s
 Figures: p50 and p95 in milliseconds per backend, and the worst case (Manhattan, 10001).
 
 Backends: SQLite in a temporary file, and PostgreSQL: `--postgres URL`, or else a private server
-started here (tests/app/pg.py, as the test suite does). Options: --clinicians N, --queries N,
---radius MILES, --seed S, --sqlite-only, --strict (exit 1 when a p95 is over 50 ms).
+started here (hosentinel.testing.postgres, as the test suite does). Options: --clinicians N,
+--queries N, --radius MILES, --seed S, --sqlite-only, --strict (exit 1 when a p95 is over 50 ms).
 """
 
 from __future__ import annotations

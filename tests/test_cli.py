@@ -135,7 +135,7 @@ SHAPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"overdue", "last_examined", "basis"}),
     ),
     "suspicion": (frozenset({"level", "sites"}), frozenset()),
-    "site": (frozenset({"joint", "side", "level", "findings"}), frozenset({"basis"})),
+    "site": (frozenset({"joint", "side", "level", "findings"}), frozenset({"basis", "dvt"})),
     "recommendation": (
         frozenset({"id", "category", "priority", "tier", "summary", "rationale", "basis"}),
         frozenset(

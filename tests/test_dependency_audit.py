@@ -9,6 +9,7 @@ silent pass.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -23,8 +24,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "audit.py"
-sys.path.insert(0, str(SCRIPT.parent))
-import audit  # noqa: E402
+# scripts/ is not a package: load the script as a module by its path.
+_spec = importlib.util.spec_from_file_location("audit", SCRIPT)
+assert _spec is not None and _spec.loader is not None
+audit = importlib.util.module_from_spec(_spec)
+sys.modules["audit"] = audit  # dataclasses in the script look their module up by name
+_spec.loader.exec_module(audit)
 
 VULNERABLE = "jinja2"
 

@@ -159,7 +159,8 @@ def print_assessment(
         t = _table(f"Suspicion: {a.suspicion.level}", ["site", "level", "findings"])
         for s in a.suspicion.sites:
             site = " ".join(x for x in (s.side, s.joint or "limb") if x)
-            _row(t, site, _styled(s.level), "; ".join(f.summary for f in s.findings))
+            found = "; ".join(f.summary for f in s.findings)
+            _row(t, site, _styled(s.level), found + (f". {s.dvt.summary}" if s.dvt else ""))
         out.print(t)
     _recommendations(out, a)
     if a.cautions:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 OWN = "03-sci-hip-rom-loss-probable.json"
 OTHER = "04-sci-day-18-swollen-thigh.json"  # fires rec:rule-out-dvt as well

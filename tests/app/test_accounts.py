@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, sign_in
-from pg import PostgresServer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -24,6 +22,8 @@ from hosentinel.app.main import create_app
 from hosentinel.cli import EXIT_BAD_INPUT, app
 from hosentinel.store import models as m
 from hosentinel.store.db import make_engine, make_sessionmaker
+from hosentinel.testing.postgres import PostgresServer
+from tests.support.appkit import TODAY, sign_in
 
 PASSWORD = "a-long-enough-password"
 _empty = itertools.count(1)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import SignedIn, sign_in
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hosentinel.app.security import verify_password
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn, sign_in
 
 GOOD_PASSWORD = "correct horse battery"
 

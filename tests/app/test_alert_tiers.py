@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import SignedIn
+from tests.support.appkit import SignedIn
 
 SWOLLEN = "04-sci-day-18-swollen-thigh.json"  # fires the DVT work-up and routine suggestions
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import SignedIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from hosentinel.app.override_reasons import OVERRIDE_REASONS, SYSTEM
+from hosentinel.alerts.reasons import OVERRIDE_REASONS, SYSTEM
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 PROBABLE = "03-sci-hip-rom-loss-probable.json"  # fires rec:rule-out-dvt; the family's patient
 SWOLLEN_THIGH = "04-sci-day-18-swollen-thigh.json"  # fires rec:rule-out-dvt too

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import SignedIn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from tests.support.appkit import SignedIn
 
 
 def test_health(app: FastAPI) -> None:

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 PATIENT = "03-sci-hip-rom-loss-probable.json"
 DVT = "rec:rule-out-dvt"

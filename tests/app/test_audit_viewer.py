@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 
-from conftest import SignedIn
+from tests.support.appkit import SignedIn
 
 WARFARIN = "05-sci-confirmed-active-warfarin.json"
 

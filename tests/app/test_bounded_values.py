@@ -8,11 +8,11 @@ import logging
 from collections.abc import Callable
 
 import pytest
-from conftest import SignedIn
 
 from hosentinel.cdshooks import security
 from hosentinel.cdshooks.errors import Unauthorized
 from hosentinel.logsafe import clip
+from tests.support.appkit import SignedIn
 
 HUGE = str(2**64 + 1)
 

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability import Launcher, crash_trials
+
+from hosentinel.testing.checks import crash_trials
+from hosentinel.testing.servers import Launcher
 
 TRIALS = 5
 WRITERS = 6

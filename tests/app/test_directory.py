@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import SignedIn
 from fastapi import FastAPI
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from hosentinel.directory.npi import make_npi
 from hosentinel.directory.synth import demo_clinicians, nppes_row
 from hosentinel.directory.taxonomy import taxonomy
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 MATURE = "09-tbi-hip-ho-mature-refer.json"  # mature right hip HO limiting sitting: refer now
 NOT_REFERABLE = "03-sci-hip-rom-loss-probable.json"  # probable HO: no lesion to refer

@@ -6,14 +6,15 @@ import json
 import re
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 
 from hosentinel.app.pages.family import HANDOUT_HEADER, family_info, handout_html, text_blocks
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.appkit import SignedIn
 
 FAMILY_PATIENT = "03-sci-hip-rom-loss-probable.json"
 NO_STAGE = "27-no-index-event-knee-arthritis.json"
@@ -38,12 +39,16 @@ def pdf_outline(pdf: bytes) -> list[str]:
 
 
 def test_family_member_reads_their_patients_stage_in_plain_words(
+    app: FastAPI,
     signed_in: Callable[[str], SignedIn],
     demo_patient_ids: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # HOSENTINEL_UNITS, as the app read it at start-up (test_environment_settings: the name).
     units = {"Rehab unit": {"team": "4 West rehab team", "phone": "(555) 010-0123"}}
-    monkeypatch.setenv("HOSENTINEL_UNITS", json.dumps(units))
+    config = app.state.config
+    settings = config.settings.model_copy(update={"units": json.dumps(units)})
+    monkeypatch.setattr(app.state, "config", replace(config, settings=settings))
     family = signed_in("family")
     patient = demo_patient_ids[FAMILY_PATIENT]
     page = family.client.get(f"/patients/{patient}/family")

@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import textstat
-from conftest import SignedIn
 
 from hosentinel.app.family_content import (
     SIGNS,
@@ -32,6 +31,7 @@ from hosentinel.app.family_content import (
     pick_lang,
 )
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.appkit import SignedIn
 
 FAMILY_PATIENT = "03-sci-hip-rom-loss-probable.json"
 HIP_REPLACEMENT = "17-tha-ankylosing-spondylitis-prior-ho.json"

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from conftest import TODAY, SignedIn
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import func, select
 
@@ -18,6 +17,7 @@ from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY, SignedIn
 
 ENTRY = next(e for e in load_catalog() if e.file.startswith("03-"))
 

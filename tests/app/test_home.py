@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import SignedIn
+
+from tests.support.appkit import SignedIn
 
 
 def test_home_of_a_family_account_is_their_patients_family_view(

@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import TODAY, SignedIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from hosentinel.core.record import Coding, Observation
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.knowledge.schema import LocalSetting
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY, SignedIn
 
 GRIDLINE = re.compile(r'<line class="grid" x1="46"')
 

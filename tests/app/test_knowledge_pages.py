@@ -6,11 +6,11 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from conftest import SignedIn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.appkit import SignedIn
 
 
 def page(client: SignedIn, url: str) -> str:

@@ -13,10 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability import Server, collide, drive, patient_ids, snapshot, verify
 
 from hosentinel.demo.catalog import load_catalog
 from hosentinel.store.db import make_engine
+from hosentinel.testing.checks import patient_ids, snapshot, verify
+from hosentinel.testing.servers import Server
+from hosentinel.testing.workload import collide, drive
 
 CLIENTS = 12
 SECONDS = 4.0

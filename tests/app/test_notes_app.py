@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from conftest import SignedIn
 from sqlalchemy import select
 
 from hosentinel.store import models as m
+from tests.support.appkit import SignedIn
 
 SENTENCE = "O: R hip warm and swollen, TTP over greater trochanter."
 NOTE = f"PT note\nS: Pt reports pain with transfers.\n{SENTENCE}\nL hip: no swelling.\n"

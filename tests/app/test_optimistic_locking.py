@@ -14,16 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from test_exams import count_observations, form_values
 
 from hosentinel.core import record as r
 from hosentinel.store import models as m
 from hosentinel.store.records import add_observations
+from tests.support.appkit import SignedIn
+from tests.support.examkit import count_observations, form_values
 
 HIP = "03-sci-hip-rom-loss-probable.json"  # prefilled hip values; fires rec:rule-out-dvt
 DVT = "rec:rule-out-dvt"

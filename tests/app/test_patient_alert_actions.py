@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import SignedIn
+from tests.support.appkit import SignedIn
 
 
 def test_physiatrist_sees_alert_actions_therapist_does_not(

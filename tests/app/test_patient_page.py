@@ -4,11 +4,11 @@ charts, the access rules, the audit, and agreement with `hosentinel assess`."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable
 
 import pytest
-from conftest import TODAY, SignedIn
 from fastapi import FastAPI
 from markupsafe import escape
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from hosentinel.demo.catalog import load_catalog
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY, SignedIn
 
 HIP = "03-sci-hip-rom-loss-probable.json"
 MATURE = "09-tbi-hip-ho-mature-refer.json"
@@ -292,3 +293,48 @@ def test_page_for_unknown_patient_is_404(signed_in: Callable[[str], SignedIn]) -
     client = signed_in("physiatrist").client
     assert client.get("/patients/nobody").status_code == 404
     assert client.get("/api/patients/nobody/assessment").json() == {"error": "No such patient."}
+
+
+def test_a_swollen_leg_whose_dvt_is_excluded_says_which_duplex_excluded_it(
+    app: FastAPI, signed_in: Callable[[str], SignedIn]
+) -> None:
+    """The brief: "Every clinical output carries its basis". Demo patient 03's right hip is
+    swollen; once a duplex of the right leg excludes DVT (DESIGN.md: finding `dvt`, "false =
+    excluded"), the page no longer asks for the DVT work-up and says which duplex answered it."""
+    user = signed_in("physiatrist")
+    entry = next(e for e in load_catalog() if e.file == HIP)
+    pid = entry.patient.removeprefix("Patient/")
+    before = user.client.get(f"/patients/{pid}").text
+    assert "DVT excluded by duplex ultrasound" not in before
+    duplex = {
+        "resourceType": "Observation",
+        "id": "duplex-right-leg",
+        "status": "final",
+        "code": {
+            "coding": [{"system": "https://hosentinel.org/fhir/CodeSystem/finding", "code": "dvt"}]
+        },
+        "subject": {"reference": f"Patient/{pid}"},
+        "effectiveDateTime": TODAY.isoformat(),
+        "valueBoolean": False,
+        "bodySite": {"coding": [{"system": "http://snomed.info/sct", "code": "24028007"}]},
+    }
+    patient = next(
+        e["resource"]
+        for e in json.loads(entry.path.read_bytes())["entry"]
+        if e["resource"]["resourceType"] == "Patient"
+    )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": patient}, {"resource": duplex}],
+    }
+    posted = user.post(
+        "/fhir", content=json.dumps(bundle), headers={"Content-Type": "application/fhir+json"}
+    )
+    assert posted.status_code == 200, posted.text
+    page = user.client.get(f"/patients/{pid}").text
+    assert 'data-dvt="excluded"' in page
+    assert f"DVT excluded by duplex ultrasound ({TODAY.isoformat()})" in page
+    assert "Observation/duplex-right-leg" in page
+    recs = user.client.get(f"/api/patients/{pid}/assessment").json()["recommendations"]
+    assert "rule-out-dvt" not in [r["id"] for r in recs]

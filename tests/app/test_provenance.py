@@ -11,11 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from conftest import TODAY, SignedIn
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY, SignedIn
 
 FINDING = "https://hosentinel.org/fhir/CodeSystem/finding"
 PID = "prov-1"

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import TODAY
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from servers import serving
 from sqlalchemy import select
 
 from hosentinel.app.config import AppConfig
 from hosentinel.app.exposure import proxy_options
 from hosentinel.app.main import create_app
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY
+from tests.support.servers import serving
 
 
 @pytest.mark.parametrize(

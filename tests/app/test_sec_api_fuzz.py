@@ -21,7 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
-from seckit import (
+from sqlalchemy import select
+
+from hosentinel.store import models as m
+from tests.support.seckit import (
     ACCOUNTS,
     OTHER,
     OWN,
@@ -33,9 +36,6 @@ from seckit import (
     record,
     unclear,
 )
-from sqlalchemy import select
-
-from hosentinel.store import models as m
 
 PARAM = re.compile(r"{([^}]+)}")
 # Signing out ends the session the rest of the run needs: /logout is fuzzed anonymously only.

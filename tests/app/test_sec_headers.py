@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from seckit import OTHER, OWN, REFERABLE, account, endpoints, make_referral, record
+
+from tests.support.seckit import OTHER, OWN, REFERABLE, account, endpoints, make_referral, record
 
 PV = "ho-sentinel-patient-view"
 

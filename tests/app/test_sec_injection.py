@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI
-from seckit import OTHER, OWN, REFERABLE, account, record, surgeon_npi
 from sqlalchemy import select
 
 from hosentinel.store import models as m
+from tests.support.seckit import OTHER, OWN, REFERABLE, account, record, surgeon_npi
 
 XSS = [
     '<script>alert("x1")</script>',

@@ -22,7 +22,6 @@ import pytest
 from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
-from seckit import account, fuzz_examples, fuzz_settings, record
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -32,6 +31,7 @@ from hosentinel.demo.catalog import load_catalog
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.store import models as m
+from tests.support.seckit import account, fuzz_examples, fuzz_settings, record
 
 ENTRY = next(e for e in load_catalog() if e.file.startswith("03-"))
 DEMO: dict[str, Any] = orjson.loads(ENTRY.path.read_bytes())

@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from seckit import OTHER, REFERABLE, account, endpoints, record, surgeon_npi
 from sqlalchemy import select
-from test_sec_access_matrix import MATRIX, Ctx, _counts
 
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
 from hosentinel.app.security import SESSION_COOKIE
 from hosentinel.store import models as m
+from tests.support.access_matrix import MATRIX, Ctx, table_counts
+from tests.support.seckit import OTHER, REFERABLE, account, endpoints, record, surgeon_npi
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 # Not cookie-authenticated: sign-in itself, the system clients' token endpoint (a signed client
@@ -138,7 +138,7 @@ def test_every_state_change_needs_the_sessions_csrf_token(
         )
         # Forms carry the token in their csrf_token field; JSON and bodiless posts in the header.
         headers = {"X-CSRF-Token": token} if token and "data" not in kwargs else {}
-        before = _counts(app)
+        before = table_counts(app)
         response = acct.client.request(
             method, url, headers=headers, follow_redirects=False, **kwargs
         )
@@ -148,7 +148,7 @@ def test_every_state_change_needs_the_sessions_csrf_token(
             continue
         if response.status_code != 403:
             problems.append(f"{method} {path} ({mode}): {response.status_code}, not 403")
-        if _counts(app) != before:
+        if table_counts(app) != before:
             problems.append(f"{method} {path} ({mode}): refused but wrote")
         record("attacks refused: CSRF")
     assert not problems, "\n".join(problems)

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hosentinel.app import security
+from tests.support.appkit import SignedIn
 
 RIGHT = "demo-password"
 

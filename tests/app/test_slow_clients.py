@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from servers import raw_request, serving
 from starlette.types import Message, Receive, Scope, Send
 
 from hosentinel.app.admission import Admission
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
+from tests.support.servers import raw_request, serving
 
 SLOW = 40
 

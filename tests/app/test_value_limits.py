@@ -8,12 +8,12 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import SignedIn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hosentinel.app.config import AppConfig
 from hosentinel.limits import oversized_string
+from tests.support.appkit import SignedIn
 
 LIMIT = AppConfig.max_string_chars
 

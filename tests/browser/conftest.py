@@ -16,8 +16,9 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, AppServer, start_server
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from tests.support.browserkit import CHROMIUM, CHROMIUM_ARGS, AppServer, start_server
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from browserkit import AppServer, demo_patient_id, screenshot, sign_in
 from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browserkit import AppServer, demo_patient_id, screenshot, sign_in
 
 PATIENT = demo_patient_id("03-sci-hip-rom-loss-probable.json")
 KEY = "rec:rule-out-dvt"

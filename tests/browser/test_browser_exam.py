@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from browserkit import AppServer, demo_patient_id, screenshot, sign_in, worklist_order
 from playwright.sync_api import Page, expect
+
+from tests.support.browserkit import AppServer, demo_patient_id, screenshot, sign_in, worklist_order
 
 # A low-risk stroke patient in the surveillance window with no sign of HO today: near the foot
 # of the worklist.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import zlib
 
-from browserkit import SCREENSHOTS, AppServer, demo_patient_id, screenshot, sign_in
 from playwright.sync_api import Page, expect
+
+from tests.support.browserkit import SCREENSHOTS, AppServer, demo_patient_id, screenshot, sign_in
 
 FAMILY_PATIENT = demo_patient_id("03-sci-hip-rom-loss-probable.json")
 PATIENT_TITLE = "Complete SCI, day 61, right hip stiff, swollen and warm"

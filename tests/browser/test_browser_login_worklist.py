@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from browserkit import AppServer, demo_patient_id, screenshot, sign_in, worklist_order
 from playwright.sync_api import Page, expect
+
+from tests.support.browserkit import AppServer, demo_patient_id, screenshot, sign_in, worklist_order
 
 FAMILY_PATIENT = demo_patient_id("03-sci-hip-rom-loss-probable.json")
 CLINICAL_NAV = ["Worklist", "Knowledge"]

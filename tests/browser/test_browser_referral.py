@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from browserkit import SCREENSHOTS, AppServer, demo_patient_id, screenshot, sign_in
 from playwright.sync_api import Page, expect
+
+from tests.support.browserkit import SCREENSHOTS, AppServer, demo_patient_id, screenshot, sign_in
 
 MATURE = demo_patient_id("09-tbi-hip-ho-mature-refer.json")
 

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,11 +18,17 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from browserkit import STARTUP_SECONDS, TODAY, AppServer, _free_port, _hosentinel, screenshot
 from playwright.sync_api import Page, expect
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 from hosentinel.testing.smart_ehr import EhrPatient, StandInEHR
+from tests.support.browserkit import (
+    STARTUP_SECONDS,
+    TODAY,
+    AppServer,
+    _free_port,
+    _hosentinel,
+    screenshot,
+)
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browserkit import REPO, AppServer, demo_patient_id, sign_in
 from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browserkit import REPO, AppServer, demo_patient_id, sign_in
 
 DOCS_SHOTS = REPO / "docs" / "screenshots"
 WARFARIN = demo_patient_id("05-sci-confirmed-active-warfarin.json")

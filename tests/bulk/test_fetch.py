@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 from hosentinel.bulk.fetch import default_types
 from hosentinel.cli import app
 from hosentinel.screening.synth import SynthOptions, synthesize
-
-from .standin import CLIENT_ID, Behaviour, StandIn, serving
+from tests.support.bulk_standin import CLIENT_ID, Behaviour, StandIn, serving
 
 PLAIN = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
 AS_OF = "2025-12-01"

@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from cdshooks.cdskit import BASE, ISSUER, Cds, Keys
 from hosentinel.app.config import AppConfig
 from hosentinel.app.main import create_app
 from hosentinel.cdshooks.api import install
+from tests.support.cdskit import BASE, ISSUER, Cds, Keys
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cdshooks.cdskit import ISSUER, PV, Keys, demo, hook_request, prefetch_for, sign, url
 from hosentinel.app.config import public_base_url
+from tests.support.cdskit import ISSUER, PV, Keys, demo, hook_request, prefetch_for, sign, url
 
 PUBLIC = "https://cds.example.org"
 

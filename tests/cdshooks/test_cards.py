@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
-from cdshooks.cdskit import assert_well_formed_card
 from hosentinel.cdshooks.cards import fit_summary, md, order_cards, patient_view_cards
 from hosentinel.cdshooks.orders import DraftOrder
 from hosentinel.core.engine import evaluate
 from hosentinel.demo.catalog import DemoPatient, load_catalog
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.cdskit import assert_well_formed_card
 
 KNOWLEDGE = default_knowledge()
 CATALOG = load_catalog()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from cdshooks.cdskit import BASE, PV, Cds, bearer, demo, hook_request, prefetch_for, sign, url
+from tests.support.cdskit import BASE, PV, Cds, bearer, demo, hook_request, prefetch_for, sign, url
 
 
 def _nested(depth: int) -> Any:

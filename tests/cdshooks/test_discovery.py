@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import date
 from urllib.parse import parse_qs
 
-from cdshooks.cdskit import OSEL, OSIGN, PV, Cds, assert_no_null_or_empty
 from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.demo.catalog import load_catalog
+from tests.support.cdskit import OSEL, OSIGN, PV, Cds, assert_no_null_or_empty
 
 
 def test_discovery_lists_the_three_hooks_with_prefetch(make_cds: Callable[..., Cds]) -> None:

@@ -15,8 +15,8 @@ import httpcore
 import httpx
 import pytest
 
-from cdshooks.cdskit import ISSUER, PV, Cds, Keys, demo, hook_request, prefetch_for
 from hosentinel.cdshooks.pinning import PinnedTransport, extensions
+from tests.support.cdskit import ISSUER, PV, Cds, Keys, demo, hook_request, prefetch_for
 
 ENTRY = demo("03-sci-hip-rom-loss-probable")
 PUBLIC = "93.184.215.14"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cdshooks.cdskit import (
+from tests.support.cdskit import (
     OSEL,
     OSIGN,
     Cds,

@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from cdshooks.cdskit import (
+from hosentinel.store import models as m
+from tests.support.cdskit import (
     ISSUER,
     OSIGN,
     PV,
@@ -24,7 +25,6 @@ from cdshooks.cdskit import (
     medication_request,
     prefetch_for,
 )
-from hosentinel.store import models as m
 
 PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")
 NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"

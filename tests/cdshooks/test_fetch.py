@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from cdshooks.cdskit import (
+from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PREFETCH
+from tests.support.cdskit import (
     ISSUER,
     PV,
     Cds,
@@ -26,7 +27,6 @@ from cdshooks.cdskit import (
     resources_of,
     search,
 )
-from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PREFETCH
 
 FHIR = "https://ehr.example.com/fhir"
 TOKEN = "opaque-access-token-5f2c9b"

@@ -15,8 +15,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cdshooks.cdskit import ISSUER, PV, Cds, Keys, demo, hook_request, prefetch_for
 from hosentinel.cdshooks.security import ConfigError, TrustStore
+from tests.support.cdskit import ISSUER, PV, Cds, Keys, demo, hook_request, prefetch_for
 
 JKU = "https://ehr.example.com/.well-known/jwks.json"
 ENTRY = demo("03-sci-hip-rom-loss-probable")

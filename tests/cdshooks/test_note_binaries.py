@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from cdshooks.cdskit import ISSUER, PV, Cds, Keys, hook_request
 from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.cdshooks.note_binaries import html_text
+from tests.support.cdskit import ISSUER, PV, Cds, Keys, hook_request
 
 TODAY = date(2026, 6, 1)
 FHIR = "https://ehr.example.com/fhir"

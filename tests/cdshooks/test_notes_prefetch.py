@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from cdshooks.cdskit import PV, Cds, hook_request
+from tests.support.cdskit import PV, Cds, hook_request
 
 TODAY = date(2026, 6, 1)
 SENTENCE = "R hip warm and swollen, TTP over greater trochanter."

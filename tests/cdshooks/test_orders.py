@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from cdshooks.cdskit import (
+from hosentinel.cdshooks.orders import RADIATION_OPTION, read_draft_orders
+from hosentinel.knowledge.loader import default_knowledge
+from tests.support.cdskit import (
     OSEL,
     OSIGN,
     Cds,
@@ -24,8 +26,6 @@ from cdshooks.cdskit import (
     prefetch_for,
     service_request,
 )
-from hosentinel.cdshooks.orders import RADIATION_OPTION, read_draft_orders
-from hosentinel.knowledge.loader import default_knowledge
 
 PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")
 

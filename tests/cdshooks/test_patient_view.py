@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from cdshooks.cdskit import (
+from hosentinel.store import models as m
+from tests.support.cdskit import (
     BASE,
     PV,
     Cds,
@@ -22,7 +23,6 @@ from cdshooks.cdskit import (
     sign,
     url,
 )
-from hosentinel.store import models as m
 
 
 @pytest.fixture

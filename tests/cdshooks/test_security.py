@@ -19,7 +19,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from cdshooks.cdskit import (
+from hosentinel.cdshooks.api import install
+from hosentinel.cdshooks.security import (
+    ConfigError,
+    ReplayCache,
+    TrustStore,
+    verify,
+)
+from tests.support.cdskit import (
     BASE,
     ES_KID,
     ISSUER,
@@ -32,13 +39,6 @@ from cdshooks.cdskit import (
     prefetch_for,
     sign,
     url,
-)
-from hosentinel.cdshooks.api import install
-from hosentinel.cdshooks.security import (
-    ConfigError,
-    ReplayCache,
-    TrustStore,
-    verify,
 )
 
 TODAY = date(2025, 3, 8)  # the as-of date of demo patient 03

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from cdshooks.cdskit import ISSUER, PV, Keys, demo, hook_request, prefetch_for, sign, url
+from tests.support.cdskit import ISSUER, PV, Keys, demo, hook_request, prefetch_for, sign, url
 
 
 def _free_port() -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from recordkit import AS_OF, SCI, Item, ago, cond, finding, record, rom, text_proc
 
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import Condition
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import AS_OF, SCI, Item, ago, cond, finding, record, rom, text_proc
 
 K = default_knowledge()
 

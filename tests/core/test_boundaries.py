@@ -12,11 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from recordkit import AS_OF, SCI, Item, cond, finding, lab, proc, record, rom, text_proc
 
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import Coding, Medication
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import (
+    AS_OF,
+    SCI,
+    Item,
+    cond,
+    finding,
+    lab,
+    proc,
+    record,
+    rom,
+    text_proc,
+)
 
 K = default_knowledge()
 EGFR = "62238-1"

@@ -11,8 +11,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from recordkit import AS_OF, Item, ago, cond, finding, lab, proc, record, rom, text_proc
-
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import (
@@ -26,6 +24,18 @@ from hosentinel.core.record import (
     PatientRecord,
 )
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import (
+    AS_OF,
+    Item,
+    ago,
+    cond,
+    finding,
+    lab,
+    proc,
+    record,
+    rom,
+    text_proc,
+)
 
 K = default_knowledge()
 SCI = "S24.101A"  # incomplete thoracic cord injury
@@ -130,6 +140,38 @@ def test_a_duplex_settles_it_only_on_that_side_and_only_after_the_swelling() -> 
     assert "rule-out-dvt" in recs(assess(cond(SCI, 40), SWOLLEN_RIGHT_KNEE, excluded_before))
     other_side = dvt_duplex(False, "left", 1)
     assert "rule-out-dvt" in recs(assess(cond(SCI, 40), SWOLLEN_RIGHT_KNEE, other_side))
+
+
+def site_json(a: Assessment, joint: str, side: str) -> dict[str, Any]:
+    return next(
+        s for s in a.to_json()["suspicion"]["sites"] if (s["joint"], s["side"]) == (joint, side)
+    )
+
+
+def test_an_answered_dvt_question_shows_which_record_answered_it() -> None:
+    """The brief: "Every clinical output carries its basis"; DESIGN.md: "Every `basis` names the
+    rule ... and the patient's own inputs". When a duplex or a coded DVT answers the question, the
+    swollen site says so and names that record, so a clinician who sees no DVT work-up knows why."""
+    excluded = assess(cond(SCI, 40), SWOLLEN_RIGHT_KNEE, dvt_duplex(False, "right", 1))
+    dvt = site_json(excluded, "knee", "right")["dvt"]
+    assert dvt["answer"] == "excluded"
+    assert dvt["basis"]["rule"] == "dvt-answered"
+    refs = [i["ref"] for i in dvt["basis"]["inputs"]]
+    assert "Observation/duplex-right-1" in refs
+    assert dvt["basis"]["citations"], "the answer cites the DVT work-up's sources"
+    assert ago(1).isoformat() in dvt["summary"]
+
+    found = assess(cond(SCI, 40), cond("I82.401", 20), SWOLLEN_RIGHT_KNEE)
+    dvt = site_json(found, "knee", "right")["dvt"]
+    assert dvt["answer"] == "found"
+    coded = [i for i in dvt["basis"]["inputs"] if i.get("value") == "I82.401"]
+    assert coded and coded[0]["ref"].startswith("Condition/")
+
+    # Still open (no duplex, or one from before the swelling): no answer, the work-up is asked for.
+    for items in ((), (dvt_duplex(False, "right", 20),)):
+        a = assess(cond(SCI, 40), SWOLLEN_RIGHT_KNEE, *items)
+        assert "dvt" not in site_json(a, "knee", "right")
+        assert "rule-out-dvt" in recs(a)
 
 
 def test_drugs_and_therapy_wait_for_the_dvt_work_up() -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from recordkit import (
+
+from hosentinel.core.assessment import Assessment, rules_fired
+from hosentinel.core.engine import evaluate
+from hosentinel.core.rules import ENGINE_RULES, KNOWLEDGE_RULE_PREFIXES, STRUCTURAL_RULES
+from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import (
     AS_OF,
     SCI,
     Item,
@@ -17,11 +22,6 @@ from recordkit import (
     rom,
     text_proc,
 )
-
-from hosentinel.core.assessment import Assessment, rules_fired
-from hosentinel.core.engine import evaluate
-from hosentinel.core.rules import ENGINE_RULES, KNOWLEDGE_RULE_PREFIXES, STRUCTURAL_RULES
-from hosentinel.knowledge.loader import default_knowledge
 
 K = default_knowledge()
 
@@ -104,6 +104,8 @@ CASES = [
     Case("recommend:joints-due", False, (cond(SCI, 5),)),
     Case("recommend:swollen-lower-limb", True, (cond(SCI, 40), finding("knee-swelling", True))),
     Case("recommend:swollen-lower-limb", False, (cond(SCI, 40), finding("elbow-swelling", True))),
+    Case("dvt-answered", True, (cond(SCI, 40), cond("I82.401", 20), finding("knee-swelling", True, side="right"))),
+    Case("dvt-answered", False, (cond(SCI, 40), cond("I82.402", 20), finding("knee-swelling", True, side="right"))),
     Case("recommend:fever-or-inflamed-joint", True, (cond(SCI, 40), finding("hip-redness", True))),
     Case("recommend:fever-or-inflamed-joint", False, HIP_PAIN),
     Case("recommend:suspected-no-scan", True, HIP_PAIN),

@@ -7,12 +7,12 @@ from datetime import timedelta
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from recordkit import AS_OF, Item, ago, cond, finding, lab, proc, record
 
 from hosentinel.core.assessment import SUSPICION_ORDER
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import Condition
 from hosentinel.knowledge.loader import default_knowledge
+from tests.support.recordkit import AS_OF, Item, ago, cond, finding, lab, proc, record
 
 K = default_knowledge()
 LEVELS = {"low": 0, "moderate": 1, "high": 2}

@@ -31,9 +31,10 @@ import pytest
 import textstat
 import yaml
 
+import hosentinel.knowledge
 from hosentinel.knowledge import schema
 
-EDUCATION_DIR = Path(schema.__file__).parent / "data" / "education"
+EDUCATION_DIR = Path(hosentinel.knowledge.__file__).parent / "data" / "education"
 STAGES: tuple[str, ...] = get_args(schema.Stage)
 LEVELS: tuple[str, ...] = get_args(schema.ReadingLevel)
 MAX_GRADE = {"basics": 6.0, "detailed": 8.0}

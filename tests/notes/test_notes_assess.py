@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from notekit import bundle, finding, note, report, sci
 
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import PatientRecord
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import Knowledge, load_knowledge
+from tests.support.notekit import bundle, finding, note, report, sci
 
 NOTE = """PT progress note
 S: Pt c/o pain in R hip with transfers.

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from notekit import bundle, note, report, sci
 
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import Knowledge, load_knowledge
 from hosentinel.notes.decode import MAX_NOTE_BYTES
+from tests.support.notekit import bundle, note, report, sci
 
 GOOD = note("good", "R knee swollen.")
 

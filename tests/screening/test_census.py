@@ -20,8 +20,7 @@ from hosentinel.cli import app
 from hosentinel.screening.census import screen_census
 from hosentinel.screening.screen import ScreenOptions, screen
 from hosentinel.screening.synth import SynthOptions, synthesize
-
-from .conftest import read_rows
+from tests.support.screenkit import read_rows
 
 AS_OF = date(2025, 12, 1)
 PATIENTS = 160

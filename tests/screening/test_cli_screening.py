@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 
 from hosentinel.cli import EXIT_BAD_INPUT, app
 from hosentinel.screening.patients import Row, needs_the_team
-
-from .conftest import read_rows
+from tests.support.screenkit import read_rows
 
 PLAIN = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
 

@@ -22,8 +22,7 @@ from typer.testing import CliRunner
 from hosentinel.cli import app
 from hosentinel.screening.guard import Caps
 from hosentinel.screening.screen import ScreenOptions, Summary, screen
-
-from .conftest import SYNTHEA, read_rows
+from tests.support.screenkit import SYNTHEA, read_rows
 
 AS_OF_TEXT = "2026-01-01"
 PLAIN = {"COLUMNS": "250", "NO_COLOR": "1", "TERM": "dumb"}

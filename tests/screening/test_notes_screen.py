@@ -11,9 +11,7 @@ import orjson
 
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.screening.synth import SynthOptions, synthesize
-
-from .conftest import AS_OF, assess, bundles, expected_row
-from .test_screen import run, write_ndjson
+from tests.support.screenkit import AS_OF, assess, bundles, expected_row, run, write_ndjson
 
 BONE_SCAN = "Increased uptake in all phases, consistent with heterotopic ossification."
 

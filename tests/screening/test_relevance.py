@@ -24,8 +24,7 @@ from hosentinel.screening.relevance import (
     portable,
     relevance_pattern,
 )
-
-from .conftest import AS_OF, SYNTHEA, ExportRun, bundles
+from tests.support.screenkit import AS_OF, SYNTHEA, ExportRun, bundles
 
 CODED_KEYS = [path.removeprefix("$.") for path in CODED]
 

@@ -15,9 +15,8 @@ import pytest
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.screening.export import ExportError
 from hosentinel.screening.rows import OutputError
-from hosentinel.screening.screen import ScreenOptions, Summary, screen
-
-from .conftest import (
+from hosentinel.screening.screen import ScreenOptions, screen
+from tests.support.screenkit import (
     AS_OF,
     SMALL,
     SYNTHEA,
@@ -27,12 +26,9 @@ from .conftest import (
     corrupted_copy,
     expected_row,
     read_rows,
+    run,
+    write_ndjson,
 )
-
-
-def run(directory: Path, out: Path, **options: Any) -> tuple[Summary, list[dict[str, str]]]:
-    summary = screen(directory, out, ScreenOptions(**{"as_of": AS_OF, **options}))
-    return summary, read_rows(out)
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +130,6 @@ def test_plain_and_gzipped_files_mix(
     summary, rows = run(mixed, tmp_path / "rows.csv")
     assert rows == clean_rows
     assert not summary.export.warnings
-
-
-def write_ndjson(path: Path, resources: list[Any]) -> None:
-    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in resources))
 
 
 def sign(rid: str, value: bool, day: str = "2025-11-20") -> dict[str, Any]:

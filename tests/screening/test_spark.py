@@ -15,8 +15,7 @@ from hosentinel.knowledge.loader import Knowledge
 from hosentinel.screening.patients import Row
 from hosentinel.screening.screen import ScreenOptions, screen
 from hosentinel.screening.spark_engine import stop_session
-
-from .conftest import (
+from tests.support.screenkit import (
     AS_OF,
     SMALL,
     SYNTHEA,

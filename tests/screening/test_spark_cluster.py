@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SYNTHEA, ExportRun
+from tests.support.screenkit import SYNTHEA, ExportRun
 
 REPO = Path(__file__).resolve().parents[2]
 EXE = Path(sys.executable).with_name("hosentinel")

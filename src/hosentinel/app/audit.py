@@ -1,5 +1,6 @@
-"""Moved to `hosentinel.store.audit` (the audit's one home); this name stays so that pages and
-branches written against it keep working. New code imports `hosentinel.store.audit`."""
+"""Moved to `hosentinel.store.audit` (the audit's one home). This name stays only while two
+pages split by concurrent changes still import it (tests/test_one_home.py lists them); it goes
+when they import `hosentinel.store.audit`."""
 
 from __future__ import annotations
 

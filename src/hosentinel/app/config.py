@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -10,12 +9,12 @@ from urllib.parse import urlsplit
 from hosentinel.settings import Settings
 
 MB = 1024 * 1024
-# Settings read from the environment: variable -> (field, parser).
+# Sizes among the environment's settings (HOSENTINEL_MAX_BODY_FHIR...): setting -> field here.
 SIZE_SETTINGS = {
-    "HOSENTINEL_MAX_BODY_FHIR": "max_body_fhir",
-    "HOSENTINEL_MAX_BODY_CDS_HOOKS": "max_body_cds_hooks",
-    "HOSENTINEL_MAX_BODY": "max_body",
-    "HOSENTINEL_MAX_STRING": "max_string_chars",
+    "max_body_fhir": "max_body_fhir",
+    "max_body_cds_hooks": "max_body_cds_hooks",
+    "max_body": "max_body",
+    "max_string": "max_string_chars",
 }
 
 
@@ -83,11 +82,12 @@ class AppConfig:
             "today": environment.today,
             "settings": environment,
         }
-        for variable, name in SIZE_SETTINGS.items():
-            if os.environ.get(variable):
-                values[name] = parse_size(os.environ[variable])
-        if os.environ.get("HOSENTINEL_BODY_TIMEOUT"):
-            values["body_timeout_seconds"] = float(os.environ["HOSENTINEL_BODY_TIMEOUT"])
+        for setting, name in SIZE_SETTINGS.items():
+            size: str | None = getattr(environment, setting)
+            if size:
+                values[name] = parse_size(size)
+        if environment.body_timeout:
+            values["body_timeout_seconds"] = float(environment.body_timeout)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

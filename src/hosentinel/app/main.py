@@ -12,13 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from hosentinel import cdshooks
+from hosentinel.alerts.reasons import plain_reason
 from hosentinel.app.admission import install_admission
 from hosentinel.app.config import AppConfig
 from hosentinel.app.errors import install_handlers
 from hosentinel.app.headers import install_security_headers
-from hosentinel.app.override_reasons import plain_reason
 from hosentinel.app.services import AssessmentCache
-from hosentinel.app.smart.settings import clients_from_env
+from hosentinel.app.smart.settings import clients_from_settings
 from hosentinel.knowledge.loader import default_knowledge
 from hosentinel.notes.warmup import start as notes_warm_up
 from hosentinel.settings import Settings
@@ -46,7 +46,7 @@ def create_app(config: AppConfig) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.knowledge = default_knowledge()
     app.state.assessments = AssessmentCache()
-    app.state.smart_clients = clients_from_env()
+    app.state.smart_clients = clients_from_settings(config.settings)
     templates = shared_templates()
     templates.env.globals["release"] = app.state.knowledge.release
     templates.env.globals["plain_reason"] = plain_reason

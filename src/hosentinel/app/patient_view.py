@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from markupsafe import Markup, escape
 
 from hosentinel.app.knowledge_view import fmt_value
-from hosentinel.app.timeline_view import FINDING, LOINC, _code, _day, _reference, exam_parts
-from hosentinel.core.record import JOINTS, Observation, PatientRecord
+from hosentinel.app.timeline_view import LOINC, _code, _day, _reference, exam_parts
+from hosentinel.core.record import FINDING, JOINTS, Observation, PatientRecord
 
 ALP_CODES: dict[str, str] = {"6768-6": "ALP", "1777-2": "Bone ALP"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from hosentinel.core.record import Observation, PatientRecord
+from hosentinel.core.record import FINDING, Observation, PatientRecord
 from hosentinel.knowledge.loader import Knowledge
 
 # Setting id -> the value used when the knowledge release does not define it (the same values
@@ -72,7 +72,7 @@ def bound(knowledge: Knowledge, setting_id: str) -> float:
 
 def kind_of(knowledge: Knowledge, obs: Observation) -> Kind | None:
     for coding in obs.codings:
-        if coding.system == "finding" and coding.code.endswith("-rom"):
+        if coding.system == FINDING and coding.code.endswith("-rom"):
             return ROM
         concepts = knowledge.concepts_for_code(coding.system, coding.code)
         if "alp" in concepts:

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hosentinel.app.knowledge_view import KnowledgeView, fmt_value, site_label
-from hosentinel.app.timeline_view import FINDING, exam_parts
+from hosentinel.app.timeline_view import exam_parts
 from hosentinel.core.assessment import Assessment, Basis, Lesion
-from hosentinel.core.record import Observation, PatientRecord
+from hosentinel.core.record import FINDING, Observation, PatientRecord
 from hosentinel.directory.store import display_name
 from hosentinel.store import models as m
 

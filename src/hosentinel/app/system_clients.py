@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,9 +91,8 @@ def _json_or_file(value: object, what: str) -> object:
     return value
 
 
-def load_clients(raw: str | None = None) -> dict[str, SystemClient]:
-    """The registered clients (from the setting when `raw` is None). Unset: none."""
-    raw = os.environ.get(SETTING) if raw is None else raw
+def load_clients(raw: str | None) -> dict[str, SystemClient]:
+    """The registered clients from the setting's value (`Settings.system_clients`). Unset: none."""
     if raw is None or not raw.strip():
         return {}
     value = _json_or_file(raw, "the setting")
@@ -244,13 +242,14 @@ def find_bearer(session: Session, token: str, clients: Mapping[str, SystemClient
 
 
 def clients_of(app: object) -> dict[str, SystemClient]:
-    """The registered clients of an app, read once from the setting (a bad setting is logged and
+    """The registered clients of an app, read once from its settings (a bad setting is logged and
     registers nobody)."""
     state = getattr(app, "state", None)
     found: dict[str, SystemClient] | None = getattr(state, "system_clients", None)
     if found is None:
+        config = getattr(state, "config", None)
         try:
-            found = load_clients()
+            found = load_clients(config.settings.system_clients if config is not None else None)
         except ConfigError as exc:
             log.error("System clients disabled: %s", exc)
             found = {}

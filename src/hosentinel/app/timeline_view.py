@@ -13,9 +13,8 @@ from datetime import date
 
 from hosentinel.app.knowledge_view import fmt_value, lacking_words, site_label
 from hosentinel.core.assessment import Assessment
-from hosentinel.core.record import JOINTS, Observation, PatientRecord
+from hosentinel.core.record import FINDING, JOINTS, Observation, PatientRecord
 
-FINDING = "finding"
 LOINC = "loinc"
 SIGNS: tuple[str, ...] = ("pain", "swelling", "warmth", "redness")
 

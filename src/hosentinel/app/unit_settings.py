@@ -9,7 +9,6 @@ The demo (`serve --demo`) uses a fictional number from the 555-01xx range when n
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +42,8 @@ def _load(raw: str) -> dict[str, object]:
     return data
 
 
-def unit_settings(unit: str, demo: bool = False) -> UnitSettings:
-    raw = os.environ.get(ENV)
+def unit_settings(unit: str, raw: str | None, demo: bool = False) -> UnitSettings:
+    """The unit's settings from the setting's value (`Settings.units`, read at start-up)."""
     units = _load(raw) if raw else {}
     found = units.get(unit)
     if not isinstance(found, dict):

@@ -1,4 +1,4 @@
-"""The `hosentinel bulk` commands (registered in cli.py)."""
+"""The `hosentinel bulk` commands (registered in hosentinel.cli)."""
 
 from __future__ import annotations
 

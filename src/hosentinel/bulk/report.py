@@ -8,53 +8,27 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 from rich.text import Text
 
 from hosentinel.bulk.fetch import FetchResult
+from hosentinel.progress import ProgressDisplay
 from hosentinel.terminal import plain
 
 
-class FetchBar:
+class FetchBar(ProgressDisplay):
     """The export's preparation (spinner + X-Progress), then the downloads (files, MB)."""
 
     def __init__(self, console: Console) -> None:
+        super().__init__(console)
         self.console = console
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
         self._wait: TaskID | None = None
         self._files: TaskID | None = None
         self._bytes = 0
         self._lock = threading.Lock()  # downloads report from several threads
-
-    def __enter__(self) -> FetchBar:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def waiting(self, message: str | None) -> None:
         text = "export being prepared" + (f": {plain(message, 80)}" if message else "")
@@ -86,7 +60,7 @@ class FetchBar:
 class QuietBar(FetchBar):
     """No terminal: no bars, retries still noted (on stderr)."""
 
-    def __enter__(self) -> FetchBar:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

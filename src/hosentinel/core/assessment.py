@@ -199,21 +199,39 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class DvtAnswered:
+    """A swollen leg whose DVT question is already answered (so no `rule-out-dvt` is asked for):
+    which record answered it is in the basis."""
+
+    answer: Literal["found", "excluded"]
+    summary: str
+    basis: Basis
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answer": self.answer, "summary": self.summary, "basis": self.basis.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
 class SiteSuspicion:
     joint: str | None
     side: str | None
     level: SuspicionLevel
     findings: tuple[Finding, ...]
     basis: Basis
+    # Set only on a swollen lower limb whose DVT question a record has answered.
+    dvt: DvtAnswered | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "joint": self.joint,
             "side": self.side,
             "level": self.level,
             "findings": [f.to_json() for f in self.findings],
             "basis": self.basis.to_json(),
         }
+        if self.dvt is not None:
+            out["dvt"] = self.dvt.to_json()
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from hosentinel.core.assessment import Input
 from hosentinel.core.facts import Fact, Facts
-from hosentinel.core.record import Observation, Sex
+from hosentinel.core.record import FINDING, Observation, Sex
 from hosentinel.knowledge import schema as s
 from hosentinel.knowledge.loader import Knowledge
 
@@ -72,7 +72,7 @@ def obs_input(obs: Observation, what: str) -> Input:
 
 def note_input(obs: Observation) -> Input:
     """A finding read from a note: the finding code, and the sentence as its value (contract)."""
-    code = next((c.code for c in obs.codings if c.system == "finding"), obs.text or "finding")
+    code = next((c.code for c in obs.codings if c.system == FINDING), obs.text or "finding")
     return Input(ref=obs.ref, what=f"{code} (from note)", value=obs.evidence, date=obs.effective)
 
 

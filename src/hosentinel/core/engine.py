@@ -5,10 +5,18 @@ Pure: the clock is an argument, nothing is read from or written to the outside w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
-from hosentinel.core.assessment import Assessment, IndexEvent, MissingInput, Surveillance
+from hosentinel.core.assessment import (
+    Assessment,
+    DvtAnswered,
+    IndexEvent,
+    MissingInput,
+    Surveillance,
+    Suspicion,
+)
 from hosentinel.core.cautions import assess_cautions, attach, contraindicated
 from hosentinel.core.clauses import Context, present
 from hosentinel.core.drug_options import plan_drugs
@@ -21,7 +29,7 @@ from hosentinel.core.plan import Planner
 from hosentinel.core.record import Patient, PatientRecord
 from hosentinel.core.risk import assess_risk
 from hosentinel.core.surveillance import assess_surveillance, episode_start
-from hosentinel.core.suspicion import assess_suspicion
+from hosentinel.core.suspicion import SiteKey, assess_suspicion
 from hosentinel.core.tiers import assign_tiers
 from hosentinel.core.workup import plan_workup
 from hosentinel.knowledge.loader import Knowledge
@@ -146,7 +154,7 @@ def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assess
         index_events=events,
         risk=risk,
         surveillance=surveillance,
-        suspicion=suspicion.suspicion,
+        suspicion=_with_dvt_answers(suspicion.suspicion, planner.dvt_answered),
         recommendations=recommendations,
         cautions=cautions,
         lesions=tuple(lesions),
@@ -158,3 +166,13 @@ def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assess
         unknown_codes=record.stats.unknown_codes,
         patient_status="deceased" if deceased else "active",
     )
+
+
+def _with_dvt_answers(suspicion: Suspicion, answered: Mapping[SiteKey, DvtAnswered]) -> Suspicion:
+    """The suspected sites, each swollen leg whose DVT question a record answered showing it."""
+    if not answered:
+        return suspicion
+    sites = tuple(
+        replace(site, dvt=answered.get((site.joint, site.side))) for site in suspicion.sites
+    )
+    return replace(suspicion, sites=sites)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from hosentinel.core.record import (
+    FINDING,
     Allergy,
     BodySite,
     Coding,
@@ -112,7 +113,7 @@ def record_from_example(
         observations.append(
             Observation(
                 ref=f"Observation/f{n}",
-                codings=(Coding("finding", code),),
+                codings=(Coding(FINDING, code),),
                 effective=day,
                 value_bool=value.strip().lower() == "true",
             )

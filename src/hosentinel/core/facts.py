@@ -20,6 +20,7 @@ from typing import Literal
 
 from hosentinel.core.quantities import normalise, plausible_rom
 from hosentinel.core.record import (
+    FINDING,
     Allergy,
     BodySite,
     Coding,
@@ -33,7 +34,6 @@ from hosentinel.core.sites import icd10cm_site, merge
 from hosentinel.knowledge.loader import Knowledge
 
 FactKind = Literal["condition", "procedure", "medication", "allergy", "observation"]
-FINDING = "finding"
 # What a concept holds when its value set does not say: never medications or allergies.
 DEFAULT_KINDS: frozenset[str] = frozenset({"condition", "procedure", "observation"})
 

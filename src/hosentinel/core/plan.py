@@ -13,6 +13,7 @@ from functools import cache
 from hosentinel.core.assessment import (
     PRIORITY_ORDER,
     Basis,
+    DvtAnswered,
     IndexEvent,
     Input,
     Lesion,
@@ -76,6 +77,8 @@ class Planner:
     out: dict[str, Recommendation] = field(default_factory=dict)
     # Sites whose swelling still waits for the DVT work-up.
     dvt_pending: set[SiteKey] = field(default_factory=set)
+    # Swollen lower limbs whose DVT question a record already answers (shown on the site).
+    dvt_answered: dict[SiteKey, DvtAnswered] = field(default_factory=dict)
 
     def add(
         self,
@@ -129,6 +132,10 @@ class Planner:
             availability=static.availability,
             is_drug=static.is_drug,
         )
+
+    def citations_of(self, rec_id: str) -> tuple[str, ...]:
+        """The citations the knowledge base gives for a recommendation."""
+        return _static_part(self.ctx.knowledge, rec_id).citations
 
     def wait_for_dvt(self, rec_id: str, site_keys: set[SiteKey] | None = None) -> None:
         """While a DVT work-up is open, a suggestion for that limb (site_keys), or a drug

@@ -13,11 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from hosentinel.core.record import Observation
+from hosentinel.core.record import FINDING, Observation
 from hosentinel.knowledge import schema as s
 from hosentinel.knowledge.loader import Knowledge
-
-FINDING = "finding"
 
 
 def _unit_key(unit: str) -> str:

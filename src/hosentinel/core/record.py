@@ -18,13 +18,15 @@ Sex = Literal["male", "female", "other", "unknown"]
 JOINTS: tuple[Joint, ...] = ("hip", "knee", "elbow", "shoulder")
 SIDES: tuple[Side, ...] = ("left", "right")
 
+# The alias of the project's own code system: findings at the bedside (joint exams, signs).
+FINDING = "finding"
 # Canonical code-system URIs. Value sets in the knowledge base use the short aliases.
 SYSTEMS: dict[str, str] = {
     "icd10cm": "http://hl7.org/fhir/sid/icd-10-cm",
     "snomed": "http://snomed.info/sct",
     "loinc": "http://loinc.org",
     "rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
-    "finding": "https://hosentinel.org/fhir/CodeSystem/finding",
+    FINDING: "https://hosentinel.org/fhir/CodeSystem/finding",
 }
 SYSTEM_ALIASES: dict[str, str] = {uri: alias for alias, uri in SYSTEMS.items()}
 

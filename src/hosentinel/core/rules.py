@@ -28,6 +28,8 @@ ENGINE_RULES: dict[str, str] = {
     "education-stage": "Education modules for the patient's stage.",
     "recommend:joints-due": "Serial joint examination through the window.",
     "recommend:swollen-lower-limb": "A swollen leg: rule out DVT first.",
+    "dvt-answered": "A swollen leg whose DVT question a coded, confirmed DVT on that side or a "
+    "duplex (`dvt` finding) on that side, on or after the swelling, has answered.",
     "recommend:fever-or-inflamed-joint": "Fever, warmth or redness: consider infection.",
     "recommend:suspected-no-scan": "Suspected HO without a bone scan: order one.",
     "recommend:negative-scan-signs-persist": "Negative scan, signs since: repeat the scan.",

@@ -12,8 +12,8 @@ import calendar
 from datetime import date, timedelta
 
 from hosentinel.core.assessment import Basis, DueJoint, IndexEvent, Input, Phase, Surveillance
-from hosentinel.core.facts import FINDING, Facts
-from hosentinel.core.record import JOINTS, SIDES, Observation
+from hosentinel.core.facts import Facts
+from hosentinel.core.record import FINDING, JOINTS, SIDES, Observation
 from hosentinel.knowledge.loader import Knowledge
 
 WINDOW_RULE = "surveillance-window"

@@ -26,8 +26,7 @@ from hosentinel.core.assessment import (
     SuspicionLevel,
 )
 from hosentinel.core.clauses import Context, fact_input, obs_input, present
-from hosentinel.core.facts import FINDING
-from hosentinel.core.record import JOINTS, Observation
+from hosentinel.core.record import FINDING, JOINTS, Observation
 
 SITE_RULE = "suspicion-site"
 LOWER_LIMB_JOINTS = ("hip", "knee")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-from hosentinel.core.assessment import Input, SiteSuspicion
+from hosentinel.core.assessment import Basis, DvtAnswered, Input, SiteSuspicion
 from hosentinel.core.clauses import fact_input, obs_input, present
 from hosentinel.core.plan import Planner, site_label
 from hosentinel.core.record import Observation
@@ -80,17 +80,50 @@ def dvt_answer(planner: Planner, site: SiteSuspicion) -> tuple[DvtAnswer, tuple[
     return "open", ()
 
 
+def _answered(
+    planner: Planner,
+    site: SiteSuspicion,
+    answer: Literal["found", "excluded"],
+    swelling: tuple[Input, ...],
+    answered_by: tuple[Input, ...],
+) -> DvtAnswered:
+    """What the page shows instead of `rule-out-dvt`: the answer and the record that gave it."""
+    dates = sorted({i.date for i in answered_by if i.date is not None})
+    when = f" ({', '.join(d.isoformat() for d in dates)})" if dates else ""
+    if answer == "found":
+        leg = f"the {site.side} leg" if site.side else "the leg"
+        summary = (
+            f"DVT found in {leg}{when}: the DVT question for this swelling is answered. DVT and "
+            "HO often occur together: it does not rule HO out."
+        )
+    else:
+        summary = (
+            f"DVT excluded by duplex ultrasound{when}, on or after the swelling: the DVT "
+            "question for this swelling is answered."
+        )
+    basis = Basis(
+        rule="dvt-answered",
+        entries=("recommendations", "diagnostic-tests"),
+        citations=planner.citations_of("rule-out-dvt"),
+        inputs=tuple(dict.fromkeys((*swelling, *answered_by))),
+    )
+    return DvtAnswered(answer, summary, basis)
+
+
 def _plan_dvt(planner: Planner, sites: list[SiteSuspicion]) -> None:
     for site in sites:
         swollen = [f for f in site.findings if f.id in SWELLING_FINDINGS]
         lower = site.joint in LOWER_LIMB_JOINTS or any(f.id == "leg-swelling" for f in swollen)
         if not (swollen and lower):
             continue
-        answer, _ = dvt_answer(planner, site)
+        answer, answered_by = dvt_answer(planner, site)
+        inputs = tuple(i for f in swollen for i in f.basis.inputs)
         if answer != "open":
+            planner.dvt_answered[(site.joint, site.side)] = _answered(
+                planner, site, answer, inputs, answered_by
+            )
             continue
         planner.dvt_pending.add((site.joint, site.side))
-        inputs = tuple(i for f in swollen for i in f.basis.inputs)
         planner.add(
             "rule-out-dvt",
             "urgent",

@@ -71,6 +71,24 @@ def ref_keys(reference: str) -> set[str]:
     return {reference, match.group(1)} if match else {reference}
 
 
+# The element naming a resource's patient: `subject`, but `patient` on an AllergyIntolerance;
+# a Patient, Medication or Binary names none.
+_SUBJECT_KEYS = {"AllergyIntolerance": "patient", "Patient": "", "Medication": "", "Binary": ""}
+
+
+def subject_key(rtype: str) -> str:
+    return _SUBJECT_KEYS.get(rtype, "subject")
+
+
+def build(rtype: str, res: JSONObject, ref: str, ctx: Context) -> list[Record]:
+    """The records of one resource (of a type in `BUILDERS`); `Skip` for one about another
+    patient, and as the type's builder says."""
+    about = text_of(child(res, subject_key(rtype)), "reference")
+    if about is not None and not ref_keys(about) & ctx.patient_keys:
+        raise Skip(f"{ref} skipped: it is about {about}, not {ctx.patient_ref}")
+    return BUILDERS[rtype](res, ref, ctx)
+
+
 def _status(res: JSONObject) -> str:
     return (text_of(res, "status") or "").lower()
 

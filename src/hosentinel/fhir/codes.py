@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import re
 
-from hosentinel.core.record import JOINTS, SIDES, SYSTEM_ALIASES, SYSTEMS, BodySite, Coding
+from hosentinel.core.record import (
+    FINDING,
+    JOINTS,
+    SIDES,
+    SYSTEM_ALIASES,
+    SYSTEMS,
+    BodySite,
+    Coding,
+)
 from hosentinel.fhir.access import JSONObject, children, string
 
 _VARIANTS: dict[str, tuple[str, ...]] = {
@@ -161,7 +169,7 @@ def site_from_codings(found: tuple[Coding, ...]) -> BodySite:
     """The joint a finding code names (`hip-flexion-rom`, `knee-pain`). Sites inside ICD-10-CM
     codes (M25.551: pain in right hip) are read by the engine (`hosentinel.core.sites`)."""
     joints: set[str] = {
-        j for c in found if c.system == "finding" for j in JOINTS if c.code.startswith(f"{j}-")
+        j for c in found if c.system == FINDING for j in JOINTS if c.code.startswith(f"{j}-")
     }
     return _site(joints, set())
 

@@ -48,29 +48,26 @@ from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 from pydantic import ValidationError
 
 from hosentinel.core.record import (
-    Allergy,
-    Condition,
     ImportStats,
-    Medication,
     Observation,
     Patient,
     PatientRecord,
-    Procedure,
     Sex,
 )
-from hosentinel.fhir.access import JSONObject, as_object, child, one_line, shown
+from hosentinel.fhir.access import JSONObject, as_object, one_line, shown
 from hosentinel.fhir.access import string as text_of
+from hosentinel.fhir.assemble import assemble, unknown_codes
 from hosentinel.fhir.builders import (
     BUILDERS,
     BadDate,
     Context,
     Record,
     Skip,
+    build,
     date_field,
     deceased_of,
-    ref_keys,
+    subject_key,
 )
-from hosentinel.fhir.codes import KNOWN_SYSTEMS
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
 from hosentinel.notes.settle import settle
@@ -102,12 +99,6 @@ _MODELS: dict[str, Any] = {
     "AllergyIntolerance": FhirAllergyIntolerance,
     "DiagnosticReport": FhirDiagnosticReport,
     "DocumentReference": FhirDocumentReference,
-}
-_SUBJECT_KEY = {
-    "AllergyIntolerance": "patient",
-    "Patient": "",
-    "Medication": "",
-    "Binary": "",
 }
 _FILLERS: dict[str, dict[str, object]] = {
     "Procedure": {"status": "unknown"},
@@ -181,27 +172,12 @@ def read_bundle(
         records.extend(built)
         if not built:
             tally.ignored += 1
-    unknown = 0
-    if knowledge is not None:
-        unknown = sum(
-            1
-            for record in records
-            for coding in record.codings
-            if coding.system in KNOWN_SYSTEMS
-            and not knowledge.is_known_code(coding.system, coding.code)
-        )
+    unknown = unknown_codes(records, knowledge.is_known_code) if knowledge is not None else 0
     observations = [r for r in records if isinstance(r, Observation)]
     if ctx.notes is not None:
         observations = settle(observations)
-    return PatientRecord(
-        patient=patient,
-        conditions=tuple(r for r in records if isinstance(r, Condition)),
-        procedures=tuple(r for r in records if isinstance(r, Procedure)),
-        observations=tuple(observations),
-        medications=tuple(r for r in records if isinstance(r, Medication)),
-        allergies=tuple(r for r in records if isinstance(r, Allergy)),
-        stats=ImportStats(tally.resources, tally.ignored, unknown, tuple(tally.warnings)),
-    )
+    stats = ImportStats(tally.resources, tally.ignored, unknown, tuple(tally.warnings))
+    return assemble(patient, records, observations, stats)
 
 
 def _note_reader(knowledge: CodeLookup | None, entries: list[_Entry]) -> NoteReader | None:
@@ -332,14 +308,11 @@ def _index_medication(entry: _Entry, ctx: Context, tally: _Tally) -> None:
 
 def _import(entry: _Entry, ctx: Context) -> list[Record]:
     res, ref = entry.resource, entry.ref
-    subject_key = _SUBJECT_KEY.get(entry.rtype, "subject")
-    about = text_of(child(res, subject_key), "reference")
-    if about is not None and not ref_keys(about) & ctx.patient_keys:
-        raise Skip(f"{ref} skipped: it is about {about}, not {ctx.patient_ref}")
-    built: list[Record] = BUILDERS[entry.rtype](res, ref, ctx)
+    built = build(entry.rtype, res, ref, ctx)
     # Required elements that exports omit and the engine does not need: the subject (the Bundle
     # holds one patient), a status (missing reads as the default), a MedicationRequest's intent.
-    filled: dict[str, object] = {subject_key: {"reference": ctx.patient_ref}} if subject_key else {}
+    key = subject_key(entry.rtype)
+    filled: dict[str, object] = {key: {"reference": ctx.patient_ref}} if key else {}
     filled |= _FILLERS.get(entry.rtype, {})
     res = {**res, **{k: v for k, v in filled.items() if res.get(k) is None}}
     problem, unknown = _validate(entry.rtype, res)

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from hosentinel.core.record import BodySite, Coding, Observation
+from hosentinel.core.record import FINDING, BodySite, Coding, Observation
 from hosentinel.fhir.access import JSONObject, child, children, one_line, string
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.decode import Unreadable, attachment_text, checked_text, media_type
 from hosentinel.notes.extract import NoteFinding, read_text
 from hosentinel.notes.vocab import Vocabulary, vocabulary
 
-FINDING = "finding"
 _REPORT_KINDS = ("bone-scan-ho", "radiograph-ho")
 
 

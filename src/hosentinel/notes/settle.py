@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from hosentinel.core.record import Observation
-
-FINDING = "finding"
+from hosentinel.core.record import FINDING, Observation
 
 
 def _code(obs: Observation) -> str | None:

@@ -30,28 +30,15 @@ import orjson
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
 from hosentinel.core.record import (
-    Allergy,
-    Condition,
-    Medication,
     Observation,
     Patient,
     PatientRecord,
-    Procedure,
     Sex,
 )
-from hosentinel.fhir.access import as_object, child
+from hosentinel.fhir.access import as_object
 from hosentinel.fhir.access import string as text_of
-from hosentinel.fhir.builders import (
-    BUILDERS,
-    BadDate,
-    Context,
-    Record,
-    Skip,
-    date_field,
-    deceased_of,
-    ref_keys,
-)
-from hosentinel.fhir.codes import KNOWN_SYSTEMS
+from hosentinel.fhir.assemble import assemble, unknown_codes
+from hosentinel.fhir.builders import BadDate, Context, Record, Skip, build, date_field, deceased_of
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
@@ -59,7 +46,6 @@ from hosentinel.notes.settle import settle
 
 ROW_COLUMNS = ("patient", "risk_level", "phase", "suspicion", "due", "recommendations")
 _SEXES: dict[str, Sex] = {"male": "male", "female": "female", "other": "other"}
-_SUBJECT_KEY = {"AllergyIntolerance": "patient"}
 _MAX_MESSAGES = 5
 
 
@@ -308,12 +294,8 @@ class Screener:
                 tally.duplicate_resources += 1
                 continue
             seen.add(entry_ref)
-            about = text_of(child(res, _SUBJECT_KEY.get(rtype, "subject")), "reference")
-            if about is not None and not ref_keys(about) & keys:
-                tally.ignored_resources += 1
-                continue
             try:
-                built = BUILDERS[rtype](res, entry_ref, ctx)
+                built = build(rtype, res, entry_ref, ctx)
             except Skip:
                 tally.ignored_resources += 1
                 continue
@@ -323,18 +305,13 @@ class Screener:
             if not built:
                 tally.ignored_resources += 1
             records.extend(built)
-        tally.unknown_codes += sum(
-            1
-            for record in records
-            for coding in record.codings
-            if coding.system in KNOWN_SYSTEMS
-            and not self.knowledge.is_known_code(coding.system, coding.code)
-        )
+        tally.unknown_codes += unknown_codes(records, self.knowledge.is_known_code)
         observations = settle([r for r in records if isinstance(r, Observation)])
-        records = [r for r in records if not isinstance(r, Observation)] + list(observations)
         deceased, deceased_on, _ = deceased_of(patient, ref)
-        return _assemble(
-            Patient(pid, sex, birth, deceased=deceased, deceased_on=deceased_on), records
+        return assemble(
+            Patient(pid, sex, birth, deceased=deceased, deceased_on=deceased_on),
+            records,
+            observations,
         )
 
     def _validated_record(
@@ -385,14 +362,3 @@ def _collection(resources: list[tuple[str, dict[str, Any]]]) -> str:
     """The patient's lines as the collection Bundle `read_bundle` reads (export order kept)."""
     entries = [{"resource": resource} for _, resource in resources]
     return orjson.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries}).decode()
-
-
-def _assemble(patient: Patient, records: list[Record]) -> PatientRecord:
-    return PatientRecord(
-        patient=patient,
-        conditions=tuple(r for r in records if isinstance(r, Condition)),
-        procedures=tuple(r for r in records if isinstance(r, Procedure)),
-        observations=tuple(r for r in records if isinstance(r, Observation)),
-        medications=tuple(r for r in records if isinstance(r, Medication)),
-        allergies=tuple(r for r in records if isinstance(r, Allergy)),
-    )

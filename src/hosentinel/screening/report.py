@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
+from hosentinel.progress import ProgressDisplay
 from hosentinel.screening.screen import Summary
 from hosentinel.screening.synth import SynthResult
 from hosentinel.terminal import plain
@@ -44,34 +36,18 @@ _STATUS_WORDS = {
 }
 
 
-class ScreenProgress:
+class ScreenProgress(ProgressDisplay):
     """Two bars: the engine's pass over the export, then patients through `evaluate`."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
+        super().__init__(console)
         self._scan: TaskID | None = None
         self._patients: TaskID | None = None
 
-    def __enter__(self) -> ScreenProgress:
-        self._progress.start()
+    def __enter__(self) -> Self:
+        super().__enter__()
         self._scan = self._progress.add_task("reading the export", total=100)
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def scanning(self, fraction: float | None) -> None:
         if self._scan is not None and fraction is not None:

@@ -21,8 +21,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from hosentinel.app.exam.motions import MOTIONS, SIGNS, motion
-from hosentinel.app.timeline_view import FINDING, _code, _day, exam_parts
-from hosentinel.core.record import SIDES, BodySite, Coding, Observation, PatientRecord
+from hosentinel.app.timeline_view import _code, _day, exam_parts
+from hosentinel.core.record import FINDING, SIDES, BodySite, Coding, Observation, PatientRecord
 
 DATE_FIELD = "exam_date"
 CONFIRM_FIELD = "confirm_date"

@@ -37,7 +37,6 @@ from hosentinel.app.alert_actions import (
     record_decision,
     stats_for,
 )
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import (
     ALERT_ROLES,
     CLINICAL_ROLES,
@@ -51,6 +50,7 @@ from hosentinel.app.deps import (
 )
 from hosentinel.app.errors import Conflict, Invalid
 from hosentinel.app.templating import render_page
+from hosentinel.store.audit import audit
 
 __all__ = ["alert_context", "router"]
 

@@ -26,7 +26,6 @@ from hosentinel.app.alert_actions import (
     record_decision,
     stats_for,
 )
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import (
     CLINICAL_ROLES,
     Config,
@@ -38,6 +37,7 @@ from hosentinel.app.deps import (
 )
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 

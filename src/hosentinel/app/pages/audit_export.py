@@ -16,10 +16,10 @@ from datetime import date
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import CurrentViewer, Db, require
 from hosentinel.app.pages.admin import audit_query, patient_names
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import Config, CurrentViewer, Db
 from hosentinel.app.security import SESSION_COOKIE, authenticate, end_session, start_session
 from hosentinel.app.templating import render
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 

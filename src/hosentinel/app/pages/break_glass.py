@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import UNIT_ROLES, Config, CurrentViewer, Db, require
 from hosentinel.app.errors import Invalid, NotFound
 from hosentinel.app.security import now
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 MIN_REASON = 10

@@ -35,7 +35,6 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import EXAM_ROLES, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.errors import Conflict
@@ -60,6 +59,7 @@ from hosentinel.app.pages.patients import (
 )
 from hosentinel.app.templating import render
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 from hosentinel.store.records import add_observations, load_record
 
 __all__ = ["ExamIn", "JointExamIn", "router"]

@@ -22,7 +22,6 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for
 from hosentinel.app.family_content import (
     NO_STAGE,
@@ -44,6 +43,7 @@ from hosentinel.core.assessment import Assessment
 from hosentinel.knowledge import schema as s
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 
@@ -220,7 +220,7 @@ def _info(
         db, knowledge, patient.id, config.current_date(), request.app.state.assessments
     )
     stage = assessment.education[0].stage if assessment.education else None
-    unit = unit_settings(patient.unit, demo=config.demo)
+    unit = unit_settings(patient.unit, config.settings.units, demo=config.demo)
     person = Person(
         patient.display_name,
         _joints(assessment, lang),

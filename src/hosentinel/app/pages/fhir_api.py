@@ -8,7 +8,6 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import Config, CurrentViewer, Db, patient_for, require
 from hosentinel.app.services import assess
@@ -16,6 +15,7 @@ from hosentinel.fhir.export import assessment_bundle
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.fhir.outcome import issue, operation_outcome
 from hosentinel.limits import oversized_string, string_limit_message
+from hosentinel.store.audit import audit
 from hosentinel.store.merge import merge_tracked, protected_refs
 
 router = APIRouter(tags=["fhir"])

@@ -24,7 +24,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import CLINICAL_ROLES, Config, CurrentViewer, Db, DbId, Viewer, require
 from hosentinel.app.errors import Invalid, NotFound
@@ -49,6 +48,7 @@ from hosentinel.directory.store import clinician_specialties, search
 from hosentinel.fhir.outcome import issue
 from hosentinel.fhir.referral import service_request
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 from hosentinel.store.records import load_record
 
 router = APIRouter()
@@ -110,7 +110,9 @@ def _letter(
     # The referring clinician's telephone: the unit's number (unit settings). Users have no NPI
     # on record yet, so the letter leaves a line to write it on.
     config: AppConfig = request.app.state.config
-    letter["referrer_phone"] = unit_settings(patient.unit, demo=config.demo).phone
+    letter["referrer_phone"] = unit_settings(
+        patient.unit, config.settings.units, demo=config.demo
+    ).phone
     return letter
 
 

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from hosentinel.app.audit import audit
 from hosentinel.app.deps import CLINICAL_ROLES, NO_UNIT, Config, CurrentViewer, Db, Viewer, require
 from hosentinel.app.services import WorklistRow, worklist
 from hosentinel.app.templating import render
+from hosentinel.store.audit import audit
 
 router = APIRouter()
 

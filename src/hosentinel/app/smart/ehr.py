@@ -42,24 +42,53 @@ def http_client() -> httpx.Client:
     return httpx.Client(timeout=TIMEOUT, trust_env=False, follow_redirects=False)
 
 
+class NotAJsonObject(Exception):
+    """A GET that gave no JSON object; `reason` says why, for the caller to word: "timeout",
+    "unreachable" (`error` is httpx's), "status" (`status` is the HTTP status), "not-json" or
+    "not-object"."""
+
+    def __init__(
+        self, reason: str, status: int | None = None, error: Exception | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.error = error
+
+
+def fetch_object(client: httpx.Client, url: str, **kw: Any) -> dict[str, Any]:
+    """GET a JSON object from the EHR (200 only), or `NotAJsonObject` saying what went wrong."""
+    try:
+        response = client.get(url, **kw)
+    except httpx.TimeoutException as exc:
+        raise NotAJsonObject("timeout", error=exc) from exc
+    except httpx.HTTPError as exc:
+        raise NotAJsonObject("unreachable", error=exc) from exc
+    if response.status_code != 200:
+        raise NotAJsonObject("status", status=response.status_code)
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise NotAJsonObject("not-json", error=exc) from exc
+    if not isinstance(body, dict):
+        raise NotAJsonObject("not-object")
+    return body
+
+
 def get_json(client: httpx.Client, url: str, what: str, **kw: Any) -> dict[str, Any]:
     """GET a JSON object, or an `EhrError` naming `what` could not be read and why."""
     host = urlsplit(url).netloc
     try:
-        response = client.get(url, **kw)
-    except httpx.TimeoutException as exc:
-        raise EhrError(f"The EHR ({host}) did not answer in time when asked for {what}.") from exc
-    except httpx.HTTPError as exc:
-        raise EhrError(f"The EHR ({host}) could not be reached for {what}; is it down?") from exc
-    if response.status_code != 200:
-        raise EhrError(f"The EHR ({host}) answered {response.status_code} when asked for {what}.")
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise EhrError(f"The EHR ({host}) sent something that is not JSON for {what}.") from exc
-    if not isinstance(body, dict):
-        raise EhrError(f"The EHR ({host}) sent a {what} that is not a JSON object.")
-    return body
+        return fetch_object(client, url, **kw)
+    except NotAJsonObject as failed:
+        message = {
+            "timeout": f"The EHR ({host}) did not answer in time when asked for {what}.",
+            "unreachable": f"The EHR ({host}) could not be reached for {what}; is it down?",
+            "status": f"The EHR ({host}) answered {failed.status} when asked for {what}.",
+            "not-json": f"The EHR ({host}) sent something that is not JSON for {what}.",
+            "not-object": f"The EHR ({host}) sent a {what} that is not a JSON object.",
+        }[failed.reason]
+        raise EhrError(message) from failed.error
 
 
 @dataclass(frozen=True)

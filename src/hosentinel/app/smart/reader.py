@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from hosentinel.app.smart.ehr import EhrError, get_json
+from hosentinel.app.smart.ehr import EhrError, NotAJsonObject, fetch_object, get_json
 from hosentinel.app.smart.settings import DEFAULT_OBSERVATION_CATEGORIES, SmartClient, origin
 
 SEARCH_TYPES = (
@@ -127,16 +127,17 @@ class Reader:
             if url is None:
                 return found
             try:
-                response = self.http.get(url, params=query, headers=self.headers)
-            except httpx.HTTPError as exc:
-                raise _Gap(f"{rtype}: the EHR did not answer ({type(exc).__name__})") from exc
-            if response.status_code != 200:
-                raise _Gap(f"{rtype}: the EHR answered {response.status_code}")
-            try:
-                page = response.json()
-            except ValueError as exc:
-                raise _Gap(f"{rtype}: the EHR's answer was not JSON") from exc
-            if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+                page = fetch_object(self.http, url, params=query, headers=self.headers)
+            except NotAJsonObject as failed:
+                why = {
+                    "timeout": f"the EHR did not answer ({type(failed.error).__name__})",
+                    "unreachable": f"the EHR did not answer ({type(failed.error).__name__})",
+                    "status": f"the EHR answered {failed.status}",
+                    "not-json": "the EHR's answer was not JSON",
+                    "not-object": "the EHR's answer was not a search Bundle",
+                }[failed.reason]
+                raise _Gap(f"{rtype}: {why}") from failed.error
+            if page.get("resourceType") != "Bundle":
                 raise _Gap(f"{rtype}: the EHR's answer was not a search Bundle")
             for entry in page.get("entry") or []:
                 resource = entry.get("resource") if isinstance(entry, dict) else None

@@ -19,7 +19,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import delete
 
-from hosentinel.app.audit import audit
 from hosentinel.app.config import AppConfig
 from hosentinel.app.deps import Config, Db
 from hosentinel.app.security import SESSION_COOKIE, now, start_session
@@ -38,6 +37,7 @@ from hosentinel.app.templating import render
 from hosentinel.cdshooks.smart_links import landing
 from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.store import models as m
+from hosentinel.store.audit import audit
 from hosentinel.store.merge import merge_record
 
 router = APIRouter(tags=["smart"])

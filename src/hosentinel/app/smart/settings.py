@@ -17,13 +17,13 @@ without it Observation is searched by patient only, and per category only if the
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hosentinel.settings import Settings
 from hosentinel.store.models import ROLES
 
 SETTING = "HOSENTINEL_SMART_CLIENTS"
@@ -151,5 +151,5 @@ def parse_clients(raw: str | None) -> dict[str, SmartClient]:
     return clients
 
 
-def clients_from_env() -> dict[str, SmartClient]:
-    return parse_clients(os.environ.get(SETTING))
+def clients_from_settings(settings: Settings) -> dict[str, SmartClient]:
+    return parse_clients(settings.smart_clients)

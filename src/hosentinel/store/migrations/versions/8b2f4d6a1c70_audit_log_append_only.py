@@ -7,7 +7,7 @@ Create Date: 2026-11-26 01:00:00
 Until now only the ORM refused to change an audit entry (`app/audit.py`, a `before_flush` hook).
 The CDS Hooks ledger writes audit rows with Core statements, and any other client of the database
 could rewrite history; these triggers make the database itself refuse. INSERT is untouched.
-A restore drops and recreates the table, and with it its triggers (`store/backup.py`).
+A restore drops and recreates the table, and with it its triggers (`store/backup/postgres.py`).
 """
 
 from __future__ import annotations

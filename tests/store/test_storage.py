@@ -14,9 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import BACKENDS, SignedIn
 from fastapi import APIRouter, FastAPI
-from pg import PostgresServer
 from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,6 +31,8 @@ from hosentinel.store import models as m
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.migrate import MIGRATIONS, alembic_config, upgrade
 from hosentinel.store.records import load_record, store_record
+from hosentinel.testing.postgres import PostgresServer
+from tests.support.appkit import BACKENDS, SignedIn
 
 _databases = itertools.count(1)
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, SignedIn
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -21,6 +20,7 @@ from hosentinel.screening.synth import SynthOptions, synthesize
 from hosentinel.store import models as m
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.records import CLINICAL_TABLES, load_record
+from tests.support.appkit import TODAY, SignedIn
 
 UNIT = "Spinal cord unit"
 PATIENTS = 80

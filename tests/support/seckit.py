@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 import orjson
-from conftest import sign_in
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
@@ -23,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from hosentinel.store import models as m
+from tests.support.appkit import sign_in
 
 # Demo username -> the role it has (see hosentinel.app.demo); "anonymous" is not signed in.
 USERS = {

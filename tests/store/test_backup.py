@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from pg import PostgresServer
 from sqlalchemy import Engine, delete, select, text
 from typer.testing import CliRunner
 
@@ -26,6 +25,7 @@ from hosentinel.store import models as m
 from hosentinel.store.db import make_engine, make_sessionmaker
 from hosentinel.store.migrate import alembic_config
 from hosentinel.store.records import add_observations
+from hosentinel.testing.postgres import PostgresServer
 
 runner = CliRunner()
 _targets = itertools.count(1)

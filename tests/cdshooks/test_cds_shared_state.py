@@ -13,7 +13,6 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import TODAY
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -26,6 +25,7 @@ from hosentinel.cdshooks.discovery import PREFETCH
 from hosentinel.cdshooks.ledger import claim_token
 from hosentinel.demo.catalog import load_catalog
 from hosentinel.store import models as m
+from tests.support.appkit import TODAY
 
 BASE = "https://ho.example.org"
 ISSUER = "https://ehr.example.com/"

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from conftest import CSRF, TODAY
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -25,6 +24,7 @@ from hosentinel.app.security import now
 from hosentinel.app.smart.settings import parse_clients
 from hosentinel.store import models as m
 from hosentinel.testing.smart_ehr import EhrPatient, StandInEHR
+from tests.support.appkit import CSRF, TODAY
 
 APP = "http://testserver"
 

@@ -1,28 +1,40 @@
-"""Fixtures for the web app: an app on a fresh database with the demo data, and signed-in clients.
+"""Fixtures for the web app, shared by every folder whose tests need it (tests/app, tests/store,
+tests/cdshooks, tests/screening): an app on a fresh database with the demo data, and signed-in
+clients.
 
 `app_db_url` yields the database URL, once per backend: every test that uses it (through `app`)
-runs on SQLite and on a real PostgreSQL server that the test run starts itself (see `pg.py`).
-Tests use `signed_in(role)` to get a client with its CSRF token.
+runs on SQLite and on a real PostgreSQL server that the test run starts itself (see
+`hosentinel.testing.postgres`).
+Tests use `signed_in(role)` to get a client with its CSRF token; the helpers they import are in
+tests/support/appkit.py.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from pg import PostgresServer
 
-from hosentinel.app.config import AppConfig
-from hosentinel.app.main import create_app
+from tests.support.appkit import BACKENDS, TODAY, SignedIn, sign_in
 
-TODAY = date(2026, 6, 1)
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from hosentinel.testing.postgres import PostgresServer
+
+
+def make_app(database_url: str, *, today: date = TODAY, demo: bool = False) -> FastAPI:
+    # The web app is imported here, not at the top: this conftest is loaded for every test, and
+    # the pure-core tests (and each mutation run over them) should not pay for the web stack.
+    from hosentinel.app.config import AppConfig
+    from hosentinel.app.main import create_app
+
+    return create_app(AppConfig(database_url=database_url, demo=demo, today=today))
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +42,7 @@ def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database migrated and loaded with the demo data once per test run; each test copies it
     (loading 27 patients and hashing 6 passwords per test would make the suite slow)."""
     path = tmp_path_factory.mktemp("template") / "demo.db"
-    create_app(
-        AppConfig(database_url=f"sqlite:///{path}", demo=True, today=TODAY)
-    ).state.engine.dispose()
+    make_app(f"sqlite:///{path}", demo=True).state.engine.dispose()
     return path
 
 
@@ -40,6 +50,8 @@ def demo_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_server() -> Iterator[PostgresServer]:
     """A private PostgreSQL server for the whole run (initdb + pg_ctl on a temporary directory
     and a free port), started only when a PostgreSQL test runs, stopped at the end."""
+    from hosentinel.testing.postgres import PostgresServer
+
     server = PostgresServer.start()
     yield server
     server.stop()
@@ -53,12 +65,11 @@ def demo_pg_template(postgres_server: PostgresServer) -> str:
     """The PostgreSQL twin of `demo_sqlite_template`: migrated and loaded once; each test gets a
     copy with CREATE DATABASE ... TEMPLATE (no connection may stay open on the template)."""
     url = postgres_server.create_database(PG_TEMPLATE)
-    create_app(AppConfig(database_url=url, demo=True, today=TODAY)).state.engine.dispose()
+    make_app(url, demo=True).state.engine.dispose()
     return PG_TEMPLATE
 
 
 _pg_databases = itertools.count(1)
-BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -80,35 +91,9 @@ def app_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app(app_db_url: str) -> Iterator[FastAPI]:
-    application = create_app(AppConfig(database_url=app_db_url, today=TODAY))
+    application = make_app(app_db_url)
     yield application
     application.state.engine.dispose()
-
-
-class SignedIn:
-    def __init__(self, client: TestClient, csrf: str, username: str) -> None:
-        self.client = client
-        self.csrf = csrf
-        self.username = username
-
-    def post(self, url: str, **kwargs: object) -> object:
-        headers = dict(kwargs.pop("headers", {}) or {})  # type: ignore[call-overload]
-        headers.setdefault("X-CSRF-Token", self.csrf)
-        return self.client.post(url, headers=headers, **kwargs)  # type: ignore[arg-type]
-
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def sign_in(app: FastAPI, username: str, password: str = "demo-password") -> SignedIn:
-    client = TestClient(app, base_url="http://testserver")
-    response = client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=True
-    )
-    assert response.status_code == 200, response.text[:500]
-    match = CSRF.search(response.text)
-    assert match, "signed-in pages carry the CSRF token in the sign-out form"
-    return SignedIn(client, match.group(1), username)
 
 
 @pytest.fixture
@@ -134,10 +119,10 @@ def demo_patient_ids(app: FastAPI) -> dict[str, str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The figures the security and fuzzing tests measured in this run (see seckit.py)."""
+    """The figures the security and fuzzing tests measured in this run (tests/support/seckit.py)."""
     import sys
 
-    seckit = sys.modules.get("seckit")
+    seckit = sys.modules.get("tests.support.seckit")
     figures = getattr(seckit, "FIGURES", None)
     if figures:
         terminalreporter.section("security and fuzzing figures")
