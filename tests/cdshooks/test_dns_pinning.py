@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -99,7 +100,9 @@ def _get(transport: PinnedTransport, url: str, **kwargs: Any) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport) as client:
             return await client.get(url, **kwargs)
 
-    return asyncio.run(go())
+    # A thread of its own: the test session may already run an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(go())).result()
 
 
 def test_a_rebinding_name_is_connected_at_the_address_checked(
