@@ -356,6 +356,18 @@ def test_refer_a_patient_with_mature_ho_to_a_surgeon(
     assert resource["reasonReference"][0]["reference"].startswith("Condition/")
     assert any("function" in n["text"] for n in resource["note"])
     assert resource["bodySite"] == [{"text": "right hip"}]
+    # US Core ServiceRequest, coded SNOMED CT "Referral to surgeon" (VSAC Referral value set);
+    # the assessment attached is a US Core-typed document (type unknown, clinical-note).
+    assert resource["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-servicerequest"
+    ]
+    assert resource["code"]["coding"][0] == {
+        "system": "http://snomed.info/sct",
+        "code": "183541002",
+        "display": "Referral to surgeon (procedure)",
+    }
+    assert contained["assessment"]["category"][0]["coding"][0]["code"] == "clinical-note"
+    assert contained["assessment"]["type"]["coding"][0]["code"] == "UNK"
 
     # On the timeline and the patient page; in the JSON API.
     page = doctor.client.get(f"/patients/{patient}")

@@ -79,3 +79,48 @@ def test_no_bone_scan_card_without_an_index_event() -> None:
     )
     xray = DraftOrder("ServiceRequest", "xr", "XR knee", radiograph=True, for_ho=True)
     assert order_cards(assessment, KNOWLEDGE, [xray], "p", BASE) == []
+
+
+def _next_steps(detail: str) -> list[list[str]]:
+    """The 'Next steps' items of a patient-view detail, each with its nested lines."""
+    section = detail.split("**Next steps**\n", 1)[1].split("\n\n", 1)[0]
+    items: list[list[str]] = []
+    for line in section.splitlines():
+        if line.startswith("   - "):
+            items[-1].append(line)
+        elif line[:1].isdigit():
+            items.append([line])
+    return items
+
+
+@pytest.mark.parametrize("entry", CATALOG, ids=[e.file for e in CATALOG])
+def test_drug_lines_carry_their_own_cautions(entry: DemoPatient) -> None:
+    # DESIGN.md (2026-12-05): each drug recommendation lists the caution reasons that apply to
+    # it, "so they are shown with it" -- on the card as on the app's patient page.
+    a = evaluate(read_bundle(entry.path.read_bytes(), KNOWLEDGE), KNOWLEDGE, entry.as_of)
+    cards = patient_view_cards(a, KNOWLEDGE, "p", BASE)
+    if not cards or not a.recommendations:
+        return
+    items = _next_steps(cards[0].body["detail"])
+    shown = sorted(a.recommendations, key=lambda r: r.tier != "next")[: len(items)]
+    for r, (line, *nested) in zip(shown, items, strict=True):
+        if not r.is_drug:
+            assert nested == [], line
+            continue
+        own = [c for c in a.cautions if c.about == r.id and c.reason in r.cautions]
+        if not own:
+            assert nested == ["   - No cautions found for this patient with this drug."]
+        else:
+            assert [n.split("(", 1)[1].split(")", 1)[0] for n in nested] == [
+                md(c.reason) for c in sorted(own, key=lambda c: c.level != "contraindicated")
+            ]
+            for c, n in zip(own, nested, strict=True):
+                assert md(c.summary) in "\n".join(nested), n
+
+
+def test_the_nsaid_line_of_a_patient_on_warfarin_names_the_anticoagulant_caution() -> None:
+    entry = next(e for e in CATALOG if e.file.startswith("05-"))
+    a = evaluate(read_bundle(entry.path.read_bytes(), KNOWLEDGE), KNOWLEDGE, entry.as_of)
+    (card,) = patient_view_cards(a, KNOWLEDGE, "p", BASE)
+    (nsaid,) = [i for i in _next_steps(card.body["detail"]) if "NSAID" in i[0]]
+    assert any(n.startswith("   - **Caution** (anticoagulant)") and "warfarin" in n for n in nsaid)

@@ -149,3 +149,57 @@ def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_
     cards = response.json()["cards"]
     assert [c["indicator"] for c in cards] == ["warning"]
     assert "anticoagul" in cards[0]["detail"].lower()
+
+
+def _vsac_products() -> list[tuple[str, str]]:
+    """(code, display) of every apixaban, rivaroxaban, enoxaparin and heparin product in the
+    extracted VSAC anticoagulant value sets (tests/data/vsac)."""
+    import json
+    from pathlib import Path
+
+    found: dict[str, str] = {}
+    for path in sorted((Path(__file__).parents[1] / "data" / "vsac").glob("valueset-*.json")):
+        source = json.loads(path.read_text())
+        if "coagul" in source["title"] or "Heparin" in source["title"]:
+            found.update({c["code"]: c["display"] for c in source["expansion"]["contains"]})
+    return sorted(found.items())
+
+
+ANTICOAGULANT_PRODUCTS = _vsac_products()
+
+
+def _nsaid_selected(cds: Cds, pid: str, anticoagulant: dict[str, Any]) -> list[dict[str, Any]]:
+    indo = medication_request(pid, "draft-indo", code="197817")  # SCD, no text
+    body = hook_request(
+        "order-select",
+        pid,
+        sci_prefetch(pid),
+        draftOrders=draft_orders(anticoagulant, indo),
+        selections=["MedicationRequest/draft-indo"],
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    cards: list[dict[str, Any]] = response.json()["cards"]
+    return cards
+
+
+@pytest.mark.parametrize(("code", "display"), ANTICOAGULANT_PRODUCTS)
+def test_each_anticoagulant_product_code_without_text_warns_as_its_name_does(
+    cds: Cds, code: str, display: str
+) -> None:
+    """A draft anticoagulant coded only by its RxNorm product code (no text, no display) gives
+    the same anticoagulant caution as the same order written by name."""
+    pid = f"scd-{code}"
+    by_code = _nsaid_selected(cds, pid, medication_request(pid, "draft-ac", code=code))
+    by_name = _nsaid_selected(cds, pid, medication_request(pid, "draft-ac", text=display))
+    assert anticoagulant_warnings(by_name), display
+    assert [c["summary"] for c in anticoagulant_warnings(by_code)] == [
+        c["summary"] for c in anticoagulant_warnings(by_name)
+    ]
+
+
+def test_the_vsac_extracts_hold_products_of_each_anticoagulant() -> None:
+    names = " ".join(d.lower() for _, d in ANTICOAGULANT_PRODUCTS)
+    for ingredient in ("apixaban", "rivaroxaban", "enoxaparin", "heparin"):
+        assert ingredient in names
+    assert len(ANTICOAGULANT_PRODUCTS) >= 30

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from hosentinel.cdshooks.discovery import PREFETCH
+from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PREFETCH
 from tests.support.cdskit import (
     ISSUER,
     PV,
@@ -155,9 +155,9 @@ def test_fetches_everything_from_the_fhir_server(
     expected = _summary(cds.post(PV, hook_request("patient-view", patient_id, prefetch)))
     assert _summary(fetched) == expected and _unread(fetched) is None
     paths = sorted(str(r.url).removeprefix(FHIR + "/") for r in server.requests)
-    assert paths == sorted(
-        t.replace("{{context.patientId}}", patient_id) for t in PREFETCH.values()
-    )
+    # Every key, and the notes too (optional: read when the server is read anyway).
+    templates = [*PREFETCH.values(), *OPTIONAL_PREFETCH.values()]
+    assert paths == sorted(t.replace("{{context.patientId}}", patient_id) for t in templates)
     assert all(r.headers["accept"] == "application/fhir+json" for r in server.requests)
     # The token went to the FHIR server and nowhere else: not logged, not answered.
     assert TOKEN not in caplog.text
@@ -173,7 +173,12 @@ def test_fetches_only_the_missing_keys(make: Callable[..., Cds]) -> None:
     del prefetch["observations-exam"]
     prefetch["conditions"] = {"resourceType": "OperationOutcome", "issue": []}
     assert _summary(cds.post(PV, _body(prefetch))).startswith("HO probable at right hip")
-    assert sorted(r.url.path for r in server.requests) == ["/fhir/Condition", "/fhir/Observation"]
+    # The two missing keys, and the notes the EHR did not prefetch (optional).
+    assert sorted(r.url.path for r in server.requests) == [
+        "/fhir/Condition",
+        "/fhir/DocumentReference",
+        "/fhir/Observation",
+    ]
 
 
 def test_follows_next_pages_on_the_same_server(make: Callable[..., Cds]) -> None:

@@ -226,7 +226,17 @@ def test_early_radiograph_for_suspected_ho_suggests_a_bone_scan(
     assert replace["actions"][0]["resourceId"] == "ServiceRequest/xr-1"
     scan = replace["actions"][1]["resource"]
     assert scan["resourceType"] == "ServiceRequest" and scan["status"] == "draft"
-    assert scan["code"] == {"text": "Triple-phase bone scan"}
+    # Coded (LOINC, from the VSAC Bone Scan value set the knowledge base cites), US Core.
+    assert scan["code"] == {
+        "coding": [
+            {"system": "http://loinc.org", "code": "39883-4", "display": "NM Bone 3 Phase Views"}
+        ],
+        "text": "Triple-phase bone scan",
+    }
+    assert scan["category"][0]["coding"][0]["code"] == "363679005"  # Imaging (procedure)
+    assert scan["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-servicerequest"
+    ]
     assert scan["bodySite"] == [{"text": "right hip"}]  # the side is kept
     assert scan["subject"] == {"reference": f"Patient/{patient_id}"}
     assert [a["type"] for a in add["actions"]] == ["create"]

@@ -1,5 +1,6 @@
 """The RxNorm product value set (`knowledge/data/valuesets/rxnorm-products.yaml`) checked against
-its source, the HL7 PDDI CDS IG value sets vendored in tests/data/pddi-cds (see its README), and
+its sources, the HL7 PDDI CDS IG value sets vendored in tests/data/pddi-cds and the NLM VSAC
+anticoagulant value sets extracted in tests/data/vsac (see their READMEs), and
 the resolution it gives: a clinical-drug, branded-drug or pack code means its ingredient for every
 concept the ingredient belongs to.
 
@@ -20,6 +21,7 @@ from hosentinel.knowledge.loader import load_knowledge
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "tests" / "data" / "pddi-cds"
 TARGET = ROOT / "src" / "hosentinel" / "knowledge" / "data" / "valuesets" / "rxnorm-products.yaml"
+VSAC = ROOT / "tests" / "data" / "vsac"
 FHIR = "{http://hl7.org/fhir}"
 # PDDI value set -> the RxNorm ingredient (IN) it is about. Only ingredients the knowledge base's
 # value sets list (labs-and-medications.yaml).
@@ -30,6 +32,21 @@ INGREDIENTS = {
     "naproxen": "7258",
     "celecoxib": "140587",
     "indomethacin": "5781",
+}
+# VSAC anticoagulant value sets (OIDs) and the ingredients whose products are taken from them, by
+# the ingredient's name in the RxNorm name (the PDDI IG has no value sets for these).
+VSAC_ANTICOAGULANTS = (
+    "2.16.840.1.113762.1.4.1248.22",  # Anticoagulants for All Indications
+    "2.16.840.1.113883.3.117.1.7.1.200",  # Anticoagulant Therapy
+    "2.16.840.1.113883.3.117.1.7.1.218",  # Unfractionated Heparin
+    "2.16.840.1.113883.3.117.1.7.1.219",  # Low Molecular Weight Heparin for VTE Prophylaxis
+    "2.16.840.1.113883.3.3157.4045",  # Oral Anticoagulant Medications
+)
+VSAC_INGREDIENTS = {
+    "apixaban": "1364430",
+    "rivaroxaban": "1114195",
+    "enoxaparin": "67108",
+    "heparin": "5224",
 }
 # RxNorm names: SCD "ingredient strength unit dose-form", SBD the same + " [Brand]", packs
 # "{n (SCD) / ...} Pack" (+ " [Brand]" for a BPCK). Components (no dose form), dose-form groups
@@ -59,6 +76,12 @@ def read_valueset(name: str) -> dict[str, str]:
     return found
 
 
+def read_vsac(oid: str) -> dict[str, str]:
+    """code -> display of an extracted VSAC value set."""
+    source = json.loads((VSAC / f"valueset-{oid}.json").read_text(encoding="utf-8"))
+    return {c["code"]: _norm(c["display"]) for c in source["expansion"]["contains"]}
+
+
 def tty(display: str) -> str | None:
     """The RxNorm term type a name has (SCD, SBD, GPCK, BPCK), or None for the others."""
     branded = display.endswith("]")
@@ -82,6 +105,18 @@ def expected_products() -> list[dict[str, object]]:
             assert isinstance(ingredients, list)
             if ingredient not in ingredients:
                 ingredients.append(ingredient)
+    for oid in VSAC_ANTICOAGULANTS:
+        for code, display in read_vsac(oid).items():
+            kind = tty(display)
+            names = [n for n in VSAC_INGREDIENTS if re.search(rf"\b{n}\b", display.lower())]
+            if kind is None or not names:
+                continue
+            product = products.setdefault(code, {"code": code, "tty": kind, "ingredients": []})
+            ingredients = product["ingredients"]
+            assert isinstance(ingredients, list)
+            for name in names:
+                if VSAC_INGREDIENTS[name] not in ingredients:
+                    ingredients.append(VSAC_INGREDIENTS[name])
     return sorted(products.values(), key=lambda p: int(str(p["code"])))
 
 
@@ -108,6 +143,10 @@ def test_a_product_code_means_its_ingredient() -> None:
     assert "nsaid" in k.concepts_for_code("rxnorm", "758486")
     # a topical ibuprofen (the PDDI value set excludes it): not a systemic NSAID code
     assert "nsaid" not in k.concepts_for_code("rxnorm", "141998")
+    # VSAC anticoagulants: apixaban 5 MG tablet, rivaroxaban 20 MG tablet, enoxaparin 40 mg
+    # syringe, heparin 5000 UNT/ML vial
+    for product in ("1364445", "1232086", "854235", "1361615"):
+        assert "anticoagulant" in k.concepts_for_code("rxnorm", product), product
 
 
 def test_without_the_product_file_the_codes_mean_nothing(tmp_path: Path) -> None:
@@ -123,7 +162,7 @@ def test_without_the_product_file_the_codes_mean_nothing(tmp_path: Path) -> None
 HEADER = """\
 id: valueset.rxnorm-products
 kind: rxnorm-products
-version: 1.0.0
+version: 1.1.0
 status: active
 title: RxNorm clinical drugs, branded drugs and packs, by ingredient
 authors: [HO Sentinel knowledge team]
@@ -135,18 +174,25 @@ citations:
       The RxNorm SCD, SBD, GPCK and BPCK codes of warfarin, aspirin, ibuprofen, naproxen,
       celecoxib and indomethacin products (value sets US 1.1, topical ibuprofen excluded as the
       IG does), each with the ingredient it contains.
+  - id: cit-vsac-anticoagulants
+    supports: >-
+      The RxNorm SCD, SBD and pack codes of apixaban, rivaroxaban, enoxaparin and heparin
+      products (NLM VSAC anticoagulant value sets), each with the ingredient it contains.
   - id: cit-rxnorm
     supports: RxNorm term types and the ingredient codes the products resolve to.
 limitations:
   - >-
-    Generated from the vendored PDDI CDS value sets (tests/data/pddi-cds) by
-    tests/knowledge/test_rxnorm_products.py --write; the term type is read from the RxNorm name
-    (the names themselves are in the vendored files, not here).
+    Generated from the vendored PDDI CDS value sets (tests/data/pddi-cds) and the VSAC
+    anticoagulant value set extracts (tests/data/vsac) by tests/knowledge/test_rxnorm_products.py
+    --write; the term type is read from the RxNorm name (the names themselves are in the vendored
+    files, not here).
   - >-
-    Only the ingredients listed here: apixaban, rivaroxaban, enoxaparin, heparin and the
-    bisphosphonates have no product codes yet (no cited source at hand); their orders are matched
-    by ingredient code or by name.
-  - RxCUIs of 2018; products added to RxNorm later are matched by name only.
+    Heparin products are those the VSAC anticoagulant value sets list, line-patency strengths
+    included (2 UNT/ML): an order of one counts as an anticoagulant.
+  - >-
+    The bisphosphonates (alendronate, etidronate) have no product codes yet: no citable RxNorm
+    product value set was found; their orders are matched by ingredient code or by name.
+  - PDDI RxCUIs of 2018 and VSAC expansions of 2021-2024; later products are matched by name only.
 """
 
 

@@ -202,8 +202,14 @@ def test_the_export_covers_everything_the_engine_knows(
         }
         for key, values in groups.items():
             seen.setdefault(key, set()).update(values)
-    # Draft-order concepts describe what a clinician is ordering (CDS Hooks), not the record.
-    order_concepts = {RADIATION_CONCEPT, RADIOGRAPH_CONCEPT}
+    # Draft-order concepts describe what a clinician is ordering (CDS Hooks), not the record;
+    # the codes of the orders HO Sentinel writes (fhir/order_codes.py) are output, not input.
+    order_concepts = {
+        RADIATION_CONCEPT,
+        RADIOGRAPH_CONCEPT,
+        "bone-scan-order",
+        "surgeon-referral-order",
+    }
     assert set(knowledge.concepts) - order_concepts - concepts == set()
     assert seen["kind"] == {k.id for k in knowledge.index_events.kinds}
     assert seen["phase"] == {"not-applicable", "before-window", "in-window", "after-window"}

@@ -4,7 +4,8 @@
 - `security.py`: JWT checks against `HOSENTINEL_CDS_JWKS` (ES384/RS384, aud, exp, iat, jti).
 - `prefetch.py`: the patient's data from prefetch or the client's FHIR server (412 otherwise).
 - `orders.py`: draft orders read for drug options and radiographs.
-- `cards.py`: cards from an assessment (pure).
+- `cards.py`: cards from an assessment (pure); split by concept into `card_words.py`,
+  `card_frame.py`, `patient_view_card.py`, `drug_cards.py`, `imaging_cards.py`.
 - `feedback.py`: feedback validated and stored as alert states (`hosentinel.alerts`).
 - `api.py`: the FastAPI router and CORS; `install` below mounts it on an app.
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import httpcore
 import httpx
 import orjson
 from fastapi import APIRouter, FastAPI, Request
@@ -62,8 +63,10 @@ from hosentinel.cdshooks.feedback import parse_feedback, store_feedback
 from hosentinel.cdshooks.gaps import unread_card
 from hosentinel.cdshooks.jku import JkuCache
 from hosentinel.cdshooks.ledger import CallEntry, CallLedger, claim_token
+from hosentinel.cdshooks.note_binaries import inline_note_binaries, prefetch_has_note_urls
 from hosentinel.cdshooks.orders import draft_medications, read_draft_orders
 from hosentinel.cdshooks.outbound import Resolver, fhir_access, resolve_host
+from hosentinel.cdshooks.pinning import PinnedTransport
 from hosentinel.cdshooks.prefetch import collection_bundle, content_key, gather, incomplete
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.engine import evaluate
@@ -126,13 +129,20 @@ class CdsHooksState:
     assessments: AssessmentMemo = field(default_factory=AssessmentMemo)
     transport: httpx.AsyncBaseTransport | None = None
     resolve: Resolver = resolve_host  # fhirServer host names -> addresses (tests: fixed ones)
+    # Opens the TCP connections of the pinned transport (tests: a recorder); None: the network.
+    network: httpcore.AsyncNetworkBackend | None = None
     jku: JkuCache = field(default_factory=JkuCache)
     _client: httpx.AsyncClient | None = None
 
+    async def _resolve(self, host: str, port: int) -> list[str]:
+        return await self.resolve(host, port)  # read when used: tests replace `resolve`
+
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            # Every connection to a checked address, never a second lookup (pinning.py).
+            transport = self.transport or PinnedTransport(self._resolve, self.network)
             self._client = httpx.AsyncClient(
-                transport=self.transport, follow_redirects=False, trust_env=False
+                transport=transport, follow_redirects=False, trust_env=False
             )
         return self._client
 
@@ -373,11 +383,14 @@ async def call_service(service_id: str, request: Request) -> Response:
     state = state_of(request)
     settings = state.trust.settings(caller.iss)
     access = None
-    if incomplete(call.prefetch):  # a complete prefetch costs no DNS lookup of fhirServer
+    # A complete prefetch costs no DNS lookup of fhirServer, unless its notes' texts are there.
+    if incomplete(call.prefetch) or prefetch_has_note_urls(call.prefetch):
         access = await fhir_access(call.server, call.token, settings, state.resolve)
     client = state.client() if access is not None else None
     gathered = await gather(call.prefetch, call.patient_id, access, client)
     resources = gathered.resources
+    if access is not None and client is not None:  # notes whose text is a Binary on the server
+        resources = await inline_note_binaries(resources, client, access)
     if call.hook in ORDER_HOOKS:  # after the record: a recorded resource wins over its draft
         resources += [dict(r) for r in draft_medications(call.context.get("draftOrders"))]
     bundle = collection_bundle(resources, call.patient_id)

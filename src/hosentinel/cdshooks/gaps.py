@@ -4,7 +4,7 @@ know what they could not take into account."""
 
 from __future__ import annotations
 
-from hosentinel.cdshooks.cards import IssuedCard, _patient_link, _source, _uuid
+from hosentinel.cdshooks.card_frame import IssuedCard, new_uuid, patient_link, source
 from hosentinel.cdshooks.discovery import PREFETCH_WORDS
 
 ALERT_KEY = "cds:data-unread"
@@ -22,13 +22,13 @@ def unread_card(keys: tuple[str, ...], patient_id: str, base_url: str) -> Issued
         "factor, a finding or a caution recorded there is not taken into account. Check them in "
         "the chart."
     )
-    card_id = _uuid()
+    card_id = new_uuid()
     body = {
         "uuid": card_id,
         "summary": summary,
         "detail": detail,
         "indicator": "info",
-        "source": _source(base_url, "data-unread", "Patient data not read"),
-        "links": [_patient_link(base_url, patient_id)],
+        "source": source(base_url, "data-unread", "Patient data not read"),
+        "links": [patient_link(base_url, patient_id)],
     }
     return IssuedCard(card_id, ALERT_KEY, body)

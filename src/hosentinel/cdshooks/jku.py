@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
+from hosentinel.cdshooks import pinning
 from hosentinel.cdshooks.issuers import normal_url
 from hosentinel.cdshooks.security import ConfigError, TrustedKey, TrustStore, _keys_of, _peek
 
@@ -76,7 +77,13 @@ class JkuCache:
 
 async def _fetch(issuer: str, url: str, client: httpx.AsyncClient) -> dict[str, TrustedKey] | None:
     try:
-        response = await client.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
+        # An allowlisted jku is configuration: it may be on a private address (pinning.py).
+        response = await client.get(
+            url,
+            timeout=TIMEOUT,
+            headers={"Accept": "application/json"},
+            extensions=pinning.extensions(None, private_ok=True),
+        )
     except httpx.HTTPError as exc:
         log.warning("jku %s of %r not fetched: %s", url, issuer, type(exc).__name__)
         return None

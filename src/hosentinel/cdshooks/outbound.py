@@ -10,6 +10,9 @@ per-issuer settings).
 - With `fhirAuthorization`, its bearer token is sent; without one, only a server the issuer marks
   open (`open_fhir_servers`) is read, and without any Authorization header.
 
+The addresses checked here are the ones connected to (`pinning.py`): the name is not looked up
+again, so it cannot answer a private address once checked (DNS rebinding).
+
 A refusal is logged with its reason; the caller only learns that the data could not be read (the
 same text for every reason, so the answer tells nothing about the network behind the service).
 """
@@ -17,18 +20,17 @@ same text for every reason, so the answer tells nothing about the network behind
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from hosentinel.cdshooks.issuers import IssuerSettings
+from hosentinel.cdshooks.pinning import Resolver, is_global
 from hosentinel.cdshooks.prefetch import FhirAccess
 
 log = logging.getLogger("hosentinel.cdshooks")
 
-Resolver = Callable[[str, int], Awaitable[list[str]]]
+__all__ = ["Resolver", "fhir_access", "resolve_host"]
 
 
 async def resolve_host(host: str, port: int) -> list[str]:
@@ -37,18 +39,9 @@ async def resolve_host(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _global(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast and not ip.is_reserved
-
-
-async def _public_https(base: str, resolve: Resolver) -> str | None:
-    """None when `base` is an https URL on a public host, else why not (for the log)."""
+async def _public_https(base: str, resolve: Resolver) -> tuple[str, ...] | str:
+    """The checked addresses when `base` is an https URL on a public host, else why not (for
+    the log)."""
     parts = urlsplit(base)
     if parts.scheme != "https" or not parts.hostname:
         return "not an https URL"
@@ -64,9 +57,9 @@ async def _public_https(base: str, resolve: Resolver) -> str | None:
         return f"the name does not resolve ({type(exc).__name__})"
     if not addresses:
         return "the name has no address"
-    if not all(_global(a) for a in addresses):
+    if not all(is_global(a) for a in addresses):
         return "a private, loopback or link-local address"
-    return None
+    return tuple(addresses)
 
 
 async def fhir_access(
@@ -79,17 +72,20 @@ async def fhir_access(
     if not server:
         return None
     base = server.strip().rstrip("/")
+    addresses: tuple[str, ...] | None = None
     if settings.fhir_servers is not None:
         if not settings.listed(base):
             log.warning("fhirServer refused: not in the issuer's fhir_servers")
             return None
-        why = None
     else:
-        why = await _public_https(base, resolve)
-    if why is not None:
-        log.warning("fhirServer refused: %s", why)
-        return None
+        checked = await _public_https(base, resolve)
+        if isinstance(checked, str):
+            log.warning("fhirServer refused: %s", checked)
+            return None
+        addresses = checked
     if token is None and not settings.is_open(base):
         log.info("fhirServer not read: no fhirAuthorization and not an open server")
         return None
-    return FhirAccess(base, token)
+    # A listed server may be private (the configuration says so), resolved when connecting; an
+    # unlisted one is connected to at the addresses just checked.
+    return FhirAccess(base, token, addresses, private_ok=addresses is None)

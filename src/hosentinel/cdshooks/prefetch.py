@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import orjson
 
+from hosentinel.cdshooks import pinning
 from hosentinel.cdshooks.discovery import OPTIONAL_PREFETCH, PATIENT_TOKEN, PREFETCH
 from hosentinel.cdshooks.errors import PreconditionFailed
 
@@ -50,6 +51,10 @@ class FhirAccess:
 
     base: str
     token: str | None
+    # The addresses `base`'s host was resolved to and checked at (None: resolve when
+    # connecting), and whether private addresses may be reached (`pinning.py`).
+    addresses: tuple[str, ...] | None = None
+    private_ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +63,7 @@ class Gathered:
     unread: tuple[str, ...] = ()  # prefetch keys that could not be read
 
 
-def _under(url: str, base: str) -> bool:
+def under(url: str, base: str) -> bool:
     """True when `url` is the base or below it (same scheme, host, port and path prefix)."""
     target, root = urlsplit(url), urlsplit(base)
     if (target.scheme.lower(), (target.netloc or "").lower()) != (
@@ -66,12 +71,17 @@ def _under(url: str, base: str) -> bool:
         (root.netloc or "").lower(),
     ):
         return False
+    # A dot segment ("Binary/../../x", also percent-encoded) would leave the base once the URL
+    # is normalised: refused outright.
+    if any(seg.lower().replace("%2e", ".") in (".", "..") for seg in target.path.split("/")):
+        return False
     prefix = root.path.rstrip("/")
     return target.path == prefix or target.path.startswith(prefix + "/")
 
 
 def query_for(key: str, patient_id: str) -> str:
-    return PREFETCH[key].replace(PATIENT_TOKEN, quote(patient_id, safe=""))
+    template = PREFETCH.get(key) or OPTIONAL_PREFETCH[key]
+    return template.replace(PATIENT_TOKEN, quote(patient_id, safe=""))
 
 
 def _is_outcome(value: object) -> bool:
@@ -126,16 +136,19 @@ class _Fetcher:
     def __init__(self, client: httpx.AsyncClient, access: FhirAccess) -> None:
         self.client = client
         self.base = access.base.rstrip("/")
+        self.extensions = pinning.extensions(access.addresses, access.private_ok)
         # Only here, for the duration of the call.
         self.headers = {"Accept": FHIR_JSON}
         if access.token is not None:
             self.headers["Authorization"] = f"Bearer {access.token}"
 
     async def get(self, url: str) -> object:
-        if not _under(url, self.base):
+        if not under(url, self.base):
             raise _Unavailable("a link points away from fhirServer's base")
         try:
-            response = await self.client.get(url, headers=self.headers, timeout=FETCH_TIMEOUT)
+            response = await self.client.get(
+                url, headers=self.headers, timeout=FETCH_TIMEOUT, extensions=self.extensions
+            )
         except httpx.HTTPError as exc:
             raise _Unavailable(type(exc).__name__) from None
         if response.status_code == 404:
@@ -208,19 +221,28 @@ async def gather(
         if isinstance(value, Mapping) and _next_link(value) is not None:
             to_complete[key] = value
     unread: list[str] = []
+    # Optional keys (notes): used as given; left out, read only when the server is searched
+    # anyway; failed, simply not there.
+    optional = [k for k in OPTIONAL_PREFETCH if k in prefetch and _usable(prefetch.get(k))]
+    for key in optional:
+        given[key] = _resources(prefetch.get(key))
     if to_fetch or to_complete:
         keys = [*to_fetch, *to_complete]
         if access is None or client is None:
             unread = keys
         else:
             fetcher = _Fetcher(client, access)
-            jobs = [fetcher.read(k, patient_id) for k in to_fetch]
+            # Searching the server anyway: the notes the EHR did not prefetch are searched too.
+            extra = [k for k in OPTIONAL_PREFETCH if k not in prefetch] if to_fetch else []
+            jobs = [fetcher.read(k, patient_id) for k in [*to_fetch, *extra]]
             jobs += [fetcher.complete(v) for v in to_complete.values()]
             results = await asyncio.gather(*jobs, return_exceptions=True)
-            for key, result in zip(keys, results, strict=True):
+            order = [*to_fetch, *extra, *to_complete]
+            for key, result in zip(order, results, strict=True):
                 if isinstance(result, _Unavailable):
                     log.warning("fhirServer: %s not read (%s)", key, result)
-                    unread.append(key)
+                    if key in keys:
+                        unread.append(key)
                 elif isinstance(result, BaseException):
                     raise result
                 else:
@@ -229,9 +251,6 @@ async def gather(
         raise PreconditionFailed(
             "The Patient could not be had: neither prefetched nor readable from fhirServer."
         )
-    for key in OPTIONAL_PREFETCH:  # used as given; left out or failed, it is simply not there
-        if key in prefetch and _usable(prefetch.get(key)):
-            given[key] = _resources(prefetch.get(key))
     return Gathered(
         [resource for key in (*PREFETCH, *OPTIONAL_PREFETCH) for resource in given.get(key, [])],
         tuple(sorted(unread)),

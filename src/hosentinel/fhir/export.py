@@ -16,6 +16,12 @@ import uuid
 from typing import Any
 
 from hosentinel.core.assessment import Assessment, Basis, Input, RiskFactorHit
+from hosentinel.fhir.order_codes import (
+    DOCUMENT_CATEGORY,
+    EDUCATION_DOCUMENT_TYPE,
+    US_CORE_DOCUMENTREFERENCE,
+    recommendation_coding,
+)
 from hosentinel.fhir.systems import ACT_CODE
 from hosentinel.knowledge.loader import Knowledge
 
@@ -91,6 +97,10 @@ def _meta(knowledge: Knowledge) -> dict[str, Any]:
     }
 
 
+def _profiled(knowledge: Knowledge, profile: str) -> dict[str, Any]:
+    return {**_meta(knowledge), "profile": [profile]}
+
+
 def _factor_line(factor: RiskFactorHit) -> str:
     strong = " (strong)" if factor.strong else ""
     return f"{factor.title}{strong}: {'; '.join(factor.effects) or 'cited factor'}"
@@ -146,9 +156,14 @@ def care_plan(a: Assessment, knowledge: Knowledge) -> dict[str, Any]:
             }
         )
     for rec in a.recommendations:
+        # What is ordered in a standard code where one is cited (LOINC, SNOMED CT), then ours.
+        standard = recommendation_coding(knowledge, rec.id)
         detail: dict[str, Any] = {
             "code": {
-                "coding": [{"system": RECOMMENDATION_SYSTEM, "code": rec.id}],
+                "coding": [
+                    *([standard] if standard else []),
+                    {"system": RECOMMENDATION_SYSTEM, "code": rec.id},
+                ],
                 "text": rec.summary,
             },
             "status": "not-started",
@@ -238,9 +253,10 @@ def document_references(a: Assessment, knowledge: Knowledge) -> list[dict[str, A
             {
                 "resourceType": "DocumentReference",
                 "id": _id(a, "education", item.id),
-                "meta": _meta(knowledge),
+                "meta": _profiled(knowledge, US_CORE_DOCUMENTREFERENCE),
                 "status": "current",
-                "type": {"text": "Patient education"},
+                "type": {"coding": [EDUCATION_DOCUMENT_TYPE], "text": "Patient education"},
+                "category": [{"coding": [DOCUMENT_CATEGORY]}],
                 "subject": {"reference": a.patient},
                 "date": f"{a.as_of.isoformat()}T00:00:00Z",
                 "description": f"{item.title} ({item.level}; stage {item.stage})",

@@ -15,11 +15,23 @@ from typing import Any
 import orjson
 
 from hosentinel.fhir.export import PROJECT, RECOMMENDATION_SYSTEM
+from hosentinel.fhir.order_codes import (
+    DOCUMENT_CATEGORY,
+    UNKNOWN_DOCUMENT_TYPE,
+    US_CORE_SERVICEREQUEST,
+)
 from hosentinel.fhir.systems import SNOMED
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
 PATIENT_REFERRAL = {"system": SNOMED, "code": "3457005", "display": "Patient referral"}
+# NLM VSAC value set Referral (2.16.840.1.113883.3.464.1003.101.11.1215), as the knowledge base's
+# concept `surgeon-referral-order` cites it (cit-vsac-referral).
+SURGEON_REFERRAL = {
+    "system": SNOMED,
+    "code": "183541002",
+    "display": "Referral to surgeon (procedure)",
+}
 
 
 def _lines(letter: dict[str, Any]) -> list[str]:
@@ -98,7 +110,8 @@ def service_request(
         "resourceType": "DocumentReference",
         "id": "assessment",
         "status": "current",
-        "type": {"text": "HO Sentinel assessment"},
+        "type": {"coding": [UNKNOWN_DOCUMENT_TYPE], "text": "HO Sentinel assessment"},
+        "category": [{"coding": [DOCUMENT_CATEGORY]}],
         "subject": {"reference": patient},
         "date": f"{letter['as_of']}T00:00:00Z",
         "description": f"HO Sentinel assessment as of {letter['as_of']}, knowledge release "
@@ -129,7 +142,10 @@ def service_request(
         "resourceType": "ServiceRequest",
         "id": str(referral_id),  # as read: GET /fhir/ServiceRequest/{id}
         "meta": {
-            "tag": [{"system": f"{PROJECT}/knowledge-release", "code": letter["knowledge_release"]}]
+            "profile": [US_CORE_SERVICEREQUEST],
+            "tag": [
+                {"system": f"{PROJECT}/knowledge-release", "code": letter["knowledge_release"]}
+            ],
         },
         "contained": [practitioner, document],
         "status": "active",
@@ -137,11 +153,12 @@ def service_request(
         "category": [{"coding": [PATIENT_REFERRAL], "text": "Referral"}],
         "code": {
             "coding": [
+                SURGEON_REFERRAL,
                 {
                     "system": RECOMMENDATION_SYSTEM,
                     "code": "surgical-referral",
                     "display": "Surgical referral",
-                }
+                },
             ],
             "text": (letter["recommendation"] or {}).get("summary")
             or "Referral to a surgeon for heterotopic ossification",

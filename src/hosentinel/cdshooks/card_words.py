@@ -1,0 +1,158 @@
+"""The wording of cards: Markdown-safe text, summaries under 140 characters, sites, dates, the
+patient's inputs and the citations a statement rests on, and the short words for the engine's
+ids. Pure: no web, no storage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from hosentinel.core.assessment import Assessment, Basis, Input
+from hosentinel.knowledge.loader import Knowledge
+
+SUMMARY_LIMIT = 140  # characters; the summary must be shorter
+SOURCE_LABEL = "HO Sentinel"
+
+# Short words for each recommendation id (DESIGN.md vocabulary), for summaries.
+SHORT: dict[str, str] = {
+    "serial-joint-exam": "examine the due joints",
+    "rule-out-dvt": "rule out DVT first",
+    "rule-out-infection": "consider infection",
+    "rule-out-fracture": "rule out a fracture",
+    "triple-phase-bone-scan": "triple-phase bone scan",
+    "repeat-bone-scan": "repeat the bone scan",
+    "plain-radiograph": "radiograph",
+    "ultrasound-soft-tissue": "soft-tissue ultrasound",
+    "ct-for-surgical-planning": "CT for surgical planning",
+    "serum-alp": "serum ALP",
+    "serum-crp": "serum CRP",
+    "serum-ck": "serum CK",
+    "rom-therapy": "range-of-motion therapy",
+    "spasticity-management": "treat spasticity",
+    "pain-management": "treat pain",
+    "nsaid-indomethacin": "NSAID prophylaxis",
+    "etidronate": "etidronate",
+    "alendronate": "alendronate",
+    "radiation-prophylaxis": "radiation prophylaxis",
+    "surgical-referral": "surgical referral",
+}
+KIND_WORDS = {
+    "sci": "spinal cord injury",
+    "tbi": "traumatic brain injury",
+    "stroke": "stroke",
+    "burn": "burn",
+    "fracture": "fracture",
+    "arthroplasty": "joint replacement",
+    "blast": "blast injury",
+}
+OPTION_WORDS = {
+    "nsaid-indomethacin": "an NSAID",
+    "alendronate": "a bisphosphonate",
+    "etidronate": "a bisphosphonate",
+    "radiation-prophylaxis": "a radiation course",
+}
+PRIORITY_WORDS = {"urgent": "Urgent", "soon": "Soon", "routine": "Routine"}
+CAUTION_WORDS = {"contraindicated": "Contraindicated", "caution": "Caution"}
+MAX_INPUTS = 3
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def md(text: object) -> str:
+    """Plain text made safe for Markdown: special characters escaped, one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:") + "…"
+
+
+def fit_summary(parts: Sequence[str], limit: int = SUMMARY_LIMIT) -> str:
+    """Parts joined with "; " into one sentence under `limit` characters; parts that do not fit
+    are dropped from the end (the first is kept, shortened if need be)."""
+    kept: list[str] = []
+    for part in parts:
+        candidate = "; ".join([*kept, part]) + "."
+        if len(candidate) < limit:
+            kept.append(part)
+    if not kept:
+        return short(parts[0] if parts else SOURCE_LABEL, limit - 2) + "."
+    sentence = "; ".join(kept) + "."
+    return sentence[0].upper() + sentence[1:]
+
+
+def site(joint: str | None, side: str | None) -> str:
+    if joint is None:
+        return f"{side} side, joint not stated" if side else "site not stated"
+    return f"{side} {joint}" if side else joint
+
+
+def day(value: date) -> str:
+    return value.isoformat()
+
+
+def kind(kind: str) -> str:
+    return md(KIND_WORDS.get(kind, kind))
+
+
+def lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def first_clause(text: str) -> str:
+    return lower_first(re.split(r"[;.]\s", text.strip(), maxsplit=1)[0].rstrip("."))
+
+
+def _input(item: Input) -> str:
+    text = md(item.what)
+    if item.value is not None and str(item.value) not in item.what:
+        text += f" = {md(item.value)}"
+    if item.date is not None:
+        text += f" ({day(item.date)})"
+    return text
+
+
+def inputs(basis: Basis) -> str:
+    """The patient's data a statement rests on (the first few, then a count)."""
+    shown = [_input(i) for i in basis.inputs[:MAX_INPUTS]]
+    more = len(basis.inputs) - MAX_INPUTS
+    if more > 0:
+        shown.append(f"+{more} more")
+    return "; ".join(shown)
+
+
+def _citation(knowledge: Knowledge, cid: str) -> str:
+    c = knowledge.citations.get(cid)
+    if c is None:
+        return md(cid)
+    title = md(short(c.title, 90))
+    url = c.url or (f"https://doi.org/{c.doi}" if c.doi else None)
+    return f"[{title}]({url.replace(')', '%29').replace(' ', '%20')})" if url else title
+
+
+def sources(knowledge: Knowledge, citations: Iterable[str], limit: int = 2) -> str:
+    """The " Sources: [title](url); ..." tail for the first `limit` citations ("" if none)."""
+    ids = list(dict.fromkeys(citations))
+    if not ids:
+        return ""
+    shown = [_citation(knowledge, cid) for cid in ids[:limit]]
+    more = f" (+{len(ids) - limit} more)" if len(ids) > limit else ""
+    return " Sources: " + "; ".join(shown) + more + "."
+
+
+def footer(a: Assessment) -> str:
+    return (
+        f"_HO Sentinel knowledge {md(a.knowledge_release)} "
+        f"({md(a.knowledge_digest[:19])}…), assessed as of {day(a.as_of)}. Decision support, "
+        "not a diagnosis: check the basis against the chart._"
+    )
+
+
+def option_title(knowledge: Knowledge, option: str) -> str:
+    """The knowledge base's title of a drug option ("NSAID (indomethacin)"), Markdown-safe."""
+    for drug in knowledge.drugs:
+        if drug.id == option:
+            return md(drug.title)
+    return md(option)
