@@ -3,6 +3,7 @@ patient, summaries always under 140 characters, text from the record escaped for
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -124,3 +125,31 @@ def test_the_nsaid_line_of_a_patient_on_warfarin_names_the_anticoagulant_caution
     (card,) = patient_view_cards(a, KNOWLEDGE, "p", BASE)
     (nsaid,) = [i for i in _next_steps(card.body["detail"]) if "NSAID" in i[0]]
     assert any(n.startswith("   - **Caution** (anticoagulant)") and "warfarin" in n for n in nsaid)
+
+
+def test_card_words_come_from_the_knowledge_base() -> None:
+    """Issue 19: card wording from the knowledge base, not tables of its own. A site that words a
+    recommendation or an index event differently (`short` in recommendations.yaml and
+    index_events.yaml) sees its words in the card."""
+    entry = next(e for e in CATALOG if e.file.startswith("04-"))  # swollen thigh: rule out DVT
+    record = read_bundle(entry.path.read_bytes(), KNOWLEDGE)
+    dvt = KNOWLEDGE.recommendations["rule-out-dvt"].model_copy(update={"short": "duplex today"})
+    kinds = [
+        k.model_copy(update={"short": "cord injury"}) if k.id == "sci" else k
+        for k in KNOWLEDGE.index_events.kinds
+    ]
+    reworded = replace(
+        KNOWLEDGE,
+        recommendations={**KNOWLEDGE.recommendations, "rule-out-dvt": dvt},
+        index_events=KNOWLEDGE.index_events.model_copy(update={"kinds": kinds}),
+    )
+    patient_id = entry.patient.removeprefix("Patient/")
+    shipped = patient_view_cards(
+        evaluate(record, KNOWLEDGE, entry.as_of), KNOWLEDGE, patient_id, BASE
+    )
+    assert "urgent: rule out DVT first" in shipped[0].body["summary"]
+    assert "spinal cord injury on" in shipped[0].body["detail"]
+    cards = patient_view_cards(evaluate(record, reworded, entry.as_of), reworded, patient_id, BASE)
+    assert "urgent: duplex today" in cards[0].body["summary"]
+    assert "cord injury on" in cards[0].body["detail"]
+    assert "spinal cord injury on" not in cards[0].body["detail"]

@@ -14,44 +14,6 @@ from hosentinel.knowledge.loader import Knowledge
 SUMMARY_LIMIT = 140  # characters; the summary must be shorter
 SOURCE_LABEL = "HO Sentinel"
 
-# Short words for each recommendation id (DESIGN.md vocabulary), for summaries.
-SHORT: dict[str, str] = {
-    "serial-joint-exam": "examine the due joints",
-    "rule-out-dvt": "rule out DVT first",
-    "rule-out-infection": "consider infection",
-    "rule-out-fracture": "rule out a fracture",
-    "triple-phase-bone-scan": "triple-phase bone scan",
-    "repeat-bone-scan": "repeat the bone scan",
-    "plain-radiograph": "radiograph",
-    "ultrasound-soft-tissue": "soft-tissue ultrasound",
-    "ct-for-surgical-planning": "CT for surgical planning",
-    "serum-alp": "serum ALP",
-    "serum-crp": "serum CRP",
-    "serum-ck": "serum CK",
-    "rom-therapy": "range-of-motion therapy",
-    "spasticity-management": "treat spasticity",
-    "pain-management": "treat pain",
-    "nsaid-indomethacin": "NSAID prophylaxis",
-    "etidronate": "etidronate",
-    "alendronate": "alendronate",
-    "radiation-prophylaxis": "radiation prophylaxis",
-    "surgical-referral": "surgical referral",
-}
-KIND_WORDS = {
-    "sci": "spinal cord injury",
-    "tbi": "traumatic brain injury",
-    "stroke": "stroke",
-    "burn": "burn",
-    "fracture": "fracture",
-    "arthroplasty": "joint replacement",
-    "blast": "blast injury",
-}
-OPTION_WORDS = {
-    "nsaid-indomethacin": "an NSAID",
-    "alendronate": "a bisphosphonate",
-    "etidronate": "a bisphosphonate",
-    "radiation-prophylaxis": "a radiation course",
-}
 PRIORITY_WORDS = {"urgent": "Urgent", "soon": "Soon", "routine": "Routine"}
 CAUTION_WORDS = {"contraindicated": "Contraindicated", "caution": "Caution"}
 MAX_INPUTS = 3
@@ -93,8 +55,26 @@ def day(value: date) -> str:
     return value.isoformat()
 
 
-def kind(kind: str) -> str:
-    return md(KIND_WORDS.get(kind, kind))
+def kind(knowledge: Knowledge, kind: str) -> str:
+    """An index event's kind in running text ("spinal cord injury"): its `short` in the
+    knowledge base."""
+    found = next((k for k in knowledge.index_events.kinds if k.id == kind), None)
+    return md(found.short if found else kind)
+
+
+def to_do(knowledge: Knowledge, rec_id: str) -> str:
+    """A recommendation in a few words ("rule out DVT first"): its `short` in the knowledge
+    base."""
+    rec = knowledge.recommendations.get(rec_id)
+    return md(rec.short if rec else rec_id)
+
+
+def option_kind(knowledge: Knowledge, option: str) -> str:
+    """The kind of a drug option in running text ("an NSAID"): its `in_a_sentence`."""
+    for drug in knowledge.drugs:
+        if drug.id == option:
+            return md(drug.in_a_sentence)
+    return md(option)
 
 
 def lower_first(text: str) -> str:

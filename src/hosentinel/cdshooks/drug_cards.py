@@ -17,7 +17,6 @@ from hosentinel.cdshooks.card_frame import (
 )
 from hosentinel.cdshooks.card_words import (
     CAUTION_WORDS,
-    OPTION_WORDS,
     SUMMARY_LIMIT,
     first_clause,
     fit_summary,
@@ -25,6 +24,7 @@ from hosentinel.cdshooks.card_words import (
     inputs,
     lower_first,
     md,
+    option_kind,
     option_title,
     short,
     sources,
@@ -55,7 +55,7 @@ def drug_card(
     summary = next((c for c in candidates if len(c) < SUMMARY_LIMIT), None) or fit_summary(
         [candidates[-1].rstrip(".")]
     )
-    what = OPTION_WORDS.get(option, option_title(knowledge, option))
+    what = option_kind(knowledge, option)
     verdict = "contraindicated" if contraindicated else "to be used with caution"
     lines = [
         f"Draft order: {md(order.name)}, {what}. For this patient it is **{verdict}** "

@@ -77,8 +77,8 @@ def bone_scan_card(
     radiograph = knowledge.tests["plain-radiograph"]
     scan = knowledge.tests["triple-phase-bone-scan"]
     lines = [
-        f"Draft order: {md(order.name)}. Index event: {kind(latest.kind)} on {day(latest.date)} "
-        f"(day {days}); {inputs(latest.basis)}.",
+        f"Draft order: {md(order.name)}. Index event: {kind(knowledge, latest.kind)} on "
+        f"{day(latest.date)} (day {days}); {inputs(latest.basis)}.",
         "",
         f"- A plain radiograph shows HO only from about day {informative} after the injury or "
         "operation. Before then it can rule out a fracture, not HO."

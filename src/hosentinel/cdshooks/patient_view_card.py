@@ -17,7 +17,6 @@ from hosentinel.cdshooks.card_frame import (
 from hosentinel.cdshooks.card_words import (
     CAUTION_WORDS,
     PRIORITY_WORDS,
-    SHORT,
     day,
     fit_summary,
     footer,
@@ -27,6 +26,7 @@ from hosentinel.cdshooks.card_words import (
     option_title,
     site,
     sources,
+    to_do,
 )
 from hosentinel.cdshooks.smart_links import focus, smart_link
 from hosentinel.core.assessment import Assessment, Recommendation
@@ -51,7 +51,7 @@ def _suspected_sites(a: Assessment) -> list[str]:
     return [site(s.joint, s.side) for s in top]
 
 
-def patient_view_summary(a: Assessment) -> str:
+def patient_view_summary(a: Assessment, knowledge: Knowledge) -> str:
     parts: list[str] = []
     if a.suspicion.level != "none":
         sites = _suspected_sites(a)
@@ -70,10 +70,10 @@ def patient_view_summary(a: Assessment) -> str:
         parts.append(f"joint exams from {day(a.surveillance.window_start)}")
     urgent = [r for r in a.recommendations if r.priority == "urgent"]
     if urgent:
-        parts.append("urgent: " + ", ".join(SHORT.get(r.id, r.id) for r in urgent))
+        parts.append("urgent: " + ", ".join(to_do(knowledge, r.id) for r in urgent))
     contraindicated = sorted({c.about for c in a.cautions if c.level == "contraindicated"})
     if contraindicated:
-        parts.append("avoid " + ", ".join(SHORT.get(o, o) for o in contraindicated))
+        parts.append("avoid " + ", ".join(to_do(knowledge, o) for o in contraindicated))
     return fit_summary(parts)
 
 
@@ -100,7 +100,7 @@ def patient_view_detail(a: Assessment, knowledge: Knowledge) -> str:
         else ""
     )
     events = "; ".join(
-        f"{kind(e.kind)} on {day(e.date)} (day {e.days_since})" for e in a.index_events
+        f"{kind(knowledge, e.kind)} on {day(e.date)} (day {e.days_since})" for e in a.index_events
     )
     lines.append(f"**HO risk: {a.risk.level}.** Surveillance: {phase}{window}.")
     if events:
@@ -169,7 +169,7 @@ def patient_view_content(
     if not applies(a):
         return None
     return {
-        "summary": patient_view_summary(a),
+        "summary": patient_view_summary(a, knowledge),
         "detail": patient_view_detail(a, knowledge),
         "indicator": "info",
         "source": source(base_url, "ho-surveillance", "Heterotopic ossification surveillance"),

@@ -72,6 +72,8 @@ class DrugOption(Strict):
     id: str
     recommendation: str
     title: str
+    # The kind of option in running text ("an NSAID", "a bisphosphonate").
+    in_a_sentence: str = Field(min_length=1, max_length=40)
     cautions: list[DrugCaution] = []
     evidence: list[EvidenceStatement] = Field(min_length=1)
     conflicting_evidence: bool = False

@@ -25,6 +25,8 @@ class SiteRule(Strict):
 class IndexEventKind(Strict):
     id: IndexKind
     title: str
+    # The kind in running text ("spinal cord injury on 2025-01-05"), lower case.
+    short: str = Field(min_length=1, max_length=40)
     concepts: list[str] = Field(min_length=1)
     sites: list[SiteRule] = Field(min_length=1)
     citations: list[CitationRef] = Field(min_length=1)

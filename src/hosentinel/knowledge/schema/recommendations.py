@@ -16,6 +16,8 @@ class Recommendation(Strict):
     id: str
     category: Literal["surveillance", "work-up", "therapy", "medication", "radiation", "surgery"]
     summary: str
+    # A few words for a list of what to do ("rule out DVT first"), e.g. in a CDS card's summary.
+    short: str = Field(min_length=1, max_length=40)
     rationale: str
     citations: list[CitationRef] = Field(min_length=1)
     source_attributes: SourceAttributes
