@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from hosentinel.app.system_clients import ASSERTION_TYPE, load_clients
+from hosentinel.cdshooks.security import ConfigError
 from hosentinel.demo.catalog import load_catalog
 from hosentinel.store import models as m
 
@@ -172,3 +173,16 @@ def test_an_expired_or_unknown_token_is_401(app: FastAPI, client: TestClient) ->
     live = ask(client, "system/*.read").json()["access_token"]
     app.state.system_clients = {}
     assert client.get(path, headers=bearer(live)).status_code == 401
+
+
+def test_a_system_client_cannot_act_as_an_admin() -> None:
+    """Admins are not clinicians (issue 15): an admin is refused on every clinical route, so a
+    system client given the admin role could do nothing; the setting is refused with a clear
+    message instead of every call failing."""
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(KEY.public_key()))
+    jwks = {"keys": [jwk | {"kid": "k1", "alg": "ES384", "use": "sig"}]}
+    setting = {CLIENT: {"jwks": jwks, "role": "admin"}}
+    with pytest.raises(ConfigError, match="role"):
+        load_clients(json.dumps(setting))
+    setting[CLIENT]["role"] = "physiatrist"
+    assert load_clients(json.dumps(setting))[CLIENT].role == "physiatrist"

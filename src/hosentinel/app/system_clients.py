@@ -47,7 +47,8 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 TOKEN_LIFETIME = timedelta(minutes=5)
 MAX_ASSERTION_LIFETIME = 300  # seconds: `exp` at most this far ahead
 LEEWAY = 30
-ROLES = ("physiatrist", "therapist", "nurse", "unit-lead", "admin")
+# Clinical roles only: an admin is refused on every clinical route, so it could do nothing.
+ROLES = ("physiatrist", "therapist", "nurse", "unit-lead")
 # The unit every patient is in unless told otherwise (patients.unit default).
 DEFAULT_UNIT = "Rehab unit"
 WRITE_SUFFIXES = (".write", ".*")

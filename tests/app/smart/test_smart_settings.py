@@ -38,6 +38,7 @@ def test_inline_and_file_forms_and_defaults(tmp_path: Path) -> None:
         (json.dumps({ISS: {}}), "has no client_id"),
         (json.dumps({"ftp://x": {"client_id": "a"}}), "not an http(s) FHIR base URL"),
         (json.dumps({ISS: {"client_id": "a", "role": "family"}}), "not a clinical role"),
+        (json.dumps({ISS: {"client_id": "a", "role": "admin"}}), "not a clinical role"),
         (json.dumps({ISS: {"client_id": "a", "frame_ancestors": ["*; script-src *"]}}), "origins"),
         (json.dumps({ISS: {"client_id": "a", "observation_categories": "lab"}}), "list of strings"),
     ],

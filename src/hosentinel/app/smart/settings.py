@@ -105,7 +105,7 @@ def _client(iss: str, entry: Any) -> SmartClient:
     if urlsplit(iss).scheme not in ("http", "https") or not urlsplit(iss).netloc:
         raise SmartSettingsError(f"{SETTING}: {iss!r} is not an http(s) FHIR base URL")
     role = entry.get("role", DEFAULT_ROLE)
-    if role not in ROLES or role == "family":
+    if role not in ROLES or role in ("family", "admin"):
         raise SmartSettingsError(f"{SETTING}: {iss} has role {role!r}, not a clinical role")
     scope = entry.get("scope", DEFAULT_SCOPE)
     if not isinstance(scope, str) or not scope.strip():
