@@ -10,6 +10,7 @@ from datetime import date
 
 from hosentinel.core.assessment import Assessment, Basis, Input
 from hosentinel.knowledge.loader import Knowledge
+from hosentinel.knowledge.schema import DrugOption
 
 SUMMARY_LIMIT = 140  # characters; the summary must be shorter
 SOURCE_LABEL = "HO Sentinel"
@@ -71,10 +72,8 @@ def to_do(knowledge: Knowledge, rec_id: str) -> str:
 
 def option_kind(knowledge: Knowledge, option: str) -> str:
     """The kind of a drug option in running text ("an NSAID"): its `in_a_sentence`."""
-    for drug in knowledge.drugs:
-        if drug.id == option:
-            return md(drug.in_a_sentence)
-    return md(option)
+    drug = _drug(knowledge, option)
+    return md(drug.in_a_sentence if drug else option)
 
 
 def lower_first(text: str) -> str:
@@ -132,7 +131,9 @@ def footer(a: Assessment) -> str:
 
 def option_title(knowledge: Knowledge, option: str) -> str:
     """The knowledge base's title of a drug option ("NSAID (indomethacin)"), Markdown-safe."""
-    for drug in knowledge.drugs:
-        if drug.id == option:
-            return md(drug.title)
-    return md(option)
+    drug = _drug(knowledge, option)
+    return md(drug.title if drug else option)
+
+
+def _drug(knowledge: Knowledge, option: str) -> DrugOption | None:
+    return next((drug for drug in knowledge.drugs if drug.id == option), None)

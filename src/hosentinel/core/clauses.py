@@ -245,9 +245,9 @@ def _pregnancy(ctx: Context, min_weeks: int | None) -> Outcome:
     if min_weeks is None:
         return Outcome(True, (fact_input(current[0][0], "pregnant"),))
     dated = [(fact, weeks) for fact, weeks in current if weeks is not None]
-    for fact, weeks in dated:
-        if weeks is not None and weeks >= min_weeks:
-            return Outcome(True, (fact_input(fact, f"pregnant, {weeks} weeks"),))
+    for fact, weeks_now in dated:
+        if weeks_now >= min_weeks:
+            return Outcome(True, (fact_input(fact, f"pregnant, {weeks_now} weeks"),))
     if dated:
         return NO
     # A pregnancy with no dated gestational age: "from 20 weeks" cannot be ruled out, so the rule
