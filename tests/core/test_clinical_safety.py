@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from hosentinel.core.assessment import Assessment
+from hosentinel.core.assessment import Assessment, SiteSuspicion
 from hosentinel.core.engine import evaluate
 from hosentinel.core.output import assessment_json
 from hosentinel.core.record import (
@@ -530,7 +530,7 @@ def test_each_hip_cites_its_own_scan() -> None:
     left = finding("bone-scan-ho", "positive", 9, "hip", "left")
     right = finding("bone-scan-ho", "positive", 2, "hip", "right")
     a = assess(cond(SCI, 60), left, right)
-    by_side = {s.side: s for s in a.suspicion.sites}
+    by_side: dict[str | None, SiteSuspicion] = {s.side: s for s in a.suspicion.sites}
     for side, scan in (("left", left), ("right", right)):
         refs = {i.ref for f in by_side[side].findings for i in f.basis.inputs}
         assert refs == {scan.ref}, side
