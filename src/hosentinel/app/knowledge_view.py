@@ -48,11 +48,6 @@ def coded_label(item: object) -> str:
     return f"{codings[0].system} {codings[0].code}" if codings else "unnamed"
 
 
-def site_label(joint: str | None, side: str | None) -> str:
-    parts = [p for p in (side, joint) if p]
-    return " ".join(parts) if parts else "site not recorded"
-
-
 # --------------------------------------------------------------------------------------------
 # The basis of an item, resolved against the knowledge base
 

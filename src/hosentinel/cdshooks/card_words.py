@@ -46,12 +46,6 @@ def fit_summary(parts: Sequence[str], limit: int = SUMMARY_LIMIT) -> str:
     return sentence[0].upper() + sentence[1:]
 
 
-def site(joint: str | None, side: str | None) -> str:
-    if joint is None:
-        return f"{side} side, joint not stated" if side else "site not stated"
-    return f"{side} {joint}" if side else joint
-
-
 def day(value: date) -> str:
     return value.isoformat()
 
