@@ -101,7 +101,7 @@ def _citation(knowledge: Knowledge, cid: str) -> str:
     if c is None:
         return md(cid)
     title = md(short(c.title, 90))
-    url = c.url or (f"https://doi.org/{c.doi}" if c.doi else None)
+    url = c.link
     return f"[{title}]({url.replace(')', '%29').replace(' ', '%20')})" if url else title
 
 
