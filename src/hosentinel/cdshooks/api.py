@@ -335,55 +335,33 @@ def _parse_call(body: object, service: Service) -> HookCall:
     return HookCall(hook, instance, patient_id.strip(), context, prefetch, server or None, token)
 
 
-MemoKey = tuple[bytes, date, str]
-
-
-def _memo_key(bundle: dict[str, Any], knowledge: Knowledge, as_of: date) -> MemoKey:
-    return (hashlib.sha256(content_key(bundle)).digest(), as_of, knowledge.digest)
-
-
 def _assess(
-    state: CdsHooksState, key: MemoKey, bundle: dict[str, Any], knowledge: Knowledge
+    state: CdsHooksState, bundle: dict[str, Any], knowledge: Knowledge, as_of: date
 ) -> Memo:
+    key = (hashlib.sha256(content_key(bundle)).digest(), as_of, knowledge.digest)
     found = state.assessments.get(key)
     if found is None:
         try:
             record = read_bundle(bundle, knowledge)
         except BundleError as exc:
             raise PreconditionFailed(f"The patient's data cannot be read: {exc}") from None
-        found = Memo(evaluate(record, knowledge, key[1]))
+        found = Memo(evaluate(record, knowledge, as_of))
         state.assessments.put(key, found)
     return found
-
-
-def _view(call: HookCall, base: str) -> tuple[str, ...]:
-    return ("patient-view", call.patient_id, base)
-
-
-def _memoised_cards(
-    state: CdsHooksState, call: HookCall, key: MemoKey, base: str
-) -> list[IssuedCard] | None:
-    """The cards of a patient-view whose data and answer were seen before (a chart reopened),
-    or None. Only a copy with fresh card ids: cheap enough for the event loop, which spares the
-    call two thread hand-offs."""
-    memo = state.assessments.get(key) if call.hook == "patient-view" else None
-    rendered = memo.rendered.get(_view(call, base)) if memo is not None else None
-    return patient_view_issue(rendered) if rendered is not None else None
 
 
 def _answer(
     request: Request,
     state: CdsHooksState,
     call: HookCall,
-    key: MemoKey,
     bundle: dict[str, Any],
 ) -> list[IssuedCard]:
     """The cards of a call (CPU only: the engine on a memo miss, the cards)."""
     knowledge = state.host.knowledge
-    memo = _assess(state, key, bundle, knowledge)
+    memo = _assess(state, bundle, knowledge, state.host.today())
     base = _base_url(request)
     if call.hook == "patient-view":
-        view = _view(call, base)
+        view = ("patient-view", call.patient_id, base)
         if view not in memo.rendered:
             memo.rendered[view] = patient_view_content(
                 memo.assessment, knowledge, call.patient_id, base
@@ -416,12 +394,8 @@ async def call_service(service_id: str, request: Request) -> Response:
     if call.hook in ORDER_HOOKS:  # after the record: a recorded resource wins over its draft
         resources += [dict(r) for r in draft_medications(call.context.get("draftOrders"))]
     bundle = collection_bundle(resources, call.patient_id)
-    key = _memo_key(bundle, state.host.knowledge, state.host.today())
-    cards = _memoised_cards(state, call, key, base)
-    if cards is None:
-        # The engine is CPU work: on the threadpool, so /healthz and other calls are served
-        # meanwhile.
-        cards = await run_in_threadpool(_answer, request, state, call, key, bundle)
+    # The engine is CPU work: on the threadpool, so /healthz and other calls are served meanwhile.
+    cards = await run_in_threadpool(_answer, request, state, call, bundle)
     if gathered.unread:
         cards.append(unread_card(gathered.unread, call.patient_id, base))
     keys = ", ".join(c.alert_key for c in cards) or "no card"
