@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import threading
@@ -141,6 +142,9 @@ def bench_fetch(directory: Path, work: Path, runs: int) -> str:
     return report("fetch", times, "bulk fetch", "plain copy", 1.5)
 
 
+PATIENT_REF = re.compile(rb'"reference":\s*"Patient/([^"]+)"')
+
+
 def delta_of(directory: Path, out: Path, share: float) -> int:
     """Every resource of `share` of the patients, as a night's export; the patients' count."""
     patients = sorted(
@@ -150,6 +154,9 @@ def delta_of(directory: Path, out: Path, share: float) -> int:
     ) if (directory / "Patient.000.ndjson").exists() else []  # fmt: skip
     chosen = {f"Patient/{p}" for p in patients[:: max(1, round(1 / share))]}
     ids = {p.removeprefix("Patient/") for p in chosen}
+    # A set lookup per reference in the line: testing each chosen patient against each line
+    # took hours at 100k patients (1,000 patients x 16.6 M lines).
+    wanted = {p.encode() for p in ids}
     out.mkdir(exist_ok=True)
     for path in sorted(directory.glob("*.ndjson")):
         kept = []
@@ -160,7 +167,7 @@ def delta_of(directory: Path, out: Path, share: float) -> int:
                 if orjson.loads(line).get("id") in ids:
                     kept.append(line)
                 continue
-            if any(p.encode() in line for p in chosen):
+            if any(ref in wanted for ref in PATIENT_REF.findall(line)):
                 kept.append(line)
         if kept:
             (out / path.name).write_bytes(b"\n".join(kept) + b"\n")
