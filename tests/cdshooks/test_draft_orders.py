@@ -203,3 +203,46 @@ def test_the_vsac_extracts_hold_products_of_each_anticoagulant() -> None:
     for ingredient in ("apixaban", "rivaroxaban", "enoxaparin", "heparin"):
         assert ingredient in names
     assert len(ANTICOAGULANT_PRODUCTS) >= 30
+
+
+# One product of each drug class the NSAID cautions name, from the VSAC extracts in
+# tests/data/vsac (Antithrombotic Therapy for Ischemic Stroke, Antidepressant Medication,
+# Glucocorticoids (oral only)): (code, display, caution reason).
+CLASS_PRODUCTS = [
+    ("309362", "clopidogrel 75 MG Oral Tablet", "antiplatelet"),
+    ("312941", "sertraline 50 MG Oral Tablet", "ssri"),
+    ("596930", "duloxetine 30 MG Delayed Release Oral Capsule", "ssri"),
+    ("312617", "prednisone 5 MG Oral Tablet", "corticosteroid"),
+    ("846192", "{21 (dexamethasone 1.5 MG Oral Tablet) } Pack", "corticosteroid"),
+]
+
+
+@pytest.mark.parametrize(("code", "display", "reason"), CLASS_PRODUCTS)
+def test_a_product_code_on_record_without_text_cautions_as_its_name_does(
+    cds: Cds, code: str, display: str, reason: str
+) -> None:
+    """The patient's medication coded only by its RxNorm product code (no text) gives the NSAID
+    order the same caution as the medication written by name."""
+    pid = f"cls-{code}"
+
+    def detail(medication: dict[str, Any]) -> str:
+        medication["status"] = "active"
+        indo = medication_request(pid, "draft-indo", code="197817")  # SCD, no text
+        body = hook_request(
+            "order-select",
+            pid,
+            sci_prefetch(pid, medication),
+            draftOrders=draft_orders(indo),
+            selections=["MedicationRequest/draft-indo"],
+        )
+        response = cds.post(OSEL, body)
+        assert response.status_code == 200, response.text
+        cards = response.json()["cards"]
+        for card in cards:
+            assert_well_formed_card(card)
+        return " ".join(c["detail"] for c in cards)
+
+    by_code = detail(medication_request(pid, "on-record", code=code))
+    by_name = detail(medication_request(pid, "on-record", text=display))
+    assert f"({reason})" in by_name, display
+    assert f"({reason})" in by_code, code

@@ -292,3 +292,38 @@ def test_service_orders_are_recognised_by_their_cited_snomed_code_alone(
     (read,) = read_draft_orders(draft_orders(order), default_knowledge(), None)
     assert (RADIATION_OPTION in read.options) == (kind == "radiation")
     assert read.radiograph == (kind == "radiograph")
+
+
+def _alendronate_rxcuis() -> list[str]:
+    """The RxCUIs openFDA gives the alendronate sodium products vendored in tests/data/openfda."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "data" / "openfda" / "ndc-alendronate.json"
+    records = json.loads(path.read_text(encoding="utf-8"))["records"]
+    return sorted({c for r in records for c in r["result"]["openfda"]["rxcui"]})
+
+
+@pytest.mark.parametrize("code", _alendronate_rxcuis())
+def test_an_alendronate_product_code_without_text_is_avoided_in_pregnancy(
+    pregnant: tuple[Cds, str], code: str
+) -> None:
+    """order-select of alendronate coded only by a product RxCUI (e.g. 904431, the RxCUI openFDA
+    gives FOSAMAX 70 mg, NDC 78206-135), no display or text: the same card as the ingredient."""
+    cds, patient_id = pregnant
+    _, prefetch = prefetch_for(PREGNANT)
+    order = medication_request(patient_id, "rx-aln", code=code)
+    body = hook_request(
+        "order-select",
+        patient_id,
+        prefetch,
+        selections=["MedicationRequest/rx-aln"],
+        draftOrders=draft_orders(order),
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    (card,) = response.json()["cards"]
+    assert_well_formed_card(card)
+    assert card["summary"] == (
+        "Avoid Alendronate: pregnant; alendronate is not to be used in pregnancy."
+    )
