@@ -1,8 +1,8 @@
 """The RxNorm product value set (`knowledge/data/valuesets/rxnorm-products.yaml`) checked against
-its sources, the HL7 PDDI CDS IG value sets vendored in tests/data/pddi-cds and the NLM VSAC
-anticoagulant value sets extracted in tests/data/vsac (see their READMEs), and
-the resolution it gives: a clinical-drug, branded-drug or pack code means its ingredient for every
-concept the ingredient belongs to.
+its sources, the HL7 PDDI CDS IG value sets vendored in tests/data/pddi-cds, the NLM VSAC value
+sets extracted in tests/data/vsac and the openFDA NDC records in tests/data/openfda (see their
+READMEs), and the resolution it gives: a clinical-drug, branded-drug or pack code means its
+ingredient for every concept the ingredient belongs to.
 
 Run as a script with `--write` to regenerate the YAML from the vendored value sets."""
 
@@ -279,15 +279,16 @@ limitations:
   - >-
     Alendronate: no RxNorm product value set was found; its product codes are the RxCUIs openFDA
     gives eight alendronate sodium NDC products (70 mg tablets, the 70 mg/75 mL solution, the
-    cholecalciferol combination and two of the 10 mg tablets' codes), without a term type
+    cholecalciferol combination and two codes of 10 mg tablet labels), without a term type
     (listed without tty). Other strengths and packs are matched by ingredient code or by name.
   - >-
     Etidronate has no product codes: no citable source listing its RxNorm products was found
     (it is barely sold in the USA); its orders are matched by name only (no ingredient code
     either).
   - >-
-    Prasugrel and cilostazol products, injectable corticosteroids and branded SSRI/SNRI products
-    are in none of the vendored value sets: they are matched by ingredient code or by name.
+    Corticosteroid products are the oral ones only (the NSAID label's caution is about oral
+    corticosteroids); prasugrel and cilostazol products and branded SSRI/SNRI products are in
+    none of the vendored value sets. All of these are matched by ingredient code or by name.
   - >-
     PDDI RxCUIs of 2018, VSAC expansions of 2021-2025 and openFDA records of 2026; later products
     are matched by name only.
