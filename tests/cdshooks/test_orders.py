@@ -26,6 +26,7 @@ from tests.support.cdskit import (
     prefetch_for,
     service_request,
 )
+from tests.support.rxkit import DESIGN_INGREDIENTS, products_of
 
 PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")
 
@@ -295,21 +296,16 @@ def test_service_orders_are_recognised_by_their_cited_snomed_code_alone(
 
 
 def _alendronate_rxcuis() -> list[str]:
-    """The RxCUIs openFDA gives the alendronate sodium products vendored in tests/data/openfda."""
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "data" / "openfda" / "ndc-alendronate.json"
-    records = json.loads(path.read_text(encoding="utf-8"))["records"]
-    return sorted({c for r in records for c in r["result"]["openfda"]["rxcui"]})
+    """The product RxCUIs the knowledge base lists for alendronate (46041, DESIGN.md)."""
+    return products_of(default_knowledge(), DESIGN_INGREDIENTS["alendronate"])
 
 
 @pytest.mark.parametrize("code", _alendronate_rxcuis())
 def test_an_alendronate_product_code_without_text_is_avoided_in_pregnancy(
     pregnant: tuple[Cds, str], code: str
 ) -> None:
-    """order-select of alendronate coded only by a product RxCUI (e.g. 904431, the RxCUI openFDA
-    gives FOSAMAX 70 mg, NDC 78206-135), no display or text: the same card as the ingredient."""
+    """order-select of alendronate coded only by a product RxCUI (the knowledge base takes them
+    from openFDA's NDC data), no display or text: the same card as the ingredient."""
     cds, patient_id = pregnant
     _, prefetch = prefetch_for(PREGNANT)
     order = medication_request(patient_id, "rx-aln", code=code)
