@@ -134,8 +134,9 @@ def test_a_draft_for_another_patient_does_not_count(cds: Cds) -> None:
 def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_warfarin(
     cds: Cds,
 ) -> None:
-    """RxNorm 197817 (Indomethacin 25 MG Oral Capsule, issue 13), no display or text; the recorded
-    warfarin is itself a product code (one the knowledge base lists for warfarin, 11289)."""
+    """RxNorm 197817 (Indomethacin 25 MG Oral Capsule, the requirement's example), no display or
+    text; the recorded warfarin is itself a product code (one the knowledge base lists for
+    warfarin, 11289)."""
     pid = "draft-sci-5"
     on_record = medication_request(pid, "warfarin-product", code=products_of(K, "11289")[0])
     on_record["status"] = "active"

@@ -105,7 +105,7 @@ def test_every_product_code_means_the_concepts_of_its_ingredients() -> None:
 
 
 def test_indomethacin_25_mg_capsule_means_indomethacin() -> None:
-    """Issue 13: "indomethacin 25 MG oral capsule is 197817"."""
+    """The drug-code requirement's own example: "indomethacin 25 MG oral capsule is 197817"."""
     k = load_knowledge()
     capsule = k.concepts_for_code("rxnorm", INDOMETHACIN_25_MG_CAPSULE)
     assert capsule == k.concepts_for_code("rxnorm", DESIGN_INGREDIENTS["indomethacin"])

@@ -11,7 +11,7 @@ from hosentinel.knowledge.loader import Knowledge
 
 PRODUCTS_ENTRY = "valueset.rxnorm-products"
 # RxNorm ingredient codes as ../shared/DESIGN.md ("Codes") lists them: the drugs the engine
-# reasons about. Indomethacin 25 MG oral capsule is 197817 (issue 13).
+# reasons about. Indomethacin 25 MG oral capsule is 197817 (the drug-code requirement's example).
 DESIGN_INGREDIENTS = {
     "warfarin": "11289",
     "apixaban": "1364430",
