@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hosentinel.knowledge.loader import default_knowledge
 from tests.support.cdskit import (
     OSEL,
     OSIGN,
@@ -19,9 +20,11 @@ from tests.support.cdskit import (
     medication_request,
     searchsets,
 )
+from tests.support.rxkit import INDOMETHACIN_25_MG_CAPSULE, ingredient_names, products_of
 
 TODAY = date(2026, 6, 1)
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
+K = default_knowledge()
 
 
 def sci_prefetch(patient_id: str, *medications: dict[str, Any]) -> dict[str, Any]:
@@ -131,12 +134,13 @@ def test_a_draft_for_another_patient_does_not_count(cds: Cds) -> None:
 def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_warfarin(
     cds: Cds,
 ) -> None:
-    """RxNorm 197817 (Indomethacin 25 MG Oral Capsule, SCD), no display or text; the recorded
-    warfarin is itself a product code (855332, Warfarin Sodium 5 MG Oral Tablet)."""
+    """RxNorm 197817 (Indomethacin 25 MG Oral Capsule, the requirement's example), no display or
+    text; the recorded warfarin is itself a product code (one the knowledge base lists for
+    warfarin, 11289)."""
     pid = "draft-sci-5"
-    on_record = medication_request(pid, "warfarin-5mg", code="855332")
+    on_record = medication_request(pid, "warfarin-product", code=products_of(K, "11289")[0])
     on_record["status"] = "active"
-    order = medication_request(pid, "draft-indo-scd", code="197817")
+    order = medication_request(pid, "draft-indo-scd", code=INDOMETHACIN_25_MG_CAPSULE)
     body = hook_request(
         "order-select",
         pid,
@@ -151,25 +155,20 @@ def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_
     assert "anticoagul" in cards[0]["detail"].lower()
 
 
-def _vsac_products() -> list[tuple[str, str]]:
-    """(code, display) of every apixaban, rivaroxaban, enoxaparin and heparin product in the
-    extracted VSAC anticoagulant value sets (tests/data/vsac)."""
-    import json
-    from pathlib import Path
-
-    found: dict[str, str] = {}
-    for path in sorted((Path(__file__).parents[1] / "data" / "vsac").glob("valueset-*.json")):
-        source = json.loads(path.read_text())
-        if "coagul" in source["title"] or "Heparin" in source["title"]:
-            found.update({c["code"]: c["display"] for c in source["expansion"]["contains"]})
-    return sorted(found.items())
+def _class_products(concept: str) -> list[tuple[str, str]]:
+    """(product code, ingredient name) of every product the knowledge base lists for the
+    ingredients of a drug concept (rxnorm-products.yaml; names from the concept's own codes)."""
+    names = ingredient_names(K, concept)
+    return [
+        (code, name) for ingredient, name in names.items() for code in products_of(K, ingredient)
+    ]
 
 
-ANTICOAGULANT_PRODUCTS = _vsac_products()
+ANTICOAGULANT_PRODUCTS = _class_products("anticoagulant")
 
 
 def _nsaid_selected(cds: Cds, pid: str, anticoagulant: dict[str, Any]) -> list[dict[str, Any]]:
-    indo = medication_request(pid, "draft-indo", code="197817")  # SCD, no text
+    indo = medication_request(pid, "draft-indo", code=INDOMETHACIN_25_MG_CAPSULE)  # no text
     body = hook_request(
         "order-select",
         pid,
@@ -188,7 +187,7 @@ def test_each_anticoagulant_product_code_without_text_warns_as_its_name_does(
     cds: Cds, code: str, display: str
 ) -> None:
     """A draft anticoagulant coded only by its RxNorm product code (no text, no display) gives
-    the same anticoagulant caution as the same order written by name."""
+    the same anticoagulant caution as an order written with its ingredient's name."""
     pid = f"scd-{code}"
     by_code = _nsaid_selected(cds, pid, medication_request(pid, "draft-ac", code=code))
     by_name = _nsaid_selected(cds, pid, medication_request(pid, "draft-ac", text=display))
@@ -198,8 +197,53 @@ def test_each_anticoagulant_product_code_without_text_warns_as_its_name_does(
     ]
 
 
-def test_the_vsac_extracts_hold_products_of_each_anticoagulant() -> None:
-    names = " ".join(d.lower() for _, d in ANTICOAGULANT_PRODUCTS)
-    for ingredient in ("apixaban", "rivaroxaban", "enoxaparin", "heparin"):
-        assert ingredient in names
-    assert len(ANTICOAGULANT_PRODUCTS) >= 30
+def test_every_anticoagulant_the_design_names_has_products_to_order() -> None:
+    names = {name for _, name in ANTICOAGULANT_PRODUCTS}
+    assert {"warfarin", "apixaban", "rivaroxaban", "enoxaparin", "heparin"} <= names
+
+
+# The first product the knowledge base lists for each ingredient of the drug classes the NSAID
+# cautions name: (code, ingredient name, caution reason).
+def _first_product_of_each_ingredient(concept: str) -> dict[str, str]:
+    first: dict[str, str] = {}
+    for code, name in _class_products(concept):
+        first.setdefault(name, code)
+    return first
+
+
+CLASS_PRODUCTS = [
+    (code, name, reason)
+    for reason in ("antiplatelet", "ssri", "corticosteroid")
+    for name, code in _first_product_of_each_ingredient(reason).items()
+]
+
+
+@pytest.mark.parametrize(("code", "display", "reason"), CLASS_PRODUCTS)
+def test_a_product_code_on_record_without_text_cautions_as_its_name_does(
+    cds: Cds, code: str, display: str, reason: str
+) -> None:
+    """The patient's medication coded only by its RxNorm product code (no text) gives the NSAID
+    order the same caution as the medication written by name."""
+    pid = f"cls-{code}"
+
+    def detail(medication: dict[str, Any]) -> str:
+        medication["status"] = "active"
+        indo = medication_request(pid, "draft-indo", code=INDOMETHACIN_25_MG_CAPSULE)
+        body = hook_request(
+            "order-select",
+            pid,
+            sci_prefetch(pid, medication),
+            draftOrders=draft_orders(indo),
+            selections=["MedicationRequest/draft-indo"],
+        )
+        response = cds.post(OSEL, body)
+        assert response.status_code == 200, response.text
+        cards = response.json()["cards"]
+        for card in cards:
+            assert_well_formed_card(card)
+        return " ".join(c["detail"] for c in cards)
+
+    by_code = detail(medication_request(pid, "on-record", code=code))
+    by_name = detail(medication_request(pid, "on-record", text=display))
+    assert f"({reason})" in by_name, display
+    assert f"({reason})" in by_code, code

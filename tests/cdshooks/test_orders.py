@@ -26,6 +26,7 @@ from tests.support.cdskit import (
     prefetch_for,
     service_request,
 )
+from tests.support.rxkit import DESIGN_INGREDIENTS, products_of
 
 PREGNANT = demo("19-pregnant-24-weeks-tibia-fracture")
 
@@ -292,3 +293,33 @@ def test_service_orders_are_recognised_by_their_cited_snomed_code_alone(
     (read,) = read_draft_orders(draft_orders(order), default_knowledge(), None)
     assert (RADIATION_OPTION in read.options) == (kind == "radiation")
     assert read.radiograph == (kind == "radiograph")
+
+
+def _alendronate_rxcuis() -> list[str]:
+    """The product RxCUIs the knowledge base lists for alendronate (46041, DESIGN.md)."""
+    return products_of(default_knowledge(), DESIGN_INGREDIENTS["alendronate"])
+
+
+@pytest.mark.parametrize("code", _alendronate_rxcuis())
+def test_an_alendronate_product_code_without_text_is_avoided_in_pregnancy(
+    pregnant: tuple[Cds, str], code: str
+) -> None:
+    """order-select of alendronate coded only by a product RxCUI (the knowledge base takes them
+    from openFDA's NDC data), no display or text: the same card as the ingredient."""
+    cds, patient_id = pregnant
+    _, prefetch = prefetch_for(PREGNANT)
+    order = medication_request(patient_id, "rx-aln", code=code)
+    body = hook_request(
+        "order-select",
+        patient_id,
+        prefetch,
+        selections=["MedicationRequest/rx-aln"],
+        draftOrders=draft_orders(order),
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    (card,) = response.json()["cards"]
+    assert_well_formed_card(card)
+    assert card["summary"] == (
+        "Avoid Alendronate: pregnant; alendronate is not to be used in pregnancy."
+    )

@@ -1,12 +1,11 @@
 """The orders and documents HO Sentinel writes are coded: the bone scan and the surgical referral
-with the codes the knowledge base cites (checked against the vendored VSAC value sets), the
+with the codes the knowledge base cites (its VSAC value sets; scripts/rxnorm_products.py checks
+them against the value sets themselves, which are not in this repository), the
 CarePlan's activities with the code of what they order, the education documents as US Core
 DocumentReferences (category and LOINC type)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from hosentinel.core.engine import evaluate
@@ -23,11 +22,12 @@ from hosentinel.fhir.referral import SURGEON_REFERRAL
 from hosentinel.knowledge.loader import default_knowledge
 
 K = default_knowledge()
-VSAC = Path(__file__).parents[1] / "data" / "vsac"
-SOURCES = {
-    "bone-scan-order": "valueset-2.16.840.1.113883.3.526.3.320.json",
-    "surgeon-referral-order": "valueset-2.16.840.1.113883.3.464.1003.101.11.1215.json",
+# The coded orders HO Sentinel writes and the citation (a VSAC value set) each code is taken from.
+CITED_ORDERS = {
+    "bone-scan-order": "cit-vsac-bone-scan",
+    "surgeon-referral-order": "cit-vsac-referral",
 }
+SYSTEM_NAMES = {"loinc": "LOINC", "snomed": "SNOMED CT"}
 
 
 def _resources() -> list[dict[str, Any]]:
@@ -41,14 +41,34 @@ def _resources() -> list[dict[str, Any]]:
 RESOURCES = _resources()
 
 
-def test_order_codes_are_those_of_their_cited_value_sets() -> None:
-    for concept, file in SOURCES.items():
-        source = json.loads((VSAC / file).read_text())
-        listed = {(c["system"], c["code"], c["display"]) for c in source["expansion"]["contains"]}
-        codes = K.concepts[concept].codes
-        assert codes, concept
-        for code in codes:
-            assert (SYSTEMS[code.system], code.code, code.display) in listed, (concept, code)
+def test_order_codes_are_those_their_citations_name() -> None:
+    """Each written order's code, with its display, is the one its citation's title and the
+    value set file's `supports` text name: no code without its source."""
+    orders = K.entries["valueset.orders"]
+    supports = {c.id: c.supports for c in orders.citations}
+    for concept, citation in CITED_ORDERS.items():
+        (code,) = K.concepts[concept].codes
+        named = f"{SYSTEM_NAMES[code.system]} {code.code} {code.display}"
+        assert named in K.citations[citation].title, concept
+        assert named in (supports[citation] or ""), concept
+
+
+def test_the_exports_carry_the_cited_order_codes() -> None:
+    """The demo patients' CarePlans order the bone scan and the surgical referral by the codes
+    the knowledge base cites (LOINC 39883-4, SNOMED CT 183541002)."""
+    codings = [
+        coding
+        for plan in RESOURCES
+        if plan["resourceType"] == "CarePlan"
+        for activity in plan.get("activity", [])
+        for coding in activity["detail"]["code"]["coding"]
+    ]
+    for concept in CITED_ORDERS:
+        (code,) = K.concepts[concept].codes
+        assert concept_coding(K, concept) in codings, concept
+        assert {"system": SYSTEMS[code.system], "code": code.code} in [
+            {"system": c["system"], "code": c["code"]} for c in codings
+        ], concept
 
 
 def test_the_referral_is_coded_as_the_knowledge_base_says() -> None:

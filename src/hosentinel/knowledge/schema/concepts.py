@@ -66,7 +66,9 @@ class Product(Strict):
     """An RxNorm product (SCD, SBD, GPCK, BPCK) and the RxNorm ingredients (IN) it contains."""
 
     code: str
-    tty: Literal["SCD", "SBD", "GPCK", "BPCK"]
+    # None where the source names the product's RxCUI but not its term type (openFDA's NDC data
+    # gives the RxCUIs RxNorm links to a product's NDCs, which are SCD, SBD, GPCK or BPCK).
+    tty: Literal["SCD", "SBD", "GPCK", "BPCK"] | None = None
     ingredients: list[str] = Field(min_length=1)
 
 
