@@ -36,6 +36,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from hosentinel.screening import compiled_sql
 from hosentinel.screening.guard import MAX_LINE_BYTES
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
@@ -146,13 +148,8 @@ def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
     """Worker processes, started (and warmed: knowledge loaded) before DuckDB starts its threads,
     so that on Linux they can be forked from this process, already warm."""
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    if method == "fork" and _holds_notes(job):
-        # spaCy and the ConText pipeline, loaded once here rather than once in every worker
-        # (seconds of CPU each: bench/bench_notes.py)
-        from hosentinel.knowledge.loader import default_knowledge
-        from hosentinel.notes.warmup import warm_up
-
-        warm_up(default_knowledge())
+    if method == "fork":
+        _read_sample_notes(job)
     pool = ProcessPoolExecutor(
         workers, mp_context=get_context(method), initializer=_start_worker, initargs=(job,)
     )
@@ -164,9 +161,16 @@ def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
 _NOTE_TYPES = re.compile(rb'"resourceType"\s*:\s*"(?:DocumentReference|DiagnosticReport)"')
 
 
-def _holds_notes(job: Job) -> bool:
-    """Does a file of the export start with a note or a report (text to read)? A hint only: a
-    note found elsewhere is still read, by a worker that loads the reader itself."""
+def _read_sample_notes(job: Job) -> None:
+    """Read the notes and reports among the first 64 kB of each file before the fork. When one
+    of them needs ConText, spaCy and its pipeline are loaded here once, not in every worker
+    (seconds of CPU each: bench/bench_notes.py); when none does (no modifier can reach what they
+    state, notes/reach.py), nobody loads spaCy. A hint only: a note found elsewhere is still
+    read, by a worker that loads what it needs itself."""
+    from hosentinel.knowledge.loader import default_knowledge
+    from hosentinel.notes.reader import NoteReader
+
+    reader: NoteReader | None = None
     for file in job.export.files:
         try:
             opener = gzip.open if file.gzip else open
@@ -174,9 +178,22 @@ def _holds_notes(job: Job) -> bool:
                 head = stream.read(65536)
         except (OSError, EOFError, gzip.BadGzipFile):
             continue  # the scan reports the file
-        if _NOTE_TYPES.search(head):
-            return True
-    return False
+        for line in head.split(b"\n")[:-1]:  # whole lines only
+            if not _NOTE_TYPES.search(line):
+                continue
+            try:
+                resource = orjson.loads(line)
+                kind = resource.get("resourceType") if isinstance(resource, dict) else None
+                if kind not in ("DiagnosticReport", "DocumentReference"):
+                    continue
+                if reader is None:
+                    reader = NoteReader(default_knowledge())
+                read = reader.report if kind == "DiagnosticReport" else reader.document
+                read(resource, "sample", None, [])
+            except LookupError:
+                return  # a knowledge base without the notes vocabulary: notes are not read
+            except Exception:  # a sample only: the worker reads it again and says what is wrong
+                continue
 
 
 def _in_pool(
