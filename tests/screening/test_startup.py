@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from hosentinel.screening.rows import _strings
+from tests.support.screenkit import ExportRun
 
 
 @pytest.mark.parametrize(
@@ -98,3 +99,38 @@ def test_notes_sample_loads_spacy_before_the_fork_only_when_a_note_needs_it(
     assert _sampled_loads_spacy(zipped)
     assert not _sampled_loads_spacy(plain)
     assert not _sampled_loads_spacy(none)
+
+
+_SCREEN = """
+import sys
+from hosentinel.cli import main
+
+sys.argv = ["hosentinel", "screen", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+heavy = ("spacy", "medspacy", "pyarrow", "fhir.resources", "pandas", "ibis")
+print(" ".join(name for name in heavy if name in sys.modules) or "none")
+"""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_csv_screen_of_reports_no_modifier_reaches_imports_nothing_heavy(
+    small_export: ExportRun, tmp_path: Path, workers: str
+) -> None:
+    """The synthetic exports' bone-scan reports state their findings where no ConText modifier
+    reaches them (notes/reach.py): a CSV screen then needs neither spaCy, nor pyarrow (Parquet
+    only), nor the FHIR models (--validate only), nor pandas or Ibis."""
+    assert any(p.name.startswith("DiagnosticReport") for p in small_export.directory.iterdir())
+    out = tmp_path / "rows.csv"
+    args = [str(small_export.directory), "--as-of", "2025-12-01", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, "-c", _SCREEN, *args, "--workers", workers],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "none"
+    assert len(out.read_text().splitlines()) == small_export.patients + 1
