@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hosentinel.core.assessment import Assessment, Basis
+from hosentinel.core.site_words import site_heading, site_label
 
 if TYPE_CHECKING:
     from hosentinel.knowledge.loader import Knowledge
@@ -158,7 +159,7 @@ def print_assessment(
     if a.suspicion.sites:
         t = _table(f"Suspicion: {a.suspicion.level}", ["site", "level", "findings"])
         for s in a.suspicion.sites:
-            site = " ".join(x for x in (s.side, s.joint or "limb") if x)
+            site = site_label(s.joint, s.side)
             found = "; ".join(f.summary for f in s.findings)
             _row(t, site, _styled(s.level), found + (f". {s.dvt.summary}" if s.dvt else ""))
         out.print(t)
@@ -174,7 +175,7 @@ def print_assessment(
     if a.lesions:
         t = _table("Lesions", ["site", "maturity", "referral", "criteria"])
         for lesion in a.lesions:
-            site = " ".join(x for x in (lesion.side, lesion.joint or "site unknown") if x)
+            site = site_heading(lesion.joint, lesion.side)
             crit = ", ".join(
                 f"{k}: {'?' if v is None else ('yes' if v else 'no')}" for k, v in lesion.criteria
             )

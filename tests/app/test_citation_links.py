@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-from hosentinel.app.knowledge_view import SECONDARY_HOSTS, KnowledgeView, citation_link
+from hosentinel.app.knowledge_view import KnowledgeView
+from hosentinel.cdshooks.card_words import sources
 from hosentinel.knowledge.loader import default_knowledge
+from hosentinel.knowledge.schema.sources import SECONDARY_HOSTS, citation_link
 
 KB = default_knowledge()
 
@@ -68,3 +70,14 @@ def test_the_replaced_links_are_the_checked_ones() -> None:
         if c.url is not None and view.citation(cid).url != c.url
     }
     assert replaced == REPLACED
+
+
+def test_cards_link_a_source_where_the_pages_do() -> None:
+    """One link per source: a CDS card's "Sources:" tail used to take the url as read (a copy on
+    qxmd.com) while the pages linked PubMed."""
+    for cid in KB.citations:
+        link = KnowledgeView(KB).citation(cid).url
+        tail = sources(KB, [cid])
+        assert (link is None) == ("](" not in tail), cid
+        if link:
+            assert f"]({link.replace(')', '%29').replace(' ', '%20')})" in tail, cid

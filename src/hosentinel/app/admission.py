@@ -11,7 +11,7 @@ than there are connections keeps every admitted request able to finish; waiting 
 the event loop, where it costs no thread and no connection.
 
 Why the body first: a slot taken before the body had arrived was held by whoever sent the
-headers and then a byte now and then; 16 such sockets froze the server for everyone (issue 15).
+headers and then a byte now and then; 16 such sockets froze the server for everyone.
 The body is now read here, under a size limit per route (413) and a time limit (408), and only
 then does the request wait for a slot. Reading costs no slot, no thread and no connection.
 

@@ -18,7 +18,7 @@ from hosentinel.app.smart.access import gate as smart_gate
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 
-# Admins are not clinicians (issue 15): they manage users, read the audit log and the alert
+# Admins are not clinicians: they manage users, read the audit log and the alert
 # statistics, and open no clinical page (worklist, patients, knowledge, directory, FHIR import).
 CLINICAL_ROLES = ("physiatrist", "therapist", "nurse", "unit-lead")
 EXAM_ROLES = ("physiatrist", "therapist", "nurse")

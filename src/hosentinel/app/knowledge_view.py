@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 from hosentinel.core.assessment import Basis, Input
 from hosentinel.knowledge.loader import Knowledge
@@ -46,11 +45,6 @@ def coded_label(item: object) -> str:
             return str(coding.display)
     codings = getattr(item, "codings", ())
     return f"{codings[0].system} {codings[0].code}" if codings else "unnamed"
-
-
-def site_label(joint: str | None, side: str | None) -> str:
-    parts = [p for p in (side, joint) if p]
-    return " ".join(parts) if parts else "site not recorded"
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,32 +90,6 @@ class BasisView:
     note: str | None
 
 
-# Sites that show a copy or a summary of a paper rather than the paper (aggregators, indexes,
-# institutional mirrors). A citation read there links to the paper itself when its entry has
-# a PubMed id or a DOI (both taken from the clinical notes); otherwise the link stays as read.
-SECONDARY_HOSTS = (
-    "qxmd.com",
-    "ouci.dntb.gov.ua",
-    "orthobullets.com",
-    "bohrium.dp.tech",
-    "vivo-dev.weill.cornell.edu",
-    "pure.elsevier.com",
-    "springermedizin.de",
-    "scireproject.com",
-    "koreamed.org",
-)
-
-
-def citation_link(url: str | None, doi: str | None, pmid: str | None) -> str | None:
-    """The link a citation shows: its url, unless that is a secondary copy and the paper's own
-    PubMed or DOI link is known; PubMed or DOI when there is no url."""
-    own = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None
-    own = own or (f"https://doi.org/{doi}" if doi else None)
-    host = (urlsplit(url).hostname or "") if url else ""
-    secondary = any(host == h or host.endswith("." + h) for h in SECONDARY_HOSTS)
-    return own if own and (url is None or secondary) else url
-
-
 class KnowledgeView:
     """What the templates ask of the knowledge base (typed, so the templates stay simple)."""
 
@@ -132,7 +100,7 @@ class KnowledgeView:
         c = self.k.citations.get(citation_id)
         if c is None:
             return CitationView(citation_id, citation_id, None, None)
-        return CitationView(c.id, c.title, citation_link(c.url, c.doi, c.pmid), c.level, c.partial)
+        return CitationView(c.id, c.title, c.link, c.level, c.partial)
 
     def entry(self, entry_id: str) -> EntryView:
         e = self.k.entries.get(entry_id)

@@ -16,7 +16,7 @@ from hosentinel.core.record import FINDING, Observation, PatientRecord
 from hosentinel.knowledge.loader import Knowledge
 
 # Setting id -> the value used when the knowledge release does not define it (the same values
-# as the settings proposed for settings.yaml in issue 12).
+# as the knowledge base's settings.yaml proposes).
 FALLBACK: dict[str, float] = {
     "plausible_body_temperature_min_celsius": 25,
     "plausible_body_temperature_max_celsius": 45,

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosentinel.app.knowledge_view import KnowledgeView, fmt_value, site_label
+from hosentinel.app.knowledge_view import KnowledgeView, fmt_value
 from hosentinel.app.timeline_view import exam_parts
 from hosentinel.core.assessment import Assessment, Basis, Lesion
 from hosentinel.core.record import FINDING, Observation, PatientRecord
+from hosentinel.core.site_words import site_heading
 from hosentinel.directory.store import display_name
 from hosentinel.store import models as m
 
@@ -88,7 +89,7 @@ def _rom(record: PatientRecord, joint: str | None, side: str | None) -> list[dic
         first, latest = items[0], items[-1]
         rows.append(
             {
-                "what": f"{site_label(joint, side)} {motion}",
+                "what": f"{site_heading(joint, side)} {motion}",
                 "latest": f"{fmt_value(latest.value_quantity)}°",
                 "latest_date": latest.effective.isoformat() if latest.effective else None,
                 "first": f"{fmt_value(first.value_quantity)}°" if first is not latest else None,
@@ -112,7 +113,7 @@ def lesion_content(kb: KnowledgeView, record: PatientRecord, lesion: Lesion) -> 
         for i in lesion.basis.inputs
     ]
     return {
-        "site": site_label(lesion.joint, lesion.side),
+        "site": site_heading(lesion.joint, lesion.side),
         "joint": lesion.joint,
         "side": lesion.side,
         "maturity": lesion.maturity,

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from hosentinel.app.knowledge_view import fmt_value, lacking_words, site_label
+from hosentinel.app.knowledge_view import fmt_value, lacking_words
 from hosentinel.core.assessment import Assessment
 from hosentinel.core.record import FINDING, JOINTS, Observation, PatientRecord
+from hosentinel.core.site_words import site_heading
 
 LOINC = "loinc"
 SIGNS: tuple[str, ...] = ("pain", "swelling", "warmth", "redness")
@@ -75,7 +76,7 @@ class ExamDay:
     def by_site(self) -> list[tuple[str, list[ExamItem]]]:
         grouped: dict[str, list[ExamItem]] = defaultdict(list)
         for item in self.items:
-            grouped[site_label(item.joint, item.side)].append(item)
+            grouped[site_heading(item.joint, item.side)].append(item)
         return list(grouped.items())
 
 
@@ -160,7 +161,7 @@ def timeline(
                     IMAGING_CODES.get(finding or "", _label(obs)),
                     finding,
                     fmt_value(obs.value_code or obs.value_bool),
-                    site_label(obs.site.joint, obs.site.side),
+                    site_heading(obs.site.joint, obs.site.side),
                     obs.ref,
                 )
             )

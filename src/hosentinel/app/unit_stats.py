@@ -1,4 +1,4 @@
-"""Alert statistics by unit (issue 15): a unit lead sees their own unit's; an admin every unit's,
+"""Alert statistics by unit: a unit lead sees their own unit's; an admin every unit's,
 one by one and in total. Each unit counts the alerts firing for its patients and the decisions
 about them only."""
 

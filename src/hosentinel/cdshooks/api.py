@@ -250,7 +250,7 @@ async def _json_body(request: Request) -> object:
     except orjson.JSONDecodeError:
         raise BadRequest("The request body is not JSON.") from None
     limit = state_of(request).host.max_string_chars
-    found = oversized_string(parsed, limit)
+    found = oversized_string(parsed, limit, raw=body)
     if found is not None:
         raise PayloadTooLarge(string_limit_message(found, limit, "HOSENTINEL_MAX_STRING"))
     return parsed

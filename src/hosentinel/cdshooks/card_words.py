@@ -46,12 +46,6 @@ def fit_summary(parts: Sequence[str], limit: int = SUMMARY_LIMIT) -> str:
     return sentence[0].upper() + sentence[1:]
 
 
-def site(joint: str | None, side: str | None) -> str:
-    if joint is None:
-        return f"{side} side, joint not stated" if side else "site not stated"
-    return f"{side} {joint}" if side else joint
-
-
 def day(value: date) -> str:
     return value.isoformat()
 
@@ -107,7 +101,7 @@ def _citation(knowledge: Knowledge, cid: str) -> str:
     if c is None:
         return md(cid)
     title = md(short(c.title, 90))
-    url = c.url or (f"https://doi.org/{c.doi}" if c.doi else None)
+    url = c.link
     return f"[{title}]({url.replace(')', '%29').replace(' ', '%20')})" if url else title
 
 

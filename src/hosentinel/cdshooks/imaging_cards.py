@@ -15,9 +15,10 @@ from hosentinel.cdshooks.card_frame import (
     patient_link,
     source,
 )
-from hosentinel.cdshooks.card_words import day, fit_summary, footer, inputs, kind, md, site, sources
+from hosentinel.cdshooks.card_words import day, fit_summary, footer, inputs, kind, md, sources
 from hosentinel.cdshooks.orders import DraftOrder
 from hosentinel.core.assessment import Assessment
+from hosentinel.core.site_words import site_heading
 from hosentinel.fhir.order_codes import IMAGING_CATEGORY, US_CORE_SERVICEREQUEST, concept_coding
 from hosentinel.knowledge.loader import Knowledge
 
@@ -91,7 +92,7 @@ def bone_scan_card(
     if suspected:
         lines.append(
             "- Suspected HO: "
-            + "; ".join(f"{site(s.joint, s.side)} ({s.level})" for s in suspected)
+            + "; ".join(f"{site_heading(s.joint, s.side)} ({s.level})" for s in suspected)
             + "."
         )
     lines += ["", footer(a)]

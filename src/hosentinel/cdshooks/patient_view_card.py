@@ -24,12 +24,12 @@ from hosentinel.cdshooks.card_words import (
     kind,
     md,
     option_title,
-    site,
     sources,
     to_do,
 )
 from hosentinel.cdshooks.smart_links import focus, smart_link
 from hosentinel.core.assessment import Assessment, Recommendation
+from hosentinel.core.site_words import site_heading
 from hosentinel.knowledge.loader import Knowledge
 
 MAX_RECOMMENDATIONS = 6
@@ -48,7 +48,7 @@ def applies(a: Assessment) -> bool:
 
 def _suspected_sites(a: Assessment) -> list[str]:
     top = [s for s in a.suspicion.sites if s.level == a.suspicion.level]
-    return [site(s.joint, s.side) for s in top]
+    return [site_heading(s.joint, s.side) for s in top]
 
 
 def patient_view_summary(a: Assessment, knowledge: Knowledge) -> str:
@@ -126,12 +126,14 @@ def patient_view_detail(a: Assessment, knowledge: Knowledge) -> str:
         for d in due:
             state = "overdue" if d.overdue else ("due" if d.due <= a.as_of else "next")
             last = f"; last examined {day(d.last_examined)}" if d.last_examined else ""
-            lines.append(f"- {site(d.joint, d.side).capitalize()}: {state} {day(d.due)}{last}.")
+            lines.append(
+                f"- {site_heading(d.joint, d.side).capitalize()}: {state} {day(d.due)}{last}."
+            )
     if a.suspicion.level != "none":
         lines += ["", f"**Suspected HO: {a.suspicion.level}**"]
         for s in a.suspicion.sites:
             findings = "; ".join(md(f.summary) for f in s.findings) or "no findings listed"
-            lines.append(f"- {site(s.joint, s.side).capitalize()} ({s.level}): {findings}.")
+            lines.append(f"- {site_heading(s.joint, s.side).capitalize()} ({s.level}): {findings}.")
     if a.recommendations:
         lines += ["", "**Next steps**"]
         # What the team should do now (`next`) leads; the rest follows in the engine's order.

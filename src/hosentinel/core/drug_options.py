@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from hosentinel.core.assessment import Input, SiteSuspicion
 from hosentinel.core.clauses import fact_input, present
-from hosentinel.core.plan import Planner, site_label
+from hosentinel.core.plan import Planner
+from hosentinel.core.site_words import site_label
 from hosentinel.core.suspicion import SiteKey
 from hosentinel.core.workup import scans_at
 from hosentinel.knowledge import schema as s

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from hosentinel.core.assessment import Input
 from hosentinel.core.clauses import fact_input, present
-from hosentinel.core.plan import Planner, site_label
+from hosentinel.core.plan import Planner
+from hosentinel.core.site_words import site_label
 
 
 def _plan_surveillance(planner: Planner) -> None:

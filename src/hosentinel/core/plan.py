@@ -28,10 +28,6 @@ from hosentinel.knowledge import schema as s
 from hosentinel.knowledge.loader import Knowledge
 
 
-def site_label(joint: str | None, side: str | None) -> str:
-    return " ".join(p for p in (side, joint or "limb") if p)
-
-
 @dataclass(frozen=True, slots=True)
 class _Static:
     """The parts of a recommendation that come from the knowledge base alone."""
@@ -183,4 +179,4 @@ def rec_order(rec: Recommendation) -> tuple[int, int]:
     return -PRIORITY_ORDER[rec.priority], _VOCABULARY_ORDER[rec.id]
 
 
-__all__ = ["Planner", "SiteKey", "rec_order", "site_label"]
+__all__ = ["Planner", "SiteKey", "rec_order"]

@@ -16,8 +16,9 @@ from typing import Literal
 
 from hosentinel.core.assessment import Basis, DvtAnswered, Input, SiteSuspicion
 from hosentinel.core.clauses import fact_input, obs_input, present
-from hosentinel.core.plan import Planner, site_label
+from hosentinel.core.plan import Planner
 from hosentinel.core.record import Observation
+from hosentinel.core.site_words import site_label
 from hosentinel.core.sites import sides_named
 from hosentinel.core.suspicion import SiteKey
 

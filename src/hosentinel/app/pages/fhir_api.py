@@ -116,7 +116,7 @@ def _oversized(body: bytes, config: AppConfig) -> str | None:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None  # the importer names the problem
-    found = oversized_string(parsed, config.max_string_chars)
+    found = oversized_string(parsed, config.max_string_chars, raw=body)
     if found is None:
         return None
     return string_limit_message(found, config.max_string_chars, "HOSENTINEL_MAX_STRING")

@@ -11,6 +11,40 @@ from pydantic import Field, field_validator, model_validator
 
 from hosentinel.knowledge.schema.vocabulary import ENTRY_ID, Level, Strict
 
+# Sites that show a copy or a summary of a paper rather than the paper (aggregators, indexes,
+# institutional mirrors). A citation read there links to the paper itself when its entry has
+# a PubMed id or a DOI (both taken from the clinical notes); otherwise the link stays as read.
+SECONDARY_HOSTS = (
+    "qxmd.com",
+    "ouci.dntb.gov.ua",
+    "orthobullets.com",
+    "bohrium.dp.tech",
+    "vivo-dev.weill.cornell.edu",
+    "pure.elsevier.com",
+    "springermedizin.de",
+    "scireproject.com",
+    "koreamed.org",
+)
+
+
+_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)")
+
+
+def _host(url: str) -> str:
+    """The host of an absolute URL, lower case (the knowledge base imports no URL library)."""
+    found = _HOST.match(url)
+    return found.group(1).lower() if found else ""
+
+
+def citation_link(url: str | None, doi: str | None, pmid: str | None) -> str | None:
+    """The link a citation shows: its url, unless that is a secondary copy and the paper's own
+    PubMed or DOI link is known; PubMed or DOI when there is no url."""
+    own = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None
+    own = own or (f"https://doi.org/{doi}" if doi else None)
+    host = _host(url) if url else ""
+    secondary = any(host == h or host.endswith("." + h) for h in SECONDARY_HOSTS)
+    return own if own and (url is None or secondary) else url
+
 
 class Citation(Strict):
     """A source in the registry. `where` names the section of ../shared/clinical it came from."""
@@ -31,6 +65,11 @@ class Citation(Strict):
         default=None, description="For level P: which detail is from memory or unread."
     )
     where: str
+
+    @property
+    def link(self) -> str | None:
+        """The one link every page, card and letter shows for this source."""
+        return citation_link(self.url, self.doi, self.pmid)
 
     @field_validator("id")
     @classmethod
