@@ -2,19 +2,21 @@
 
 ConText (context.py) is the costly part of reading a note, and importing spaCy and medspaCy for it
 costs a process about a second. Most sentences with a finding need none of it: no rule can match
-them, or every rule that can is on the wrong side of the targets. A rule can only match where one
-of its anchor words is (for a literal, its rarest word; for a token pattern, every word one of
-its required tokens allows), and medspaCy gives a modifier a scope on one side of it only:
+them, or every rule that can is on the wrong side of the targets. A rule can only match where its
+words are, in its order (every word of a literal; for a token pattern, one of the words each
+required token allows), and medspaCy gives a modifier a scope on one side of it only
+(`ConTextModifier.modifies`):
 
-- FORWARD: from the modifier's end onward, so a modifier after every target reaches none;
-- BACKWARD: up to the modifier's start, so a modifier before every target reaches none;
+- FORWARD: from the modifier's end onward, so a modifier with a word after every target reaches
+  none;
+- BACKWARD: up to the modifier's start, so one with a word before every target reaches none;
 - BIDIRECTIONAL (the default): both sides, so any match may reach a target;
 - TERMINATE and PSEUDO modify nothing (they only shorten or cancel other modifiers).
 
-"After" must hold for spaCy's tokens, which never hold whitespace: an anchor word separated from
-the targets by whitespace is in another token than any target's. When `needed` says False,
-ConText would mark every target plain (`tests/notes/test_reach.py` holds it to that on the
-corpus, the held-out set and the synthetic notes).
+"After" must hold for spaCy's tokens, which never hold whitespace: a word separated from the
+targets by whitespace is in another token than any target's. When `needed` says False, ConText
+would mark every target plain (`tests/notes/test_reach.py` holds it to that on the corpus, the
+held-out set, the synthetic notes and every rule's phrase around a finding).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +67,21 @@ class _Rule:
 class Reach:
     rules: tuple[_Rule, ...]  # the rules that can modify a target, each with its words
     always: bool  # a rule whose words could not be read: ConText runs on every sentence
+    # word -> the rules (indices) with that word in their first group: a rule matches nowhere
+    # its first word is not
+    firsts: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rules: Iterable[tuple[str, list[Group]]]) -> Reach:
         """From (direction, groups of words) per rule; a rule without groups (its words could
         not be read) could match anywhere."""
-        kept = [_Rule(d, tuple(g)) for d, g in rules if d not in _NONE]
-        return cls(tuple(kept), any(not rule.groups for rule in kept))
+        kept = tuple(_Rule(d, tuple(g)) for d, g in rules if d not in _NONE)
+        firsts: dict[str, list[int]] = {}
+        for index, rule in enumerate(kept):
+            for word in rule.groups[0] if rule.groups else ():
+                firsts.setdefault(word, []).append(index)
+        always = any(not rule.groups for rule in kept)
+        return cls(kept, always, {w: tuple(rules) for w, rules in firsts.items()})
 
     def needed(self, sentence: str, targets: Sequence[tuple[int, int]]) -> bool:
         """Might a modifier reach one of the targets (character spans in `sentence`)?"""
@@ -84,13 +94,19 @@ class Reach:
         last = max(b for _, b in targets)
         if any(a >= b for a, b in targets) or lower[first].isspace() or lower[last - 1].isspace():
             return True
+        places = _Places([(m.group(), m.start(), m.end()) for m in TOKEN.finditer(lower)])
+        present = places.words(self.firsts.keys())
+        candidates = sorted(
+            {i for word in present if word in self.firsts for i in self.firsts[word]}
+        )
+        if not candidates:
+            return False  # no rule's first word anywhere (most sentences)
         # A word's token is after every target's when whitespace lies between them (before, the
         # same way round): spaCy's tokens hold no whitespace.
         after = next((i for i in range(last, len(lower)) if lower[i].isspace()), len(lower))
         before = next((i for i in range(first - 1, -1, -1) if lower[i].isspace()), -1)
-        words = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(lower)]
-        places = _Places(words)
-        for rule in self.rules:
+        for index in candidates:
+            rule = self.rules[index]
             if rule.direction == "FORWARD":
                 lo, hi = 0, after + 1  # a word's start: a forward modifier reaches nothing before
             elif rule.direction == "BACKWARD":
@@ -102,6 +118,16 @@ class Reach:
         return False
 
 
+def may_hide(word: str) -> bool:
+    """Might spaCy cut this word (a run of TOKEN) into several tokens? An exception ("cannot"),
+    a word outside ASCII, or digits with letters ("5mg", "10am"); not a number alone."""
+    return (
+        word in SPLIT
+        or not word.isascii()
+        or (not word.isdigit() and any(c.isdigit() for c in word))
+    )
+
+
 class _Places:
     """Where each word is in a sentence (or may be: inside a word spaCy may split)."""
 
@@ -109,11 +135,14 @@ class _Places:
         self._exact: dict[str, list[tuple[int, int]]] = {}
         for word, start, end in words:
             self._exact.setdefault(word, []).append((start, end))
-        self._split = [
-            (w, a, b)
-            for w, a, b in words
-            if w in SPLIT or not w.isascii() or any(c.isdigit() for c in w)
-        ]
+        self._split = [(w, a, b) for w, a, b in words if may_hide(w)]
+
+    def words(self, looked_for: Iterable[str]) -> set[str]:
+        """The sentence's words, and those of `looked_for` hidden in a word spaCy may split."""
+        found = set(self._exact)
+        for word, _, _ in self._split:
+            found.update(w for w in looked_for if w in word)
+        return found
 
     def of(self, word: str) -> list[tuple[int, int]]:
         found = self._exact.get(word, [])
