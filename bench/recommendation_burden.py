@@ -13,6 +13,7 @@ import statistics
 import sys
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.demo.catalog import load_catalog
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import load_knowledge
@@ -25,7 +26,7 @@ def main() -> int:
     print(f"{'patient':<48} {'all':>4} {'next':>5}")
     for entry in load_catalog():
         record = read_bundle(entry.path.read_bytes(), knowledge=knowledge)
-        recs = evaluate(record, knowledge, entry.as_of).to_json()["recommendations"]
+        recs = assessment_json(evaluate(record, knowledge, entry.as_of))["recommendations"]
         tiers = [r.get("tier") for r in recs]
         next_count = sum(t == "next" for t in tiers) if all(tiers) else None
         totals.append(len(recs))

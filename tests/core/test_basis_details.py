@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.core.record import Condition, Joint, Sex, Side
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import AS_OF, SCI, Item, ago, cond, finding, record, rom, text_proc
@@ -20,7 +21,7 @@ K = default_knowledge()
 
 
 def assess(*items: Item, sex: Sex = "male") -> dict[str, Any]:
-    return evaluate(record(*items, sex=sex), K, AS_OF).to_json()
+    return assessment_json(evaluate(record(*items, sex=sex), K, AS_OF))
 
 
 def rec(out: dict[str, Any], rec_id: str) -> dict[str, Any]:

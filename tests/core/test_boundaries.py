@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.core.record import Coding, Medication, Sex
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import (
@@ -42,7 +43,7 @@ def setting(name: str) -> int:
 
 
 def assess(*items: Item, sex: Sex = "male") -> dict[str, Any]:
-    return evaluate(record(*items, sex=sex), K, AS_OF).to_json()
+    return assessment_json(evaluate(record(*items, sex=sex), K, AS_OF))
 
 
 def rec_ids(out: dict[str, Any]) -> set[str]:
@@ -427,7 +428,7 @@ def test_recent_cabg_edge(extra: int, fires: bool) -> None:
 def test_nsaid_pregnancy_from_20_weeks(weeks: int, fires: bool) -> None:
     """risk-and-prevention.md:417 "FDA advises avoiding NSAIDs from **20 weeks' gestation**"."""
     pregnancy = cond(f"Z3A.{weeks:02d}", 0)
-    out = evaluate(record(cond(SCI, 40), pregnancy, sex="female"), K, AS_OF).to_json()
+    out = assessment_json(evaluate(record(cond(SCI, 40), pregnancy, sex="female"), K, AS_OF))
     levels = {
         c["level"]
         for c in out["cautions"]

@@ -11,8 +11,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from hosentinel.core.assessment import Assessment
+from hosentinel.core.assessment import Assessment, SiteSuspicion
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.core.record import (
     Allergy,
     BodySite,
@@ -53,7 +54,7 @@ def assess(*items: Item, sex: Sex = "male", patient: Patient | None = None) -> A
 
 
 def recs(a: Assessment) -> dict[str, Any]:
-    return {r["id"]: r for r in a.to_json()["recommendations"]}
+    return {r["id"]: r for r in assessment_json(a)["recommendations"]}
 
 
 def text_med(text: str, code: str | None = None) -> Medication:
@@ -146,7 +147,9 @@ def test_a_duplex_settles_it_only_on_that_side_and_only_after_the_swelling() -> 
 
 def site_json(a: Assessment, joint: str, side: str) -> dict[str, Any]:
     return next(
-        s for s in a.to_json()["suspicion"]["sites"] if (s["joint"], s["side"]) == (joint, side)
+        s
+        for s in assessment_json(a)["suspicion"]["sites"]
+        if (s["joint"], s["side"]) == (joint, side)
     )
 
 
@@ -327,7 +330,7 @@ def test_a_deceased_patient_gets_no_plan_exams_or_education() -> None:
     dead = assess(*items, patient=Patient("p", "male", deceased=True))
     assert dead.patient_status == "deceased"
     assert not dead.recommendations and not dead.surveillance.due and not dead.education
-    assert dead.to_json()["patient_status"] == "deceased"
+    assert assessment_json(dead)["patient_status"] == "deceased"
     dated = assess(*items, patient=Patient("p", "male", deceased=True, deceased_on=ago(3)))
     assert dated.patient_status == "deceased" and not dated.recommendations
     later = assess(
@@ -527,7 +530,7 @@ def test_each_hip_cites_its_own_scan() -> None:
     left = finding("bone-scan-ho", "positive", 9, "hip", "left")
     right = finding("bone-scan-ho", "positive", 2, "hip", "right")
     a = assess(cond(SCI, 60), left, right)
-    by_side = {s.side: s for s in a.suspicion.sites}
+    by_side: dict[str | None, SiteSuspicion] = {s.side: s for s in a.suspicion.sites}
     for side, scan in (("left", left), ("right", right)):
         refs = {i.ref for f in by_side[side].findings for i in f.basis.inputs}
         assert refs == {scan.ref}, side
@@ -589,8 +592,8 @@ def test_at_most_four_next_and_urgent_first() -> None:
         finding("hip-redness", True, 1, "hip", "right"),
         lab("8310-5", 38.4, 1),
     )
-    tiers = [r["tier"] for r in a.to_json()["recommendations"]]
-    nexts = [r for r in a.to_json()["recommendations"] if r["tier"] == "next"]
+    tiers = [r["tier"] for r in assessment_json(a)["recommendations"]]
+    nexts = [r for r in assessment_json(a)["recommendations"] if r["tier"] == "next"]
     assert 1 <= len(nexts) <= 4 and nexts[0]["id"] == "rule-out-dvt"
     assert len(tiers) == len(a.recommendations)
 

@@ -1,5 +1,5 @@
 """Edges of the pathway steps split out of the planner in issue 12 (the DVT gate, the drug options,
-the work-up, after excision, the `next`/`also` tiers), through `evaluate(...).to_json()` only.
+the work-up, after excision, the `next`/`also` tiers), through the output JSON only.
 
 Written against surviving mutants of `make mutate` (issue 20): each test names the line of
 ../shared/DESIGN.md, ../shared/clinical/*.md or the local setting it rests on.

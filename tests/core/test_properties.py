@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from hosentinel.core.assessment import SUSPICION_ORDER
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.core.record import Condition, Sex
 from hosentinel.knowledge.loader import default_knowledge
 from tests.support.recordkit import AS_OF, Item, ago, cond, finding, lab, proc, record
@@ -188,8 +189,8 @@ def test_adding_a_sign_never_lowers_suspicion(base: list[Item], extra: Item) -> 
 def test_any_record_gives_a_complete_deterministic_assessment(items: list[Item], sex: Sex) -> None:
     first = evaluate(record(*items, sex=sex), K, AS_OF)
     second = evaluate(record(*items, sex=sex), K, AS_OF)
-    payload = orjson.dumps(first.to_json())
-    assert payload == orjson.dumps(second.to_json())
+    payload = orjson.dumps(assessment_json(first))
+    assert payload == orjson.dumps(assessment_json(second))
     for rec in first.recommendations:
         assert rec.basis.inputs, rec.id
     for caution in first.cautions:

@@ -1,5 +1,5 @@
 """How the engine reads a record and shows what it read: units, codes and exclusions, sites, the
-sex and finding clauses, and what each basis names, through `evaluate(...).to_json()` (or the
+sex and finding clauses, and what each basis names, through the output JSON (or the
 rule-evaluation context for the clause tests).
 
 Written against surviving mutants of `make mutate` (issue 20): each test names the line of

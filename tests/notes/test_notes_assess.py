@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.core.record import PatientRecord
 from hosentinel.fhir.importer import read_bundle
 from hosentinel.knowledge.loader import Knowledge, load_knowledge
@@ -40,7 +41,7 @@ def site(assessment: dict[str, Any], joint: str, side: str) -> dict[str, Any] | 
 
 
 def assess(knowledge: Knowledge, as_of: date, *resources: dict[str, Any]) -> dict[str, Any]:
-    return evaluate(record(knowledge, *resources), knowledge, as_of).to_json()
+    return assessment_json(evaluate(record(knowledge, *resources), knowledge, as_of))
 
 
 def test_a_note_makes_a_probable_site_with_the_sentence_as_basis(knowledge: Knowledge) -> None:
@@ -125,7 +126,7 @@ def test_reports_confirm_and_settle_dvt(knowledge: Knowledge) -> None:
         ("bone-scan-ho", "hip", "right", "positive", None),
         ("dvt", None, "right", None, False),
     }
-    out = evaluate(rec, knowledge, date(2026, 12, 2)).to_json()
+    out = assessment_json(evaluate(rec, knowledge, date(2026, 12, 2)))
     hip = site(out, "hip", "right")
     assert hip is not None and hip["level"] == "confirmed"
     scan = hip["findings"][0]["basis"]["inputs"][0]

@@ -1,6 +1,6 @@
 """Records and helpers for the engine-edge tests written against surviving mutants (issue 20):
 tests/core/test_pathway_edges.py and tests/core/test_reading_edges.py. Through
-`evaluate(...).to_json()` only, so the tests survive refactors of core/."""
+`assessment_json(evaluate(...))` only, so the tests survive refactors of core/."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from hosentinel.core.engine import evaluate
+from hosentinel.core.output import assessment_json
 from hosentinel.core.record import BodySite, Coding, Observation, Procedure, Sex
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from tests.support.recordkit import AS_OF, SCI, Item, ago, cond, finding, record
@@ -34,7 +35,7 @@ def with_setting(name: str, value: float) -> Knowledge:
 
 
 def assess(*items: Item, sex: Sex = "male", knowledge: Knowledge = K) -> dict[str, Any]:
-    return evaluate(record(*items, sex=sex), knowledge, AS_OF).to_json()
+    return assessment_json(evaluate(record(*items, sex=sex), knowledge, AS_OF))
 
 
 def recs(out: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -35,6 +35,7 @@ def assess(
     """Assess one patient's Bundle and print the assessment."""
     # Imported here so `hosentinel --help` starts without loading the engine and its models.
     from hosentinel.core.engine import evaluate
+    from hosentinel.core.output import assessment_json
     from hosentinel.fhir.importer import BundleError, read_bundle
     from hosentinel.knowledge.loader import KnowledgeError, default_knowledge
 
@@ -53,7 +54,9 @@ def assess(
     # Dates are bounded (years 1800-2199) on the way in, so the engine's arithmetic stays in range.
     assessment = evaluate(record, knowledge, day)
     if output is OutputFormat.json:
-        sys.stdout.buffer.write(orjson.dumps(assessment.to_json(), option=orjson.OPT_INDENT_2))
+        sys.stdout.buffer.write(
+            orjson.dumps(assessment_json(assessment), option=orjson.OPT_INDENT_2)
+        )
         sys.stdout.write("\n")
     else:
         from hosentinel.report import print_assessment

@@ -1,13 +1,17 @@
 """The assessment the engine returns: plain immutable values, each clinical item with its basis.
 
-`Assessment.to_json()` gives the contract shape of DESIGN.md (`hosentinel assess --format json`).
+Its JSON (the contract of DESIGN.md, `hosentinel assess --format json`) is built from these values
+by `hosentinel.core.output`, only when it is serialised.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
+
+from hosentinel.core.record import Joint, Side
+from hosentinel.knowledge.schema.vocabulary import IndexKind, ReadingLevel, Stage
 
 RiskLevel = Literal["low", "moderate", "high"]
 Phase = Literal["not-applicable", "before-window", "in-window", "after-window"]
@@ -32,14 +36,6 @@ class Input:
     value: str | float | bool | None = None
     date: date | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ref": self.ref, "what": self.what}
-        if self.value is not None:
-            out["value"] = self.value
-        if self.date is not None:
-            out["date"] = self.date.isoformat()
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class Basis:
@@ -53,41 +49,16 @@ class Basis:
     settings: tuple[str, ...] = ()
     note: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "rule": self.rule,
-            "entries": list(self.entries),
-            "citations": list(self.citations),
-            "inputs": [i.to_json() for i in self.inputs],
-        }
-        if self.settings:
-            out["settings"] = list(self.settings)
-        if self.note:
-            out["note"] = self.note
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class IndexEvent:
-    kind: str
+    kind: IndexKind
     date: date
     days_since: int
-    joints: tuple[str, ...]
-    side: str | None
+    joints: tuple[Joint, ...]
+    side: Side | None
     basis: Basis
     concepts: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "kind": self.kind,
-            "date": self.date.isoformat(),
-            "days_since": self.days_since,
-            "joints": list(self.joints),
-            "basis": self.basis.to_json(),
-        }
-        if self.side:
-            out["side"] = self.side
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +68,6 @@ class RiskFactorHit:
     strong: bool
     effects: tuple[str, ...]
     basis: Basis
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "strong": self.strong,
-            "effects": list(self.effects),
-            "basis": self.basis.to_json(),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,16 +79,6 @@ class ModelResult:
     reason: str
     basis: Basis
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "status": self.status,
-            "value": self.value,
-            "reason": self.reason,
-            "basis": self.basis.to_json(),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Risk:
@@ -135,33 +87,15 @@ class Risk:
     models: tuple[ModelResult, ...]
     basis: Basis
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "level": self.level,
-            "factors": [f.to_json() for f in self.factors],
-            "models": [m.to_json() for m in self.models],
-            "basis": self.basis.to_json(),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class DueJoint:
-    joint: str
-    side: str
+    joint: Joint
+    side: Side
     due: date
     overdue: bool
     last_examined: date | None
     basis: Basis
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "joint": self.joint,
-            "side": self.side,
-            "due": self.due.isoformat(),
-            "overdue": self.overdue,
-            "last_examined": self.last_examined.isoformat() if self.last_examined else None,
-            "basis": self.basis.to_json(),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,19 +106,6 @@ class Surveillance:
     due: tuple[DueJoint, ...]
     basis: Basis
 
-    def to_json(self) -> dict[str, Any]:
-        window = (
-            {"start": self.window_start.isoformat(), "end": self.window_end.isoformat()}
-            if self.window_start and self.window_end
-            else None
-        )
-        return {
-            "phase": self.phase,
-            "window": window,
-            "due": [d.to_json() for d in self.due],
-            "basis": self.basis.to_json(),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -193,9 +114,6 @@ class Finding:
     id: str
     summary: str
     basis: Basis
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "summary": self.summary, "basis": self.basis.to_json()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,40 +125,22 @@ class DvtAnswered:
     summary: str
     basis: Basis
 
-    def to_json(self) -> dict[str, Any]:
-        return {"answer": self.answer, "summary": self.summary, "basis": self.basis.to_json()}
-
 
 @dataclass(frozen=True, slots=True)
 class SiteSuspicion:
-    joint: str | None
-    side: str | None
+    joint: Joint | None
+    side: Side | None
     level: SuspicionLevel
     findings: tuple[Finding, ...]
     basis: Basis
     # Set only on a swollen lower limb whose DVT question a record has answered.
     dvt: DvtAnswered | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out = {
-            "joint": self.joint,
-            "side": self.side,
-            "level": self.level,
-            "findings": [f.to_json() for f in self.findings],
-            "basis": self.basis.to_json(),
-        }
-        if self.dvt is not None:
-            out["dvt"] = self.dvt.to_json()
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class Suspicion:
     level: SuspicionLevel
     sites: tuple[SiteSuspicion, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"level": self.level, "sites": [s.to_json() for s in self.sites]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,29 +163,6 @@ class Recommendation:
     waits_for: tuple[str, ...] = ()
     is_drug: bool = False
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "category": self.category,
-            "priority": self.priority,
-            "tier": self.tier,
-            "summary": self.summary,
-            "rationale": self.rationale,
-            "basis": self.basis.to_json(),
-        }
-        if self.is_drug:
-            out["cautions"] = list(self.cautions)
-        if self.waits_for:
-            out["waits_for"] = list(self.waits_for)
-        if self.sites:
-            out["sites"] = list(self.sites)
-        if self.evidence:
-            out["evidence"] = [dict(e) for e in self.evidence]
-            out["conflicting_evidence"] = self.conflicting_evidence
-        if self.availability:
-            out["availability"] = self.availability
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class Caution:
@@ -296,21 +173,11 @@ class Caution:
     recommended: bool
     basis: Basis
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "about": self.about,
-            "level": self.level,
-            "reason": self.reason,
-            "summary": self.summary,
-            "recommended": self.recommended,
-            "basis": self.basis.to_json(),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Lesion:
-    joint: str | None
-    side: str | None
+    joint: Joint | None
+    side: Side | None
     maturity: Maturity
     surgical_referral: Referral
     criteria: tuple[tuple[str, bool | None], ...]
@@ -318,44 +185,20 @@ class Lesion:
     classic_rule: str = ""
     newer_evidence: tuple[dict[str, str], ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "joint": self.joint,
-            "side": self.side,
-            "maturity": self.maturity,
-            "surgical_referral": self.surgical_referral,
-            "criteria": dict(self.criteria),
-            "classic_rule": self.classic_rule,
-            "newer_evidence": [dict(e) for e in self.newer_evidence],
-            "basis": self.basis.to_json(),
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class EducationItem:
     id: str
-    stage: str
-    level: str
+    stage: Stage
+    level: ReadingLevel
     title: str
     basis: Basis
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "stage": self.stage,
-            "level": self.level,
-            "title": self.title,
-            "basis": self.basis.to_json(),
-        }
 
 
 @dataclass(frozen=True, slots=True)
 class MissingInput:
     id: str
     why_it_matters: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "why_it_matters": self.why_it_matters}
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,24 +222,6 @@ class Assessment:
 
     def recommendation_ids(self) -> list[str]:
         return [r.id for r in self.recommendations]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "patient": self.patient,
-            "patient_status": self.patient_status,
-            "as_of": self.as_of.isoformat(),
-            "knowledge": {"release": self.knowledge_release, "digest": self.knowledge_digest},
-            "index_events": [e.to_json() for e in self.index_events],
-            "risk": self.risk.to_json(),
-            "surveillance": self.surveillance.to_json(),
-            "suspicion": self.suspicion.to_json(),
-            "recommendations": [r.to_json() for r in self.recommendations],
-            "cautions": [c.to_json() for c in self.cautions],
-            "lesions": [lesion.to_json() for lesion in self.lesions],
-            "education": [e.to_json() for e in self.education],
-            "missing_inputs": [m.to_json() for m in self.missing_inputs],
-            "import": {"warnings": list(self.import_warnings), "unknown_codes": self.unknown_codes},
-        }
 
 
 def rules_fired(value: object) -> set[str]:

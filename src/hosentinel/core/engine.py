@@ -59,6 +59,10 @@ WHY_MISSING: dict[str, str] = {
 }
 
 
+# The knowledge base's concept whose codes give a burn's extent (its TBSA band).
+BURN_EXTENT = "burn-extent"
+
+
 def _populations(events: tuple[IndexEvent, ...]) -> set[str]:
     return {e.kind for e in events}
 
@@ -112,9 +116,7 @@ def evaluate(record: PatientRecord, knowledge: Knowledge, as_of: date) -> Assess
 
     risk, risk_missing = assess_risk(ctx, populations)
     missing.extend(risk_missing)
-    if "burn" in populations and not any(
-        f.code and f.code.upper().startswith("T31") for f in facts.of("burn")
-    ):
+    if "burn" in populations and not facts.of(BURN_EXTENT):
         missing.append("burn-tbsa")
 
     surveillance = assess_surveillance(knowledge, facts, events, found.upcoming, as_of)

@@ -21,10 +21,12 @@ class FoundEvents:
     undated: tuple[str, ...]  # refs of index entries without a date
 
 
-def _joints_for(kind: s.IndexEventKind, concepts: set[str]) -> tuple[list[str], list[str], bool]:
+def _joints_for(
+    kind: s.IndexEventKind, concepts: set[str]
+) -> tuple[list[s.Joint], list[str], bool]:
     """Joints for this event, the citations of the site rules that gave them, and whether any
     of those rules is a local mapping rather than a sourced one."""
-    joints: list[str] = []
+    joints: list[s.Joint] = []
     citations: list[str] = []
     local = False
     for rule in kind.sites:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from hosentinel.core.assessment import Basis, DueJoint, IndexEvent, Input, Phase, Surveillance
 from hosentinel.core.facts import Facts
-from hosentinel.core.record import FINDING, JOINTS, SIDES, Observation
+from hosentinel.core.record import FINDING, JOINTS, SIDES, Joint, Observation, Side
 from hosentinel.knowledge.loader import Knowledge
 
 WINDOW_RULE = "surveillance-window"
@@ -147,7 +147,7 @@ def _due_joints(
 ) -> tuple[DueJoint, ...]:
     interval = timedelta(days=int(knowledge.setting("exam_interval_days")))
     # Every event whose window is open (or about to open) contributes its joints.
-    sources: dict[tuple[str, str], tuple[IndexEvent, date]] = {}
+    sources: dict[tuple[Joint, Side], tuple[IndexEvent, date]] = {}
     for event in (*events, *upcoming[:1]):
         start, end = window_of(knowledge, event.date)
         if as_of > end:
@@ -187,6 +187,6 @@ def _due_joints(
     return tuple(due)
 
 
-def _joint_order(item: tuple[tuple[str, str], tuple[IndexEvent, date]]) -> tuple[int, int]:
+def _joint_order(item: tuple[tuple[Joint, Side], tuple[IndexEvent, date]]) -> tuple[int, int]:
     (joint, side), _ = item
     return JOINT_ORDER[joint], SIDE_ORDER[side]

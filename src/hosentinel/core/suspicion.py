@@ -26,7 +26,7 @@ from hosentinel.core.assessment import (
     SuspicionLevel,
 )
 from hosentinel.core.clauses import Context, fact_input, obs_input, present
-from hosentinel.core.record import FINDING, JOINTS, Observation
+from hosentinel.core.record import FINDING, JOINTS, Joint, Observation, Side
 
 SITE_RULE = "suspicion-site"
 LOWER_LIMB_JOINTS = ("hip", "knee")
@@ -34,7 +34,7 @@ UPPER_LIMB_JOINTS = ("shoulder", "elbow")
 LOCAL_SIGNS = ("pain", "swelling", "warmth", "redness")
 SIGN_CITATIONS = ("cit-aapmr-patient-page",)
 CONFIRM_CITATIONS = ("cit-aapmr-patient-page", "cit-icd10cm-m61")
-SiteKey = tuple[str | None, str | None]
+SiteKey = tuple[Joint | None, Side | None]
 
 _PROBLEM_LIST_SIGNS = {
     "joint-pain": "pain",
@@ -85,8 +85,8 @@ def _finding(
 
 def _by_code(
     observations: tuple[Observation, ...],
-) -> dict[tuple[str, str | None], list[Observation]]:
-    grouped: dict[tuple[str, str | None], list[Observation]] = defaultdict(list)
+) -> dict[tuple[str, Side | None], list[Observation]]:
+    grouped: dict[tuple[str, Side | None], list[Observation]] = defaultdict(list)
     for obs in observations:
         for coding in obs.codings:
             if coding.system == FINDING:
@@ -95,7 +95,7 @@ def _by_code(
 
 
 def _rom_losses(
-    ctx: Context, grouped: dict[tuple[str, str | None], list[Observation]], since: date
+    ctx: Context, grouped: dict[tuple[str, Side | None], list[Observation]], since: date
 ) -> list[tuple[SiteKey, Finding, date | None]]:
     threshold = ctx.knowledge.setting("rom_loss_threshold_degrees")
     found: list[tuple[SiteKey, Finding, date | None]] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
@@ -35,6 +34,7 @@ from hosentinel.app.deps import (
     require,
 )
 from hosentinel.app.unit_stats import UnitStats, scoped_stats
+from hosentinel.core.output import BasisOut, basis_out
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
@@ -63,7 +63,7 @@ class AlertOut(BaseModel):
     reason: str | None
     level: str
     summary: str
-    basis: dict[str, Any]
+    basis: BasisOut
     state: AlertStateOut | None
     version: int = Field(
         description="The number of the app's latest decision on this alert (0: none yet);"
@@ -180,7 +180,7 @@ def _alert_out(
         reason=alert.reason,
         level=alert.level,
         summary=alert.summary,
-        basis=alert.basis.to_json(),
+        basis=basis_out(alert.basis),
         state=_state_out(state),
         version=version,
     )

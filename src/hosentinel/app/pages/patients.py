@@ -3,16 +3,15 @@
 GET /patients/{id}                     the page: assessment with its basis, timeline, charts
 GET /api/patients                      every patient with their levels
 GET /api/patients/{id}                 one patient's summary
-GET /api/patients/{id}/assessment      the contract JSON (`Assessment.to_json()`)
+GET /api/patients/{id}/assessment      the contract JSON (`hosentinel.core.output`)
 GET /api/patients/{id}/observations    the patient's observations
 
 Clinical roles only: a family member gets 404 for every patient here (their view is separate).
-The response models live in patient_summary.py and assessment_schema.py.
+The summary's response models live in patient_summary.py; the assessment's is the core's
+`AssessmentOut`, the one definition of the contract JSON that `hosentinel assess` prints too.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -34,7 +33,6 @@ from hosentinel.app.deps import (
 from hosentinel.app.errors import NotFound
 from hosentinel.app.knowledge_view import KnowledgeView, coded_label, fmt_value
 from hosentinel.app.pages.alerts import alert_context
-from hosentinel.app.pages.assessment_schema import AssessmentOut
 from hosentinel.app.pages.patient_summary import (
     ObservationOut,
     PatientListItem,
@@ -54,6 +52,7 @@ from hosentinel.app.services import assess, assess_many
 from hosentinel.app.templating import render
 from hosentinel.app.timeline_view import timeline
 from hosentinel.core.assessment import Assessment
+from hosentinel.core.output import AssessmentOut, assessment_out
 from hosentinel.store import models as m
 from hosentinel.store.audit import audit
 from hosentinel.store.records import load_record
@@ -187,17 +186,15 @@ def patient_api(
 @router.get(
     "/api/patients/{patient_id}/assessment",
     response_model=AssessmentOut,
-    response_model_exclude_unset=True,
-    response_model_by_alias=True,
 )
 def assessment_api(
     request: Request, patient_id: str, db: Db, config: Config, viewer: CurrentViewer
-) -> Any:
+) -> AssessmentOut:
     """The patient's assessment as of today, exactly as `hosentinel assess` prints it."""
     patient = clinical_patient(db, viewer, patient_id)
     assessment = current_assessment(request, db, config, patient.id)
     audit(db, viewer.user, "read", "assessment api", patient.id)
-    return assessment.to_json()
+    return assessment_out(assessment)
 
 
 @router.get("/api/patients/{patient_id}/observations", response_model=list[ObservationOut])

@@ -43,6 +43,7 @@ from hosentinel.app.security import now
 from hosentinel.app.templating import render
 from hosentinel.app.unit_settings import unit_settings
 from hosentinel.core.assessment import Assessment
+from hosentinel.core.output import assessment_json
 from hosentinel.directory.geo import ZipError, haversine_miles, zip_place
 from hosentinel.directory.store import clinician_specialties, search
 from hosentinel.directory.taxonomy import taxonomy
@@ -235,7 +236,7 @@ def create_referral(
         user_id=viewer.user.id,
         referred_by=viewer.user.display_name,
         letter=letter,
-        assessment=assessment.to_json(),
+        assessment=assessment_json(assessment),
         created_at=now(),
     )
     db.add(referral)
