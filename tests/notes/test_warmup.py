@@ -13,3 +13,5 @@ def test_warm_up_builds_the_pipeline() -> None:
     context._PIPELINES.clear()
     start(knowledge).join(timeout=300)
     assert id(vocabulary(knowledge).context) in context._PIPELINES
+    # spaCy itself, not only the gate that decides whether a sentence needs it (reach.py)
+    assert context.context_for(vocabulary(knowledge).context).loaded

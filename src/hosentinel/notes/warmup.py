@@ -26,8 +26,8 @@ def warm_up(knowledge: Knowledge) -> None:
         _log.info("no notes vocabulary: notes will not be read")
         return
     # Build the ConText pipeline itself: reading a sentence may be answered from the text cache
-    # (the same sentence read before) without building it.
-    context_for(vocab.context)
+    # (the same sentence read before), or need no ConText (reach.py), without building it.
+    context_for(vocab.context).load()
     read_text("No swelling of the right knee.", vocab)
 
 

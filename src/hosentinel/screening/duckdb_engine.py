@@ -15,9 +15,9 @@ database file: DuckDB compresses it there (about 10 bytes a line) and pages it o
 pressure.
 
 DuckDB's memory is bounded by `memory_limit`: past it, DuckDB spills to the scratch directory.
-The grouped result streams back in Arrow batches; each batch of patients goes through the
-screener, in this process or in a pool of worker processes (forked on Linux before DuckDB starts
-its threads, so they start warm).
+The grouped result streams back in batches of Python objects (no pyarrow); each batch of patients
+goes through the screener, in this process or in a pool of worker processes (forked on Linux
+before DuckDB starts its threads, so they start warm).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from hosentinel.screening import compiled_sql
 from hosentinel.screening.guard import MAX_LINE_BYTES
@@ -96,8 +98,8 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         if pool is None:
             screener = _screener(job)
             for batch in batches:
-                yield screen_batch(screener, batch.to_pylist())
-                progress.screened(batch.num_rows)
+                yield screen_batch(screener, batch)
+                progress.screened(len(batch))
         else:
             yield from _in_pool(pool, batches, options.workers, progress)
         yield [], _rejects(con)
@@ -108,8 +110,12 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _scan(con: Any, relevance: str, scratch: Path, progress: Progress) -> Iterator[Any]:
-    """The extraction's rows in Arrow batches; reports DuckDB's progress while it reads."""
+def _scan(
+    con: Any, relevance: str, scratch: Path, progress: Progress
+) -> Iterator[list[dict[str, Any]]]:
+    """The extraction's rows in batches of GROUPS_PER_BATCH patients, as Python objects (DuckDB
+    converts them as fast as Arrow's `to_pylist`, without importing pyarrow); reports DuckDB's
+    progress while it reads."""
     con.execute(f"ATTACH {_literal(str(scratch / 'classified.duckdb'))} AS scratch")
     classify = f"CREATE TABLE scratch.lines AS {compiled_sql.classify_sql(relevance)}"
     _with_progress(con, lambda: con.execute(classify), progress)
@@ -117,9 +123,11 @@ def _scan(con: Any, relevance: str, scratch: Path, progress: Progress) -> Iterat
         "CREATE TEMP VIEW classified AS SELECT file, rowid AS ordinal, rtype, status, patient, "
         "line FROM scratch.lines"
     )
-    reader = con.sql(compiled_sql.group_sql()).to_arrow_reader(GROUPS_PER_BATCH)
+    result = con.execute(compiled_sql.group_sql())  # streams: fetched a batch at a time
+    columns = [column[0] for column in result.description]
     progress.scanning(1.0)
-    yield from reader
+    while rows := result.fetchmany(GROUPS_PER_BATCH):
+        yield [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 def _with_progress(con: Any, work: Any, progress: Progress) -> None:
@@ -146,13 +154,10 @@ def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
     """Worker processes, started (and warmed: knowledge loaded) before DuckDB starts its threads,
     so that on Linux they can be forked from this process, already warm."""
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    if method == "fork" and _holds_notes(job):
-        # spaCy and the ConText pipeline, loaded once here rather than once in every worker
-        # (seconds of CPU each: bench/bench_notes.py)
-        from hosentinel.knowledge.loader import default_knowledge
-        from hosentinel.notes.warmup import warm_up
-
-        warm_up(default_knowledge())
+    if method == "fork":
+        _read_sample_notes(job)
+        if job.validate:  # the fhir.resources models, imported once here, not in every worker
+            import hosentinel.fhir.importer  # noqa: F401
     pool = ProcessPoolExecutor(
         workers, mp_context=get_context(method), initializer=_start_worker, initargs=(job,)
     )
@@ -164,9 +169,16 @@ def _pool(job: Job, workers: int) -> ProcessPoolExecutor:
 _NOTE_TYPES = re.compile(rb'"resourceType"\s*:\s*"(?:DocumentReference|DiagnosticReport)"')
 
 
-def _holds_notes(job: Job) -> bool:
-    """Does a file of the export start with a note or a report (text to read)? A hint only: a
-    note found elsewhere is still read, by a worker that loads the reader itself."""
+def _read_sample_notes(job: Job) -> None:
+    """Read the notes and reports among the first 64 kB of each file before the fork. When one
+    of them needs ConText, spaCy and its pipeline are loaded here once, not in every worker
+    (seconds of CPU each: bench/bench_notes.py); when none does (no modifier can reach what they
+    state, notes/reach.py), nobody loads spaCy. A hint only: a note found elsewhere is still
+    read, by a worker that loads what it needs itself."""
+    from hosentinel.knowledge.loader import default_knowledge
+    from hosentinel.notes.reader import NoteReader
+
+    reader: NoteReader | None = None
     for file in job.export.files:
         try:
             opener = gzip.open if file.gzip else open
@@ -174,19 +186,35 @@ def _holds_notes(job: Job) -> bool:
                 head = stream.read(65536)
         except (OSError, EOFError, gzip.BadGzipFile):
             continue  # the scan reports the file
-        if _NOTE_TYPES.search(head):
-            return True
-    return False
+        for line in head.split(b"\n")[:-1]:  # whole lines only
+            if not _NOTE_TYPES.search(line):
+                continue
+            try:
+                resource = orjson.loads(line)
+                kind = resource.get("resourceType") if isinstance(resource, dict) else None
+                if kind not in ("DiagnosticReport", "DocumentReference"):
+                    continue
+                if reader is None:
+                    reader = NoteReader(default_knowledge())
+                read = reader.report if kind == "DiagnosticReport" else reader.document
+                read(resource, "sample", None, [])
+            except LookupError:
+                return  # a knowledge base without the notes vocabulary: notes are not read
+            except Exception:  # a sample only: the worker reads it again and says what is wrong
+                continue
 
 
 def _in_pool(
-    pool: ProcessPoolExecutor, batches: Iterator[Any], workers: int, progress: Progress
+    pool: ProcessPoolExecutor,
+    batches: Iterator[list[dict[str, Any]]],
+    workers: int,
+    progress: Progress,
 ) -> Iterator[Batch]:
-    """Arrow batches through the pool (they travel as Arrow IPC), results in order, at most two
-    batches per worker in flight."""
+    """Batches through the pool (pickled), results in order, at most two batches per worker in
+    flight."""
     pending: deque[tuple[Future[Batch], int]] = deque()
     for batch in batches:
-        pending.append((pool.submit(_work, batch), batch.num_rows))
+        pending.append((pool.submit(_work, batch), len(batch)))
         while len(pending) >= 2 * workers:
             future, size = pending.popleft()
             yield future.result()
@@ -220,8 +248,8 @@ def _ready() -> bool:
     return "screener" in _WORKER
 
 
-def _work(batch: Any) -> Batch:
-    return screen_batch(_WORKER["screener"], batch.to_pylist())
+def _work(batch: list[dict[str, Any]]) -> Batch:
+    return screen_batch(_WORKER["screener"], batch)
 
 
 def _rejects(con: Any) -> Tally:

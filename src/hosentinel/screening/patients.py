@@ -39,7 +39,6 @@ from hosentinel.fhir.access import as_object
 from hosentinel.fhir.access import string as text_of
 from hosentinel.fhir.assemble import assemble, unknown_codes
 from hosentinel.fhir.builders import BadDate, Context, Record, Skip, build, date_field, deceased_of
-from hosentinel.fhir.importer import BundleError, read_bundle
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.notes.reader import NoteReader
 from hosentinel.notes.settle import settle
@@ -317,6 +316,10 @@ class Screener:
     def _validated_record(
         self, patient: dict[str, Any], others: list[tuple[str, dict[str, Any]]]
     ) -> PatientRecord | None:
+        # Imported here: the importer loads the fhir.resources models (a tenth of a second of
+        # every screen's start-up), which only --validate uses.
+        from hosentinel.fhir.importer import BundleError, read_bundle
+
         entries = [{"resource": patient}, *({"resource": res} for _, res in others)]
         bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
         try:

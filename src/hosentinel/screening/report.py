@@ -13,11 +13,11 @@ from rich.text import Text
 
 from hosentinel.progress import ProgressDisplay
 from hosentinel.screening.screen import Summary
-from hosentinel.screening.synth import SynthResult
 from hosentinel.terminal import plain
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (not imported by `screen`: synth loads the scenarios)
     from hosentinel.screening.into_app import Loaded
+    from hosentinel.screening.synth import SynthResult
 
 _OUTCOMES = {
     "risk_level": ("high", "moderate", "low"),

@@ -16,16 +16,23 @@ import os
 import tempfile
 from array import array
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
-import pyarrow as pa
-
 from hosentinel.screening.patients import ROW_COLUMNS, Row
 
 Format = Literal["csv", "parquet"]
-SCHEMA: Any = pa.schema([(name, pa.string()) for name in ROW_COLUMNS])
+
+
+@cache
+def schema() -> Any:
+    """The Parquet schema: every column a string. (pyarrow is imported for Parquet only: a
+    tenth of a second of start-up that a CSV screen does not pay.)"""
+    import pyarrow as pa
+
+    return pa.schema([(name, pa.string()) for name in ROW_COLUMNS])
 
 
 class OutputError(ValueError):
@@ -67,7 +74,7 @@ class RowWriter:
                 from pyarrow import parquet
 
                 self._sink = os.fdopen(fd, "wb")
-                self._writer = parquet.ParquetWriter(self._sink, SCHEMA)
+                self._writer = parquet.ParquetWriter(self._sink, schema())
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc}") from None
         return self
@@ -78,9 +85,11 @@ class RowWriter:
         if self.format == "csv":
             self._writer.writerows(row.values() for row in rows)
         else:
+            import pyarrow as pa
+
             columns = zip(*(row.values() for row in rows), strict=True)
             arrays = [_strings(column) for column in columns]
-            self._writer.write_table(pa.Table.from_arrays(arrays, schema=SCHEMA))
+            self._writer.write_table(pa.Table.from_arrays(arrays, schema=schema()))
         self.rows += len(rows)
 
     def commit(self) -> None:
@@ -95,7 +104,7 @@ class RowWriter:
             self._file = None
         elif self._writer is not None:
             if self.rows == 0:  # the schema, even without patients
-                self._writer.write_table(SCHEMA.empty_table())
+                self._writer.write_table(schema().empty_table())
             self._writer.close()
         if self._sink is not None:
             self._sink.close()
@@ -116,6 +125,8 @@ class RowWriter:
 def _strings(values: Sequence[str]) -> Any:
     """A string column built from its buffers. `pa.array` would do the same, but its first call
     imports pandas to check whether `values` is a pandas object: over a second of start-up."""
+    import pyarrow as pa
+
     encoded = [value.encode("utf-8") for value in values]
     offsets = [0]
     for item in encoded:
