@@ -149,9 +149,10 @@ def delta_of(directory: Path, out: Path, share: float) -> int:
     """Every resource of `share` of the patients, as a night's export; the patients' count."""
     patients = sorted(
         orjson.loads(line)["id"]
-        for line in (directory / "Patient.000.ndjson").read_bytes().splitlines()
+        for path in directory.glob("Patient.*ndjson")  # a large export splits them over files
+        for line in path.read_bytes().splitlines()
         if line.strip()
-    ) if (directory / "Patient.000.ndjson").exists() else []  # fmt: skip
+    )
     chosen = {f"Patient/{p}" for p in patients[:: max(1, round(1 / share))]}
     ids = {p.removeprefix("Patient/") for p in chosen}
     # A set lookup per reference in the line: testing each chosen patient against each line
