@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from hosentinel.cli import EXIT_BAD_INPUT, app
 from hosentinel.demo.catalog import DemoPatient, load_catalog
+from tests.support.contract import ASSESSMENT_TOP_LEVEL
 
 CATALOG = load_catalog()
 BY_FILE = {entry.file: entry for entry in CATALOG}
@@ -94,23 +95,7 @@ MATURITY = frozenset({"active", "maturing", "mature", "unknown"})
 REFERRAL = frozenset({"not-indicated", "when-mature", "now"})
 EDUCATION_LEVELS = frozenset({"basics", "detailed"})
 
-TOP_LEVEL = frozenset(
-    {
-        "patient",
-        "patient_status",
-        "as_of",
-        "knowledge",
-        "index_events",
-        "risk",
-        "surveillance",
-        "suspicion",
-        "recommendations",
-        "cautions",
-        "lesions",
-        "education",
-        "missing_inputs",
-    }
-)
+TOP_LEVEL = frozenset(ASSESSMENT_TOP_LEVEL)
 # Keys each object must carry (the contract), and the extra keys the implementation is known to
 # add there. An extra key that is not listed fails the test, so every addition to the published
 # shape is a decision someone made, not an accident. `basis` and `findings` are open ("{...}",

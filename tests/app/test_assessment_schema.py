@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from hosentinel.demo.catalog import load_catalog
 from tests.support.appkit import SignedIn
+from tests.support.contract import ASSESSMENT_TOP_LEVEL
 
 ROUTE = "/api/patients/{patient_id}/assessment"
 
@@ -70,21 +71,7 @@ INPUT_KEYS = ("ref", "what", "value", "date")
 
 # Path (list items as "[]") -> the keys the contract names there.
 KEYS: dict[str, tuple[str, ...]] = {
-    "": (
-        "patient",
-        "as_of",
-        "knowledge",
-        "index_events",
-        "risk",
-        "surveillance",
-        "suspicion",
-        "recommendations",
-        "cautions",
-        "lesions",
-        "education",
-        "missing_inputs",
-        "patient_status",
-    ),
+    "": ASSESSMENT_TOP_LEVEL,
     "knowledge": ("release", "digest"),
     "index_events[]": ("kind", "date", "days_since", "basis"),
     "risk": ("level", "factors", "models"),
