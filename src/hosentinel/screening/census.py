@@ -34,7 +34,7 @@ import orjson
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from hosentinel.screening import guard, staging
 from hosentinel.screening.compiled_sql import classify_sql
-from hosentinel.screening.duckdb_engine import lines_view, macros
+from hosentinel.screening.duckdb_engine import define_memo, keep_order, lines_view, macros
 from hosentinel.screening.export import Export, ExportError, deleted_files, discover
 from hosentinel.screening.job import NoProgress, Progress
 from hosentinel.screening.patients import ROW_COLUMNS, Row
@@ -100,12 +100,12 @@ def screen_census(
     try:
         con.execute(f"SET memory_limit = '{options.memory_limit}'")
         con.execute(f"SET temp_directory = '{scratch}'")
-        con.execute("SET preserve_insertion_order = true")
+        keep_order(con)
         _open(con, census)
         for statement in macros():
             con.execute(statement)
         with staging.staged(export) as readable:
-            _classify(con, readable, relevance_pattern(knowledge), result)
+            _classify(con, readable, relevance_pattern(knowledge), scratch, result)
         _merge(con, deletions, result)
         day, digest = options.as_of.isoformat(), knowledge.digest
         meta = dict(con.execute("SELECT key, value FROM census.meta").fetchall())
@@ -246,9 +246,12 @@ def _delete_requests(bundle: Any) -> Iterator[str]:
                     yield f"{parts[-2]}/{parts[-1]}"
 
 
-def _classify(con: Any, export: Export, relevance: str, result: CensusResult) -> None:
+def _classify(
+    con: Any, export: Export, relevance: str, scratch: Path, result: CensusResult
+) -> None:
     """`delta`: the export's carried lines, last version of each (type, id), in export order;
     `touched`: the (type, id) of every resource in the export, carried or not."""
+    define_memo(con, export.files, relevance, scratch)
     files = [str(f.read_path.absolute()) for f in export.files]
     con.execute(lines_view(files))
     con.execute(f"CREATE TEMP TABLE classified AS {classify_sql(relevance)}")

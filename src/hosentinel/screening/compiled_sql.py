@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -44,6 +45,36 @@ def group_sql() -> str:
     return str(_compiled()["group"])
 
 
+def memo_sql(relevance: str) -> str:
+    """`extraction.memo_sql(relevance, "duckdb")`, without Ibis."""
+    template = str(_compiled()["memo"])
+    return template.replace(PLACEHOLDER, relevance.replace("'", "''"))
+
+
+def memo_macro(answers: Sequence[tuple[str, bool, int]]) -> str:
+    """`hs_memo(coded)` for DuckDB: the pattern's answer for each coded text of `answers`
+    (text, answer, DuckDB's `hash` of the text), null for any other text. The texts sit in a
+    table of buckets indexed by their hash (a list literal: no join, which DuckDB does not keep
+    in order); one text per bucket, the first of `answers` that falls there, and the equality
+    test makes a text that shares its bucket fall through to the pattern."""
+    if not answers:
+        return "CREATE OR REPLACE MACRO hs_memo(coded) AS CAST(NULL AS BOOLEAN)"
+    size = 1 << max(4, (2 * len(answers) - 1).bit_length())  # at most half full
+    texts: list[str | None] = [None] * size
+    flags: list[bool | None] = [None] * size
+    for text, answer, hashed in answers:
+        bucket = hashed % size
+        if texts[bucket] is None:
+            texts[bucket], flags[bucket] = text, answer
+    listed = ", ".join("NULL" if t is None else "'" + t.replace("'", "''") + "'" for t in texts)
+    flagged = ", ".join("NULL" if f is None else str(f).lower() for f in flags)
+    at = f"(hash(coded) % {size})::BIGINT + 1"
+    return (
+        "CREATE OR REPLACE MACRO hs_memo(coded) AS CASE "
+        f"WHEN coded = ([{listed}]::VARCHAR[])[{at}] THEN ([{flagged}]::BOOLEAN[])[{at}] END"
+    )
+
+
 def generate() -> dict[str, object]:
     """The SQL as Ibis compiles it now (imports Ibis)."""
     from hosentinel.screening import extraction
@@ -53,6 +84,7 @@ def generate() -> dict[str, object]:
         "macros": _macros(extraction.HEAD_PATHS),
         "classify": extraction.classify_sql(PLACEHOLDER, "duckdb"),
         "group": extraction.group_sql("duckdb"),
+        "memo": extraction.memo_sql(PLACEHOLDER, "duckdb"),
     }
 
 
@@ -61,6 +93,7 @@ def _macros(head_paths: tuple[str, ...]) -> list[str]:
     return [
         f"CREATE MACRO hs_resource_head(line) AS try(json_extract_string(line, [{paths}]))",
         "CREATE MACRO hs_valid_text(line) AS true",  # the reader rejects invalid UTF-8
+        memo_macro([]),  # no answers until the engine gives some (duckdb_engine.py)
     ]
 
 

@@ -28,8 +28,9 @@ import shutil
 import sys
 import tempfile
 import threading
+import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -39,12 +40,19 @@ from typing import Any
 import orjson
 
 from hosentinel.screening import compiled_sql
+from hosentinel.screening.export import ExportFile
 from hosentinel.screening.guard import MAX_LINE_BYTES
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import Screener, Tally
 
 GROUPS_PER_BATCH = 1024
 _DELIMITER = "\x01"
+# The sample `hs_memo` is given its answers from (define_memo): a few hundred lines from the
+# head of each file, a few thousand in all, cost a few milliseconds; the texts kept are the most
+# frequent (a text not kept is matched by the pattern: only speed depends on these numbers).
+MEMO_SAMPLE_BYTES = 256 * 1024
+MEMO_SAMPLE_TOTAL = 8 * 1024 * 1024
+MEMO_TEXTS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +67,72 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def keep_order(con: Any) -> None:
+    """Make a table written from the lines keep their order, so that its `rowid` numbers them.
+
+    `preserve_insertion_order` alone does not: DuckDB's `in_clause` optimizer turns an IN list of
+    more than a few values (the read types) into a hash join, which does not keep the order
+    (duckdb/duckdb#24398); here it moved whole files, and could move parts of a file. Without
+    it, an IN list is a plain comparison, as fast here (bench/screen_rounds.py)."""
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET disabled_optimizers = 'in_clause'")
+
+
 def macros() -> list[str]:
     """`hs_resource_head` (the line parsed once into `extraction.HEAD_PATHS`) and `hs_valid_text`
     (true: the reader rejects invalid UTF-8), kept compiled (`compiled_sql.py`)."""
     return compiled_sql.macros()
 
 
-def lines_view(files: list[str]) -> str:
+def lines_view(files: list[str], *, rejects: bool = True) -> str:
+    """The view `lines` over the files; with `rejects`, the lines the reader refuses are kept in
+    DuckDB's reject tables (`_rejects`)."""
     listed = ", ".join(_literal(f) for f in files)
     return (
-        "CREATE VIEW lines AS SELECT filename AS file, line "
+        "CREATE OR REPLACE VIEW lines AS SELECT filename AS file, line "
         f"FROM read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '{_DELIMITER}', "
         "quote = '', escape = '', header = false, auto_detect = false, new_line = '\\r\\n', "
-        "filename = true, strict_mode = false, ignore_errors = true, store_rejects = true, "
+        f"filename = true, strict_mode = false, ignore_errors = true, store_rejects = {rejects}, "
         f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {MAX_LINE_BYTES})"
     )
+
+
+def define_memo(con: Any, files: Sequence[ExportFile], relevance: str, scratch: Path) -> int:
+    """Give `hs_memo` (extraction.py) the relevance pattern's answers for the coded texts most
+    frequent in the first lines of each file, and return how many. The sample is read here,
+    through the same view and the same SQL as the scan, so each text is the very string the scan
+    will compute. Must run before the view `lines` over the export is made (it replaces it)."""
+    sample = scratch / "memo-sample.ndjson"
+    budget = MEMO_SAMPLE_TOTAL
+    with sample.open("wb") as out:
+        for file in files:
+            take = min(MEMO_SAMPLE_BYTES, budget)
+            if take <= 0:
+                break
+            head = _head_of(file, take)
+            cut = head.rfind(b"\n") + 1  # whole lines only
+            out.write(head[:cut])
+            budget -= cut
+    if budget == MEMO_SAMPLE_TOTAL:
+        return 0
+    con.execute(lines_view([str(sample)], rejects=False))
+    answers = con.execute(
+        f"SELECT coded, relevant, hash(coded) FROM ({compiled_sql.memo_sql(relevance)}) "
+        f"LIMIT {MEMO_TEXTS}"
+    ).fetchall()
+    con.execute(compiled_sql.memo_macro([(str(t), bool(a), int(h)) for t, a, h in answers]))
+    return len(answers)
+
+
+def _head_of(file: ExportFile, size: int) -> bytes:
+    """Up to `size` bytes from the start of the file (decompressed); none when it cannot be read
+    (the scan reports the file)."""
+    try:
+        opener = gzip.open if file.gzip else open
+        with opener(file.read_path, "rb") as stream:
+            return bytes(stream.read(size))
+    except (OSError, EOFError, zlib.error):
+        return b""
 
 
 def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]:
@@ -87,11 +146,12 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         con.execute(f"SET temp_directory = {_literal(str(temp))}")
         if options.threads:
             con.execute(f"SET threads = {int(options.threads)}")
-        con.execute("SET preserve_insertion_order = true")  # rowid follows the files
+        keep_order(con)
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
         for statement in macros():
             con.execute(statement)
+        define_memo(con, job.export.files, job.relevance, temp)
         files = [str(f.read_path.absolute()) for f in job.export.files]
         con.execute(lines_view(files))
         batches = _scan(con, job.relevance, temp, progress)

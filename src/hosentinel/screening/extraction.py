@@ -31,6 +31,14 @@ them in its own SQL: `hs_resource_head(line)`, the line parsed once into the str
 `HEAD_PATHS` (null when the line is not JSON; DuckDB `json_extract_string`, Spark `from_json`);
 and `hs_valid_text(line)`, false for a line that is not UTF-8 (Spark reads such a line with
 replacement characters; DuckDB's reader rejects it before the query, see `duckdb_engine.py`).
+
+A third function, `hs_memo(coded)`, may spare the relevance pattern: it gives the pattern's answer
+for the coded texts it was given beforehand (true or false), null for any other. The pattern
+costs about half a microsecond a line, and most lines of an export carry one of a few hundred
+coded texts (the same vital signs, the same labs), so DuckDB's engine gives `hs_memo` the answers
+for the texts most frequent at the head of each file (`memo_sql`, `duckdb_engine.py`). Only the
+speed depends on the sample: a text is looked up by equality, and any text not given is matched
+by the pattern. Spark defines `hs_memo` as null.
 """
 
 from __future__ import annotations
@@ -99,8 +107,13 @@ def _valid_text(line: str) -> bool:
     raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
 
 
+def _memo(coded: str) -> bool:
+    raise NotImplementedError  # pragma: no cover - a SQL function, never called in Python
+
+
 resource_head: Any = ibis.udf.scalar.builtin(_resource_head, name="hs_resource_head")
 valid_text: Any = ibis.udf.scalar.builtin(_valid_text, name="hs_valid_text")
+memo: Any = ibis.udf.scalar.builtin(_memo, name="hs_memo")
 
 
 def lines_table(*, numbered: bool = True) -> Any:
@@ -112,22 +125,34 @@ def classified_table() -> Any:
     return ibis.table(CLASSIFIED_SCHEMA, name="classified")
 
 
+def _typed(lines: Any) -> Any:
+    """`lines` with the parsed head, the resource type and the coded elements' text."""
+    parsed = lines.mutate(parsed=resource_head(lines.line))
+    head = parsed.parsed
+    return parsed.mutate(
+        rtype=head[_RTYPE].strip(),
+        coded=ibis.literal("").concat(*(head[HEAD_PATHS.index(p)].fill_null("") for p in CODED)),
+    )
+
+
+def _matches(coded: Any, relevance: str) -> Any:
+    """The relevance pattern's answer for a coded text (what `hs_memo` is given)."""
+    return coded.lower().re_search(f"{ESCAPED}|{relevance}")
+
+
 def classify(lines: Any, relevance: str) -> Any:
     """Every line with its resource type, status and patient; the line itself only when it is
     carried. Other columns of `lines` (the ordinal) pass through. The costly parts (the pattern,
     the reference) are computed only for the lines that need them."""
     line = lines.line
-    parsed = lines.mutate(parsed=resource_head(line))
-    head = parsed.parsed
-    typed = parsed.mutate(
-        rtype=head[_RTYPE].strip(),
-        coded=ibis.literal("").concat(*(head[HEAD_PATHS.index(p)].fill_null("") for p in CODED)),
-    )
+    typed = _typed(lines)
+    head = typed.parsed
     read = typed.rtype.isin(READ_TYPES)
     noted = (typed.rtype == "DocumentReference") | ibis.or_(
         *(head[i].notnull() for i in NOTE_TEXTS)
     )
-    matched = typed.coded.lower().re_search(f"{ESCAPED}|{relevance}")
+    # COALESCE evaluates the pattern only where the memo has no answer (both engines).
+    matched = ibis.coalesce(memo(typed.coded), _matches(typed.coded, relevance))
     relevant = ibis.ifelse(read, noted | matched, False)
     classified = _computed_once(typed, relevant=relevant)
     rtype = classified.rtype
@@ -210,6 +235,17 @@ def group(classified: Any) -> Any:
     )
 
 
+def memo_sample(lines: Any, relevance: str) -> Any:
+    """The coded texts of the read types in `lines`, most frequent first, with the pattern's
+    answer for each: what `hs_memo` is given."""
+    typed = _typed(lines)
+    read = typed.filter(typed.rtype.isin(READ_TYPES))
+    counted = read.group_by("coded").aggregate(n=read.count())
+    return counted.select("coded", "n", relevant=_matches(counted.coded, relevance)).order_by(
+        [ibis.desc("n"), ibis.asc("coded")]
+    )
+
+
 def extraction(lines: Any, relevance: str) -> Any:
     """The whole definition, as one query over `lines`."""
     return group(classify(lines, relevance))
@@ -225,6 +261,12 @@ def to_sql(relevance: str, dialect: Dialect) -> str:
 def classify_sql(relevance: str, dialect: Dialect, *, numbered: bool = False) -> str:
     """`classify` over a table `lines`: (file, line), or (file, ordinal, line) when numbered."""
     return str(ibis.to_sql(classify(lines_table(numbered=numbered), relevance), dialect=dialect))
+
+
+@cache
+def memo_sql(relevance: str, dialect: Dialect) -> str:
+    """`memo_sample` over a table `lines` (file, line)."""
+    return str(ibis.to_sql(memo_sample(lines_table(numbered=False), relevance), dialect=dialect))
 
 
 @cache

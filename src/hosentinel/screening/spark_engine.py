@@ -72,6 +72,9 @@ def functions() -> list[str]:
         f"RETURN transform(array(from_json(line, '{schema}')), h -> array({', '.join(picks)}))[0]",
         "CREATE OR REPLACE TEMPORARY FUNCTION hs_valid_text(line STRING) RETURNS BOOLEAN "
         "RETURN is_valid_utf8(line)",
+        # No memo (extraction.py): every coded text goes through the pattern.
+        "CREATE OR REPLACE TEMPORARY FUNCTION hs_memo(coded STRING) RETURNS BOOLEAN "
+        "RETURN CAST(NULL AS BOOLEAN)",
     ]
 
 

@@ -1,0 +1,111 @@
+"""`hs_memo`: the relevance pattern's answers for frequent coded texts, looked up instead of
+matched (extraction.py, duckdb_engine.define_memo). Only the speed may depend on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from hosentinel.knowledge.loader import Knowledge
+from hosentinel.screening import compiled_sql
+from hosentinel.screening.duckdb_engine import define_memo, keep_order, lines_view, macros
+from hosentinel.screening.export import discover
+from hosentinel.screening.relevance import relevance_pattern
+from tests.support.screenkit import ExportRun, corrupted_copy
+
+
+def _classified(directory: Path, relevance: str, scratch: Path, *, memo: bool) -> tuple[int, Any]:
+    """The classify stage's rows in the order of the export, and how many answers the memo had."""
+    con = duckdb.connect()
+    keep_order(con)
+    for statement in macros():
+        con.execute(statement)
+    export = discover(directory)
+    answers = define_memo(con, export.files, relevance, scratch) if memo else 0
+    con.execute(lines_view([str(f.path.absolute()) for f in export.files]))
+    con.execute(f"CREATE TABLE classified AS {compiled_sql.classify_sql(relevance)}")
+    rows = con.execute("SELECT * FROM classified ORDER BY rowid").fetchall()
+    con.close()
+    return answers, rows
+
+
+def _escaped_export(directory: Path) -> None:
+    """Coded texts that only case folding or a JSON escape reveal, next to plain ones."""
+    directory.mkdir()
+    spellings = ["Stro\u212ae", "\u017ftroke", "\\u0053troke", "stroke", "Blood pressure"]
+    lines = [
+        f'{{"resourceType":"Condition","id":"c{n}","code":{{"text":"{text}"}},'
+        f'"subject":{{"reference":"Patient/p{n}"}}}}\n'
+        for n, text in enumerate(spellings * 3)
+    ]
+    (directory / "Condition.000.ndjson").write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("which", ["small", "corrupted", "escaped"])
+def test_the_memo_changes_no_line_of_the_classification(
+    which: str, small_export: ExportRun, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    if which == "small":
+        directory = small_export.directory
+    elif which == "corrupted":
+        directory = tmp_path / "corrupted"
+        corrupted_copy(small_export.directory, directory)
+    else:
+        directory = tmp_path / "escaped"
+        _escaped_export(directory)
+    relevance = relevance_pattern(knowledge)
+    answers, looked_up = _classified(directory, relevance, tmp_path, memo=True)
+    none, matched = _classified(directory, relevance, tmp_path, memo=False)
+    assert answers > 0 and none == 0  # the memo was given answers, and used
+    assert looked_up == matched
+    assert any(row[2] == "kept" for row in matched) and any(row[2] == "skipped" for row in matched)
+
+
+def _hash(con: Any, text: str) -> int:
+    (hashed,) = con.execute("SELECT hash(?)", [text]).fetchone()
+    return int(hashed)
+
+
+def _bucket_mates(con: Any, size: int) -> tuple[str, str, str]:
+    """Two texts whose hashes share a bucket of a `size`-bucket table, and a third elsewhere."""
+    seen: dict[int, str] = {}
+    for n in range(10_000):
+        text = f'{{"text":"t{n}"}}'
+        bucket = _hash(con, text) % size
+        if bucket in seen:
+            candidates = (f'{{"text":"u{m}"}}' for m in range(10_000))
+            other = next(t for t in candidates if _hash(con, t) % size != bucket)
+            return seen[bucket], text, other
+        seen[bucket] = text
+    raise AssertionError("no two texts share a bucket")  # pragma: no cover
+
+
+def test_a_text_that_shares_a_bucket_falls_through_to_the_pattern() -> None:
+    con = duckdb.connect()
+    first, second, elsewhere = _bucket_mates(con, 16)  # two answers: a table of 16 buckets
+    answers = [(first, True, _hash(con, first)), (second, False, _hash(con, second))]
+    con.execute(compiled_sql.memo_macro(answers))
+    assert con.execute("SELECT hs_memo(?)", [first]).fetchone() == (True,)
+    # In the same bucket as `first`: no answer (the pattern decides), never `first`'s answer.
+    assert con.execute("SELECT hs_memo(?)", [second]).fetchone() == (None,)
+    assert con.execute("SELECT hs_memo(?)", [elsewhere]).fetchone() == (None,)
+
+
+def test_without_answers_the_memo_answers_nothing() -> None:
+    con = duckdb.connect()
+    for statement in macros():
+        con.execute(statement)
+    assert con.execute('SELECT hs_memo(\'{"text":"stroke"}\')').fetchone() == (None,)
+
+
+def test_a_file_that_cannot_be_read_gives_no_sample(tmp_path: Path, knowledge: Knowledge) -> None:
+    directory = tmp_path / "export"
+    directory.mkdir()
+    (directory / "Condition.000.ndjson.gz").write_bytes(b"\x1f\x8b\x08\x00 not gzip after all")
+    con = duckdb.connect()
+    for statement in macros():
+        con.execute(statement)
+    assert define_memo(con, discover(directory).files, relevance_pattern(knowledge), tmp_path) == 0
