@@ -8,11 +8,12 @@ functions the extraction needs are macros.
 
 Numbering lines in a parallel scan: `row_number() OVER ()` would do it but runs the whole scan on
 one thread. Instead the first stage (`extraction.classify`) is written into a table, in parallel,
-in insertion order (`preserve_insertion_order`), so that a row's `rowid` is its place in the
-export; the second stage (`extraction.group`) reads that table with `rowid` as the ordinal. The
-table holds one narrow row per line (and the text of the lines that matter only), in a scratch
-database file: DuckDB compresses it there (about 10 bytes a line) and pages it out under memory
-pressure.
+in insertion order (`keep_order`), so that a row's `rowid` is its place in the export; the
+second stage (`extraction.group`) reads that table with `rowid` as the ordinal. The table holds
+one narrow row per line (and the text of the lines that matter only), as a temporary table:
+in memory, which the 10k export screens 0.2-0.3 s faster with than with a scratch database file
+(the file is compressed as it is written) for about 120 MB more resident memory, and paged out
+to the scratch directory past `memory_limit` like any other DuckDB data.
 
 DuckDB's memory is bounded by `memory_limit`: past it, DuckDB spills to the scratch directory.
 The grouped result streams back in batches of Python objects (no pyarrow); each batch of patients
@@ -154,7 +155,7 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         define_memo(con, job.export.files, job.relevance, temp)
         files = [str(f.read_path.absolute()) for f in job.export.files]
         con.execute(lines_view(files))
-        batches = _scan(con, job.relevance, temp, progress)
+        batches = _scan(con, job.relevance, progress)
         if pool is None:
             screener = _screener(job)
             for batch in batches:
@@ -170,18 +171,15 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _scan(
-    con: Any, relevance: str, scratch: Path, progress: Progress
-) -> Iterator[list[dict[str, Any]]]:
+def _scan(con: Any, relevance: str, progress: Progress) -> Iterator[list[dict[str, Any]]]:
     """The extraction's rows in batches of GROUPS_PER_BATCH patients, as Python objects (DuckDB
     converts them as fast as Arrow's `to_pylist`, without importing pyarrow); reports DuckDB's
     progress while it reads."""
-    con.execute(f"ATTACH {_literal(str(scratch / 'classified.duckdb'))} AS scratch")
-    classify = f"CREATE TABLE scratch.lines AS {compiled_sql.classify_sql(relevance)}"
+    classify = f"CREATE TEMP TABLE classified_lines AS {compiled_sql.classify_sql(relevance)}"
     _with_progress(con, lambda: con.execute(classify), progress)
     con.execute(
         "CREATE TEMP VIEW classified AS SELECT file, rowid AS ordinal, rtype, status, patient, "
-        "line FROM scratch.lines"
+        "line FROM classified_lines"
     )
     result = con.execute(compiled_sql.group_sql())  # streams: fetched a batch at a time
     columns = [column[0] for column in result.description]

@@ -8,7 +8,7 @@ Input, a table `lines` that each engine provides from the export's files:
 
 Two stages, `classify` (per line) then `group` (per patient), composed into one query
 (`extraction`). The engines run them as two statements: `classify` into a table (DuckDB: a
-scratch database whose row order is the file order, which numbers the lines; Spark: a persisted
+temporary table whose row order is the file order, which numbers the lines; Spark: a persisted
 DataFrame), then `group` over it, which reads it twice (carried lines per patient, the other lines
 only counted) without reading the files twice.
 
