@@ -59,7 +59,7 @@ def memo_macro(answers: Sequence[tuple[str, bool, int]]) -> str:
     test makes a text that shares its bucket fall through to the pattern."""
     if not answers:
         return "CREATE OR REPLACE MACRO hs_memo(coded) AS CAST(NULL AS BOOLEAN)"
-    size = 1 << max(4, (2 * len(answers) - 1).bit_length())  # at most half full
+    size = 1 << max(4, (4 * len(answers) - 1).bit_length())  # at most a quarter full
     texts: list[str | None] = [None] * size
     flags: list[bool | None] = [None] * size
     for text, answer, hashed in answers:

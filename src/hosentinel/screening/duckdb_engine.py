@@ -51,7 +51,7 @@ _DELIMITER = "\x01"
 # The sample `hs_memo` is given its answers from (define_memo): a few hundred lines from the
 # head of each file, a few thousand in all, cost a few milliseconds; the texts kept are the most
 # frequent (a text not kept is matched by the pattern: only speed depends on these numbers).
-MEMO_SAMPLE_BYTES = 256 * 1024
+MEMO_SAMPLE_BYTES = 64 * 1024
 MEMO_SAMPLE_TOTAL = 8 * 1024 * 1024
 MEMO_TEXTS = 1024
 
@@ -86,14 +86,15 @@ def macros() -> list[str]:
 
 
 def lines_view(files: list[str], *, rejects: bool = True) -> str:
-    """The view `lines` over the files; with `rejects`, the lines the reader refuses are kept in
-    DuckDB's reject tables (`_rejects`)."""
+    """The view `lines` over the files: `file` is the file's place in `files` (from 0; a number
+    costs less to carry through the scan than its path: `_scan` names the files at the end);
+    with `rejects`, the lines the reader refuses are kept in DuckDB's reject tables."""
     listed = ", ".join(_literal(f) for f in files)
     return (
-        "CREATE OR REPLACE VIEW lines AS SELECT filename AS file, line "
+        "CREATE OR REPLACE VIEW lines AS SELECT file_index AS file, line "
         f"FROM read_csv([{listed}], columns = {{'line': 'VARCHAR'}}, delim = '{_DELIMITER}', "
         "quote = '', escape = '', header = false, auto_detect = false, new_line = '\\r\\n', "
-        f"filename = true, strict_mode = false, ignore_errors = true, store_rejects = {rejects}, "
+        f"strict_mode = false, ignore_errors = true, store_rejects = {rejects}, "
         f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {MAX_LINE_BYTES})"
     )
 
@@ -155,7 +156,7 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         define_memo(con, job.export.files, job.relevance, temp)
         files = [str(f.read_path.absolute()) for f in job.export.files]
         con.execute(lines_view(files))
-        batches = _scan(con, job.relevance, progress)
+        batches = _scan(con, files, job.relevance, progress)
         if pool is None:
             screener = _screener(job)
             for batch in batches:
@@ -171,15 +172,18 @@ def run(job: Job, options: DuckDBOptions, progress: Progress) -> Iterator[Batch]
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _scan(con: Any, relevance: str, progress: Progress) -> Iterator[list[dict[str, Any]]]:
+def _scan(
+    con: Any, files: list[str], relevance: str, progress: Progress
+) -> Iterator[list[dict[str, Any]]]:
     """The extraction's rows in batches of GROUPS_PER_BATCH patients, as Python objects (DuckDB
     converts them as fast as Arrow's `to_pylist`, without importing pyarrow); reports DuckDB's
-    progress while it reads."""
+    progress while it reads. `files` are the files of the view `lines`, in its order."""
     classify = f"CREATE TEMP TABLE classified_lines AS {compiled_sql.classify_sql(relevance)}"
     _with_progress(con, lambda: con.execute(classify), progress)
+    named = ", ".join(_literal(f) for f in files)
     con.execute(
-        "CREATE TEMP VIEW classified AS SELECT file, rowid AS ordinal, rtype, status, patient, "
-        "line FROM classified_lines"
+        f"CREATE TEMP VIEW classified AS SELECT ([{named}])[file::BIGINT + 1] AS file, "
+        "rowid AS ordinal, rtype, status, patient, line FROM classified_lines"
     )
     result = con.execute(compiled_sql.group_sql())  # streams: fetched a batch at a time
     columns = [column[0] for column in result.description]
