@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pytest
 
 from hosentinel.knowledge.loader import Knowledge
@@ -109,3 +110,47 @@ def test_a_file_that_cannot_be_read_gives_no_sample(tmp_path: Path, knowledge: K
     for statement in macros():
         con.execute(statement)
     assert define_memo(con, discover(directory).files, relevance_pattern(knowledge), tmp_path) == 0
+
+
+@pytest.mark.parametrize("memo", [True, False])
+def test_each_coded_element_alone_makes_a_line_relevant(
+    memo: bool, knowledge: Knowledge, tmp_path: Path
+) -> None:
+    """Whatever element holds the coded text the knowledge base matches (the coded elements of
+    extraction.CODED), with or without the others, the line is kept; the text is taken from one
+    element alone or from several joined (extraction._typed)."""
+    finding = {
+        "coding": [{"system": "https://hosentinel.org/fhir/codesystem/finding", "code": "x"}]
+    }
+    plain = {"text": "a plain observation"}
+    elements: dict[str, object] = {
+        "code": finding,
+        "medicationCodeableConcept": finding,
+        "medicationReference": {
+            "reference": "#m",
+            "display": "hosentinel.org/fhir/codesystem/finding",
+        },
+        "contained": [{"resourceType": "Medication", "id": "m", "code": finding}],
+        "conclusionCode": [finding],
+    }
+    lines = [{"resourceType": "Patient", "id": "p"}]
+    for n, (key, value) in enumerate(elements.items()):
+        base = {"resourceType": "Observation", "id": f"o{n}", "subject": {"reference": "Patient/p"}}
+        lines.append({**base, "code": plain, key: value})  # `code` replaced when it is the key
+        lines.append({**base, "id": f"q{n}", key: value})  # the element alone
+    lines.append(
+        {
+            "resourceType": "Observation",
+            "id": "z",
+            "subject": {"reference": "Patient/p"},
+            "code": plain,
+        }
+    )
+    directory = tmp_path / "export"
+    directory.mkdir()
+    (directory / "Observation.000.ndjson").write_bytes(
+        b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    )
+    _, rows = _classified(directory, relevance_pattern(knowledge), tmp_path, memo=memo)
+    statuses = [row[2] for row in rows]
+    assert statuses == ["patient"] + ["kept"] * (2 * len(elements)) + ["skipped"]

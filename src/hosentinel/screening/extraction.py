@@ -129,9 +129,13 @@ def _typed(lines: Any) -> Any:
     """`lines` with the parsed head, the resource type and the coded elements' text."""
     parsed = lines.mutate(parsed=resource_head(lines.line))
     head = parsed.parsed
+    first, *others = (head[HEAD_PATHS.index(p)] for p in CODED)
+    # Most resources have one coded element (`code`): then the text is that element's, taken
+    # as it is, without building a new string (a tenth of a second at 10k patients).
+    joined = ibis.literal("").concat(*(e.fill_null("") for e in (first, *others)))
+    alone = ibis.and_(*(e.isnull() for e in others))
     return parsed.mutate(
-        rtype=head[_RTYPE].strip(),
-        coded=ibis.literal("").concat(*(head[HEAD_PATHS.index(p)].fill_null("") for p in CODED)),
+        rtype=head[_RTYPE].strip(), coded=ibis.ifelse(alone, first.fill_null(""), joined)
     )
 
 
