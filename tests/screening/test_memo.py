@@ -133,9 +133,13 @@ def test_each_coded_element_alone_makes_a_line_relevant(
         "contained": [{"resourceType": "Medication", "id": "m", "code": finding}],
         "conclusionCode": [finding],
     }
-    lines = [{"resourceType": "Patient", "id": "p"}]
+    lines: list[dict[str, object]] = [{"resourceType": "Patient", "id": "p"}]
     for n, (key, value) in enumerate(elements.items()):
-        base = {"resourceType": "Observation", "id": f"o{n}", "subject": {"reference": "Patient/p"}}
+        base: dict[str, object] = {
+            "resourceType": "Observation",
+            "id": f"o{n}",
+            "subject": {"reference": "Patient/p"},
+        }
         lines.append({**base, "code": plain, key: value})  # `code` replaced when it is the key
         lines.append({**base, "id": f"q{n}", key: value})  # the element alone
     lines.append(
