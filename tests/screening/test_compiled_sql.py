@@ -46,6 +46,8 @@ def test_group_and_macros_are_what_ibis_and_the_head_paths_give() -> None:
     assert compiled_sql.macros() == compiled_sql.generate()["macros"]
     (head,) = [m for m in compiled_sql.macros() if "hs_resource_head" in m]
     assert all(f"'{path}'" in head for path in extraction.HEAD_PATHS)
+    (references,) = [m for m in compiled_sql.macros() if "hs_resource_references" in m]
+    assert all(f"'{path}'" in references for path in extraction.REFERENCE_PATHS)
 
 
 def test_the_placeholder_appears_once() -> None:

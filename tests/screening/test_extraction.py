@@ -8,7 +8,13 @@ import pytest
 
 from hosentinel.fhir.builders import BUILDERS
 from hosentinel.knowledge.loader import default_knowledge
-from hosentinel.screening.extraction import HEAD_PATHS, READ_TYPES, Dialect, to_sql
+from hosentinel.screening.extraction import (
+    HEAD_PATHS,
+    READ_TYPES,
+    REFERENCE_PATHS,
+    Dialect,
+    to_sql,
+)
 from hosentinel.screening.relevance import relevance_pattern
 from hosentinel.screening.spark_engine import head_schema
 
@@ -28,5 +34,25 @@ def test_the_engine_reads_the_types_the_builders_read() -> None:
 
 def test_sparks_schema_follows_the_head_paths() -> None:
     schema = head_schema()
-    assert schema.startswith("`resourceType` STRING, `id` STRING, `subject` STRUCT<`reference`")
+    assert schema.startswith("`resourceType` STRING, `code` STRING, `medicationCodeableConcept`")
     assert schema.count("`") == 2 * sum(path.count(".") for path in HEAD_PATHS)
+    references = head_schema(REFERENCE_PATHS)
+    assert references == (
+        "`id` STRING, `subject` STRUCT<`reference`: STRING>, `patient` STRUCT<`reference`: STRING>"
+    )
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "pyspark"])
+def test_references_are_read_only_for_the_lines_that_need_them(dialect: Dialect) -> None:
+    """Every line's head is parsed once; its id and subject only for a Patient or a relevant
+    resource (a second parse of one line in sixty or so)."""
+    sql = to_sql(relevance_pattern(default_knowledge()), dialect)
+    assert len(re.findall(r"hs_resource_references\(", sql, re.IGNORECASE)) == 1
+    # CASE WHEN rtype = 'Patient' OR relevant THEN ... (DuckDB); IF(..., ..., NULL) (Spark)
+    guarded = re.search(
+        r"'Patient'\s*\)?\s*OR\s*[`\"]\w+[`\"]\.[`\"]relevant[`\"]\s*(?:THEN|,)\s*"
+        r"HS_RESOURCE_REFERENCES",
+        sql,
+        re.IGNORECASE,
+    )
+    assert guarded, sql

@@ -271,7 +271,8 @@ def _classify(
     else:
         con.execute(
             "CREATE TEMP TABLE touched AS SELECT DISTINCT h[1] AS rtype, h[2] AS id FROM "
-            "(SELECT hs_resource_head(line) AS h FROM lines) WHERE h[2] IS NOT NULL"
+            "(SELECT try(json_extract_string(line, ['$.resourceType', '$.id'])) AS h FROM lines) "
+            "WHERE h[2] IS NOT NULL"
         )
 
 

@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from hosentinel.screening.export import FileRanks
-from hosentinel.screening.extraction import HEAD_PATHS, classify_sql, group_sql
+from hosentinel.screening.extraction import HEAD_PATHS, REFERENCE_PATHS, classify_sql, group_sql
 from hosentinel.screening.job import Batch, Job, Progress, screen_batch
 from hosentinel.screening.patients import ROW_COLUMNS, Row, Screener, Tally
 
@@ -44,10 +44,10 @@ class SparkOptions:
     config: dict[str, str] = field(default_factory=dict)
 
 
-def head_schema() -> str:
-    """`from_json`'s schema for HEAD_PATHS: "$.a" -> a STRING, "$.a.b" -> a STRUCT<b: STRING>."""
+def head_schema(paths: tuple[str, ...] = HEAD_PATHS) -> str:
+    """`from_json`'s schema for `paths`: "$.a" -> a STRING, "$.a.b" -> a STRUCT<b: STRING>."""
     fields: dict[str, list[str]] = {}
-    for path in HEAD_PATHS:
+    for path in paths:
         first, _, rest = path.removeprefix("$.").partition(".")
         fields.setdefault(first, [])
         if rest:
@@ -61,15 +61,23 @@ def head_schema() -> str:
     return ", ".join(parts)
 
 
-def functions() -> list[str]:
+def _extracting(name: str, paths: tuple[str, ...]) -> str:
+    """A function `name(line)`: the line parsed once into the strings at `paths`."""
     picks = []
-    for path in HEAD_PATHS:
-        name = ".".join(f"`{part}`" for part in path.removeprefix("$.").split("."))
-        picks.append(f"h.{name}")
-    schema = head_schema().replace("'", "\\'")
+    for path in paths:
+        field = ".".join(f"`{part}`" for part in path.removeprefix("$.").split("."))
+        picks.append(f"h.{field}")
+    schema = head_schema(paths).replace("'", "\\'")
+    return (
+        f"CREATE OR REPLACE TEMPORARY FUNCTION {name}(line STRING) RETURNS ARRAY<STRING> "
+        f"RETURN transform(array(from_json(line, '{schema}')), h -> array({', '.join(picks)}))[0]"
+    )
+
+
+def functions() -> list[str]:
     return [
-        "CREATE OR REPLACE TEMPORARY FUNCTION hs_resource_head(line STRING) RETURNS ARRAY<STRING> "
-        f"RETURN transform(array(from_json(line, '{schema}')), h -> array({', '.join(picks)}))[0]",
+        _extracting("hs_resource_head", HEAD_PATHS),
+        _extracting("hs_resource_references", REFERENCE_PATHS),
         "CREATE OR REPLACE TEMPORARY FUNCTION hs_valid_text(line STRING) RETURNS BOOLEAN "
         "RETURN is_valid_utf8(line)",
         # No memo (extraction.py): every coded text goes through the pattern.
