@@ -12,7 +12,13 @@ import pytest
 
 from hosentinel.knowledge.loader import Knowledge
 from hosentinel.screening import compiled_sql
-from hosentinel.screening.duckdb_engine import define_memo, keep_order, lines_view, macros
+from hosentinel.screening.duckdb_engine import (
+    MEMO_TEXT_BYTES,
+    define_memo,
+    keep_order,
+    lines_view,
+    macros,
+)
 from hosentinel.screening.export import discover
 from hosentinel.screening.relevance import relevance_pattern
 from tests.support.screenkit import ExportRun, corrupted_copy
@@ -158,3 +164,28 @@ def test_each_coded_element_alone_makes_a_line_relevant(
     _, rows = _classified(directory, relevance_pattern(knowledge), tmp_path, memo=memo)
     statuses = [row[2] for row in rows]
     assert statuses == ["patient"] + ["kept"] * (2 * len(elements)) + ["skipped"]
+
+
+def test_long_texts_are_left_to_the_pattern(knowledge: Knowledge, tmp_path: Path) -> None:
+    """The memo's texts are written into SQL: a text past MEMO_TEXT_BYTES is not memoised."""
+    directory = tmp_path / "export"
+    directory.mkdir()
+    long_text = {"text": "stroke " + "x" * MEMO_TEXT_BYTES}
+    lines = [
+        {"resourceType": "Condition", "id": f"c{n}", "code": code}
+        for n, code in enumerate([long_text, {"text": "stroke"}] * 3)
+    ]
+    (directory / "Condition.000.ndjson").write_bytes(
+        b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    )
+    con = duckdb.connect()
+    for statement in macros():
+        con.execute(statement)
+    answers = define_memo(con, discover(directory).files, relevance_pattern(knowledge), tmp_path)
+    assert answers == 1
+    assert con.execute(
+        "SELECT hs_memo(?)", [orjson.dumps({"text": "stroke"}).decode()]
+    ).fetchone() == (True,)
+    assert con.execute("SELECT hs_memo(?)", [orjson.dumps(long_text).decode()]).fetchone() == (
+        None,
+    )

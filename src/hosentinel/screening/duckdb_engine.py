@@ -54,6 +54,7 @@ _DELIMITER = "\x01"
 MEMO_SAMPLE_BYTES = 64 * 1024
 MEMO_SAMPLE_TOTAL = 8 * 1024 * 1024
 MEMO_TEXTS = 1024
+MEMO_TEXT_BYTES = 4096  # the texts are written into the macro's SQL: long ones are left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ def define_memo(con: Any, files: Sequence[ExportFile], relevance: str, scratch: 
     con.execute(lines_view([str(sample)], rejects=False))
     answers = con.execute(
         f"SELECT coded, relevant, hash(coded) FROM ({compiled_sql.memo_sql(relevance)}) "
-        f"LIMIT {MEMO_TEXTS}"
+        f"WHERE strlen(coded) <= {MEMO_TEXT_BYTES} LIMIT {MEMO_TEXTS}"
     ).fetchall()
     con.execute(compiled_sql.memo_macro([(str(t), bool(a), int(h)) for t, a, h in answers]))
     return len(answers)
