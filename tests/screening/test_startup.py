@@ -110,7 +110,7 @@ try:
     main()
 except SystemExit as exit:
     assert not exit.code, exit.code
-heavy = ("spacy", "medspacy", "pyarrow", "fhir.resources", "pandas", "ibis")
+heavy = ("spacy", "medspacy", "pyarrow", "fhir.resources", "pandas", "ibis", "pydantic_settings")
 print(" ".join(name for name in heavy if name in sys.modules) or "none")
 """
 
@@ -121,7 +121,8 @@ def test_a_csv_screen_of_reports_no_modifier_reaches_imports_nothing_heavy(
 ) -> None:
     """The synthetic exports' bone-scan reports state their findings where no ConText modifier
     reaches them (notes/reach.py): a CSV screen then needs neither spaCy, nor pyarrow (Parquet
-    only), nor the FHIR models (--validate only), nor pandas or Ibis."""
+    only), nor the FHIR models (--validate only), nor pandas or Ibis, nor pydantic-settings
+    (Spark's master only)."""
     assert any(p.name.startswith("DiagnosticReport") for p in small_export.directory.iterdir())
     out = tmp_path / "rows.csv"
     args = [str(small_export.directory), "--as-of", "2025-12-01", "--out", str(out)]
