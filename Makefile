@@ -30,13 +30,14 @@ check: sync lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider $(CHECK_TESTS)
 
 lint: sync
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
-# mypy --strict on src, the benchmarks and the tests.
+# mypy --strict on src, the benchmarks, the tests and the maintainer scripts.
 typecheck: sync
 	$(BIN)/mypy src
 	$(BIN)/mypy bench tests
+	$(BIN)/mypy scripts
 
 # Rewrite tests/golden/*.json (`hosentinel assess` on every demo patient) after an intended change
 # of the assessment output; review the diff before committing it.

@@ -65,7 +65,7 @@ def export_lock(out: Path) -> int:
 def pins(requirements: Path) -> dict[str, str]:
     """Package name -> version pinned for this interpreter and platform (markers evaluated, as
     pip-audit does: numpy, say, is pinned once per Python range)."""
-    pinned = {}
+    pinned: dict[str, str] = {}
     for line in requirements.read_text().splitlines():
         if "==" in line and not line.startswith((" ", "#")):
             requirement = Requirement(line)
