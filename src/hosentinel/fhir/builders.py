@@ -170,7 +170,10 @@ def _procedure(res: JSONObject, ref: str, _: Context) -> list[Record]:
     performed = _first(
         date_field(ref, res, "performedDateTime"), _period(ref, res, "performedPeriod", "start")
     ) or _loose_date(res, "performedString")
-    site = site_from_concepts(children(res, "bodySite"))
+    # A procedure recorded by name only ("Excision of heterotopic ossification, right hip": the
+    # knowledge base knows HO excision by its words, not by a code) is placed by the joint and
+    # side its name states; bodySite, when given, wins.
+    site = merge_sites(site_from_concepts(children(res, "bodySite")), site_from_concepts([code]))
     return [Procedure(ref, found, concept_text(code), performed, status in {"", "completed"}, site)]
 
 

@@ -174,9 +174,7 @@ def site_from_codings(found: tuple[Coding, ...]) -> BodySite:
     return _site(joints, set())
 
 
-def merge_sites(from_code: BodySite, from_body_site: BodySite) -> BodySite:
-    """The code's joint/side win (the finding code names the joint); bodySite fills the gaps."""
-    return BodySite(
-        joint=from_code.joint or from_body_site.joint,
-        side=from_code.side or from_body_site.side,
-    )
+def merge_sites(first: BodySite, then: BodySite) -> BodySite:
+    """`first`'s joint and side win; `then` fills the gaps (an observation: its finding code,
+    which names the joint, then bodySite; a procedure: bodySite, then the words of its name)."""
+    return BodySite(joint=first.joint or then.joint, side=first.side or then.side)
