@@ -24,14 +24,17 @@ CORE = Path(__file__).resolve().parents[2] / "src" / "hosentinel" / "core"
     born=st.one_of(st.none(), st.dates(date(1800, 1, 1), date(2199, 12, 31))),
     pid=st.text(alphabet="abcdef0123456789-", min_size=1, max_size=36),
     as_of=st.dates(date(1900, 1, 1), date(2190, 1, 1)),
+    deceased=st.booleans(),
+    died=st.one_of(st.none(), st.dates(date(1900, 1, 1), date(2199, 12, 31))),
 )
 def test_an_empty_record_row_depends_on_sex_only(
-    sex: Sex, born: date | None, pid: str, as_of: date
+    sex: Sex, born: date | None, pid: str, as_of: date, deceased: bool, died: date | None
 ) -> None:
     """What makes reusing one result per sex exact: with no clinical entry, the row is the same
-    whatever the id and birth date."""
+    whatever the id, birth date and death (a patient who has died gets no actions, and a patient
+    with no clinical entry has none to lose)."""
     knowledge = default_knowledge()
-    record = PatientRecord(Patient(pid, sex, born))
+    record = PatientRecord(Patient(pid, sex, born, deceased=deceased, deceased_on=died))
     reference = PatientRecord(Patient("reference", sex, None))
     row = row_of(evaluate(record, knowledge, as_of))
     expected = row_of(evaluate(reference, knowledge, as_of))
