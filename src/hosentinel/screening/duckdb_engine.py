@@ -10,10 +10,10 @@ Numbering lines in a parallel scan: `row_number() OVER ()` would do it but runs 
 one thread. Instead the first stage (`extraction.classify`) is written into a table, in parallel,
 in insertion order (`keep_order`), so that a row's `rowid` is its place in the export; the
 second stage (`extraction.group`) reads that table with `rowid` as the ordinal. The table holds
-one narrow row per line (and the text of the lines that matter only), as a temporary table:
-in memory, which the 10k export screens 0.2-0.3 s faster with than with a scratch database file
-(the file is compressed as it is written) for about 120 MB more resident memory, and paged out
-to the scratch directory past `memory_limit` like any other DuckDB data.
+one narrow row per line (and the text of the lines that matter only), as a temporary table in
+memory. Against a scratch database file (compressed as it is written) that saves 0.2-0.3 s at
+10k patients, for about 120 MB more resident memory; DuckDB still pages it out to the scratch
+directory past `memory_limit`, like any other of its data.
 
 DuckDB's memory is bounded by `memory_limit`: past it, DuckDB spills to the scratch directory.
 The grouped result streams back in batches of Python objects (no pyarrow); each batch of patients
@@ -48,9 +48,9 @@ from hosentinel.screening.patients import Screener, Tally
 
 GROUPS_PER_BATCH = 1024
 _DELIMITER = "\x01"
-# The sample `hs_memo` is given its answers from (define_memo): a few hundred lines from the
-# head of each file, a few thousand in all, cost a few milliseconds; the texts kept are the most
-# frequent (a text not kept is matched by the pattern: only speed depends on these numbers).
+# The sample `hs_memo` is given its answers from (define_memo): the head of each file, about
+# 40 ms of a 10k screen; the texts kept are the most frequent (a text not kept is matched by the
+# pattern: only speed depends on these numbers).
 MEMO_SAMPLE_BYTES = 64 * 1024
 MEMO_SAMPLE_TOTAL = 8 * 1024 * 1024
 MEMO_TEXTS = 1024
@@ -81,8 +81,10 @@ def keep_order(con: Any) -> None:
 
 
 def macros() -> list[str]:
-    """`hs_resource_head` (the line parsed once into `extraction.HEAD_PATHS`) and `hs_valid_text`
-    (true: the reader rejects invalid UTF-8), kept compiled (`compiled_sql.py`)."""
+    """`hs_resource_head` and `hs_resource_references` (the line parsed once into
+    `extraction.HEAD_PATHS`, `REFERENCE_PATHS`), `hs_valid_text` (true: the reader rejects invalid
+    UTF-8) and `hs_memo` without answers (`define_memo` gives it some), kept compiled
+    (`compiled_sql.py`)."""
     return compiled_sql.macros()
 
 
