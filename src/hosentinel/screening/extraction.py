@@ -26,13 +26,14 @@ counted (`n`) per file and resource type, so one pass over the data gives both t
 the counts of the summary.
 
 The expressions are compiled to SQL for DuckDB or Spark (`classify_sql`, `group_sql`; `to_sql` for
-the two as one query). They need two functions that Ibis does not translate; each engine defines
+the two as one query). They need functions that Ibis does not translate; each engine defines
 them in its own SQL: `hs_resource_head(line)`, the line parsed once into the strings at
 `HEAD_PATHS` (null when the line is not JSON; DuckDB `json_extract_string`, Spark `from_json`);
-and `hs_valid_text(line)`, false for a line that is not UTF-8 (Spark reads such a line with
+`hs_resource_references(line)`, the same for `REFERENCE_PATHS`, asked only of the lines that need
+them; and `hs_valid_text(line)`, false for a line that is not UTF-8 (Spark reads such a line with
 replacement characters; DuckDB's reader rejects it before the query, see `duckdb_engine.py`).
 
-A third function, `hs_memo(coded)`, may spare the relevance pattern: it gives the pattern's answer
+One more function, `hs_memo(coded)`, may spare the relevance pattern: it gives the pattern's answer
 for the coded texts it was given beforehand (true or false), null for any other. The pattern
 costs about half a microsecond a line, and most lines of an export carry one of a few hundred
 coded texts (the same vital signs, the same labs), so DuckDB's engine gives `hs_memo` the answers
