@@ -73,6 +73,29 @@ def anticoagulant_warnings(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def indomethacin_selected(
+    cds: Cds,
+    pid: str,
+    *,
+    on_record: tuple[dict[str, Any], ...] = (),
+    other_drafts: tuple[dict[str, Any], ...] = (),
+) -> list[dict[str, Any]]:
+    """The order-select cards when an indomethacin draft coded only by RxNorm 197817 (no text)
+    is selected, beside the other drafts, for an SCI patient with `on_record` medications."""
+    indo = medication_request(pid, "draft-indo", code=INDOMETHACIN_25_MG_CAPSULE)
+    body = hook_request(
+        "order-select",
+        pid,
+        sci_prefetch(pid, *on_record),
+        draftOrders=draft_orders(*other_drafts, indo),
+        selections=["MedicationRequest/draft-indo"],
+    )
+    response = cds.post(OSEL, body)
+    assert response.status_code == 200, response.text
+    cards: list[dict[str, Any]] = response.json()["cards"]
+    return cards
+
+
 @pytest.fixture
 def cds(make_cds: Callable[..., Cds]) -> Cds:
     return make_cds(TODAY)
@@ -140,17 +163,7 @@ def test_an_indomethacin_clinical_drug_code_without_text_warns_for_a_patient_on_
     pid = "draft-sci-5"
     on_record = medication_request(pid, "warfarin-product", code=products_of(K, "11289")[0])
     on_record["status"] = "active"
-    order = medication_request(pid, "draft-indo-scd", code=INDOMETHACIN_25_MG_CAPSULE)
-    body = hook_request(
-        "order-select",
-        pid,
-        sci_prefetch(pid, on_record),
-        draftOrders=draft_orders(order),
-        selections=["MedicationRequest/draft-indo-scd"],
-    )
-    response = cds.post(OSEL, body)
-    assert response.status_code == 200, response.text
-    cards = response.json()["cards"]
+    cards = indomethacin_selected(cds, pid, on_record=(on_record,))
     assert [c["indicator"] for c in cards] == ["warning"]
     assert "anticoagul" in cards[0]["detail"].lower()
 
@@ -167,21 +180,6 @@ def _class_products(concept: str) -> list[tuple[str, str]]:
 ANTICOAGULANT_PRODUCTS = _class_products("anticoagulant")
 
 
-def _nsaid_selected(cds: Cds, pid: str, anticoagulant: dict[str, Any]) -> list[dict[str, Any]]:
-    indo = medication_request(pid, "draft-indo", code=INDOMETHACIN_25_MG_CAPSULE)  # no text
-    body = hook_request(
-        "order-select",
-        pid,
-        sci_prefetch(pid),
-        draftOrders=draft_orders(anticoagulant, indo),
-        selections=["MedicationRequest/draft-indo"],
-    )
-    response = cds.post(OSEL, body)
-    assert response.status_code == 200, response.text
-    cards: list[dict[str, Any]] = response.json()["cards"]
-    return cards
-
-
 @pytest.mark.parametrize(("code", "display"), ANTICOAGULANT_PRODUCTS)
 def test_each_anticoagulant_product_code_without_text_warns_as_its_name_does(
     cds: Cds, code: str, display: str
@@ -189,8 +187,12 @@ def test_each_anticoagulant_product_code_without_text_warns_as_its_name_does(
     """A draft anticoagulant coded only by its RxNorm product code (no text, no display) gives
     the same anticoagulant caution as an order written with its ingredient's name."""
     pid = f"scd-{code}"
-    by_code = _nsaid_selected(cds, pid, medication_request(pid, "draft-ac", code=code))
-    by_name = _nsaid_selected(cds, pid, medication_request(pid, "draft-ac", text=display))
+    by_code = indomethacin_selected(
+        cds, pid, other_drafts=(medication_request(pid, "draft-ac", code=code),)
+    )
+    by_name = indomethacin_selected(
+        cds, pid, other_drafts=(medication_request(pid, "draft-ac", text=display),)
+    )
     assert anticoagulant_warnings(by_name), display
     assert [c["summary"] for c in anticoagulant_warnings(by_code)] == [
         c["summary"] for c in anticoagulant_warnings(by_name)
@@ -228,17 +230,7 @@ def test_a_product_code_on_record_without_text_cautions_as_its_name_does(
 
     def detail(medication: dict[str, Any]) -> str:
         medication["status"] = "active"
-        indo = medication_request(pid, "draft-indo", code=INDOMETHACIN_25_MG_CAPSULE)
-        body = hook_request(
-            "order-select",
-            pid,
-            sci_prefetch(pid, medication),
-            draftOrders=draft_orders(indo),
-            selections=["MedicationRequest/draft-indo"],
-        )
-        response = cds.post(OSEL, body)
-        assert response.status_code == 200, response.text
-        cards = response.json()["cards"]
+        cards = indomethacin_selected(cds, pid, on_record=(medication,))
         for card in cards:
             assert_well_formed_card(card)
         return " ".join(c["detail"] for c in cards)
