@@ -110,9 +110,11 @@ def _due(bundle: dict[str, Any], as_of: date, knowledge: Knowledge) -> set[tuple
 def test_any_procedure_recorded_by_name_is_placed_by_its_name_as_by_body_site(
     name: str, due: set[tuple[str, str]], knowledge: Knowledge
 ) -> None:
-    """The same rule for every procedure: a side its name states counts as bodySite's would
-    (the demo's right hip replacement, bodySite "Right", is due at the right hip only); a name
-    with no side leaves both sides due, as before."""
+    """The same rule for every procedure: a side its name states counts as bodySite's would.
+    The hip is the joint at risk (index_events.yaml, arthroplasty-hip, cit-zhu-2015-tha-meta:
+    "HO after total hip arthroplasty (30% pooled)"); the record says which hip. The demo's right
+    hip replacement (bodySite "Right") is due at the right hip only; a name with no side leaves
+    both hips due, as before."""
     bundle, as_of = _tha()
     assert _due(copy.deepcopy(bundle), as_of, knowledge) == {("hip", "right")}
     (procedure,) = [

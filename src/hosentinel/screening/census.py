@@ -33,7 +33,7 @@ import orjson
 
 from hosentinel.knowledge.loader import Knowledge, default_knowledge
 from hosentinel.screening import guard, staging
-from hosentinel.screening.compiled_sql import classify_sql
+from hosentinel.screening.compiled_sql import classify_sql, extracted
 from hosentinel.screening.duckdb_engine import define_memo, keep_order, lines_view, macros
 from hosentinel.screening.export import Export, ExportError, deleted_files, discover
 from hosentinel.screening.job import NoProgress, Progress
@@ -271,7 +271,7 @@ def _classify(
     else:
         con.execute(
             "CREATE TEMP TABLE touched AS SELECT DISTINCT h[1] AS rtype, h[2] AS id FROM "
-            "(SELECT try(json_extract_string(line, ['$.resourceType', '$.id'])) AS h FROM lines) "
+            f"(SELECT {extracted(('$.resourceType', '$.id'))} AS h FROM lines) "
             "WHERE h[2] IS NOT NULL"
         )
 

@@ -92,14 +92,14 @@ def _macros() -> list[str]:
     from hosentinel.screening.extraction import HEAD_PATHS, REFERENCE_PATHS
 
     return [
-        f"CREATE MACRO hs_resource_head(line) AS {_extracted(HEAD_PATHS)}",
-        f"CREATE MACRO hs_resource_references(line) AS {_extracted(REFERENCE_PATHS)}",
+        f"CREATE MACRO hs_resource_head(line) AS {extracted(HEAD_PATHS)}",
+        f"CREATE MACRO hs_resource_references(line) AS {extracted(REFERENCE_PATHS)}",
         "CREATE MACRO hs_valid_text(line) AS true",  # the reader rejects invalid UTF-8
         memo_macro([]),  # no answers until the engine gives some (duckdb_engine.py)
     ]
 
 
-def _extracted(paths: tuple[str, ...]) -> str:
+def extracted(paths: tuple[str, ...]) -> str:
     """The line parsed once into the strings at `paths` (null when it is not JSON)."""
     listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
     return f"try(json_extract_string(line, [{listed}]))"
